@@ -1,0 +1,292 @@
+//! Sessions: validation of session-signed calls against the owner's authorization and the
+//! allowed-methods tree, plus registration, caching and revocation.
+//!
+//! Expiry: inside `__validate__` Starknet floors the block timestamp to the hour, so validation
+//! only rejects sessions already expired at that floored time; the exact check runs when the
+//! calls execute (`use_session`, from `__execute__` and from outside execution), where the
+//! timestamp is exact. A transaction of a just-expired session therefore reverts (and pays its
+//! fee) instead of being rejected for free.
+
+/// Session validation, registration, caching and revocation.
+#[starknet::component]
+pub mod SessionComponent {
+    use starknet::account::Call;
+    use starknet::storage::{
+        Map, StorageMapReadAccess, StorageMapWriteAccess, StoragePointerReadAccess,
+        StoragePointerWriteAccess,
+    };
+    use starknet::{get_block_timestamp, get_contract_address, get_tx_info};
+    use crate::components::owner::OwnerComponent;
+    use crate::components::owner::OwnerComponent::InternalTrait as OwnerInternalTrait;
+    use crate::errors::{AccountErrors, SessionErrors};
+    use crate::interfaces::{ISession, Session};
+    use crate::signature::{
+        AccountSignature, MAX_SESSION_CALLS, SessionSignature, is_valid_stark_signature,
+        parse_signature,
+    };
+    use crate::snip12::{allowed_method_leaf, session_hash, session_key_message, verify_merkle_proof};
+
+    /// Policy value of a session with no rules beyond its allowed methods and expiry.
+    pub const NO_POLICY: felt252 = 0;
+
+    #[storage]
+    pub struct Storage {
+        /// Sessions revoked by hash.
+        pub Session_revoked: Map<felt252, bool>,
+        /// Owner key whose authorization of the session is stored on-chain (0: none).
+        pub Session_authorized_by: Map<felt252, felt252>,
+        /// Sessions registered by the owner with `register_session`.
+        pub Session_registered: Map<felt252, bool>,
+        /// The current epoch; sessions of other epochs are revoked.
+        pub Session_epoch: u128,
+    }
+
+    #[event]
+    #[derive(Drop, PartialEq, Debug, starknet::Event)]
+    pub enum Event {
+        SessionRegistered: SessionRegistered,
+        SessionCached: SessionCached,
+        SessionRevoked: SessionRevoked,
+        AllSessionsRevoked: AllSessionsRevoked,
+    }
+
+    /// The owner registered a session on-chain.
+    #[derive(Drop, PartialEq, Debug, starknet::Event)]
+    pub struct SessionRegistered {
+        #[key]
+        pub session_hash: felt252,
+        pub session_key: felt252,
+        pub expires_at: u64,
+        pub allowed_methods_root: felt252,
+        pub policy: felt252,
+        pub epoch: u128,
+    }
+
+    /// A session's first transaction stored its verified owner authorization.
+    #[derive(Drop, PartialEq, Debug, starknet::Event)]
+    pub struct SessionCached {
+        #[key]
+        pub session_hash: felt252,
+        pub session_key: felt252,
+        pub expires_at: u64,
+        pub authorized_by: felt252,
+    }
+
+    /// The owner revoked one session.
+    #[derive(Drop, PartialEq, Debug, starknet::Event)]
+    pub struct SessionRevoked {
+        #[key]
+        pub session_hash: felt252,
+    }
+
+    /// The owner revoked every session issued so far; sessions must now carry `new_epoch`.
+    #[derive(Drop, PartialEq, Debug, starknet::Event)]
+    pub struct AllSessionsRevoked {
+        pub new_epoch: u128,
+    }
+
+    #[embeddable_as(SessionImpl)]
+    impl SessionExternal<
+        TContractState,
+        +HasComponent<TContractState>,
+        impl Owner: OwnerComponent::HasComponent<TContractState>,
+        +Drop<TContractState>,
+    > of ISession<ComponentState<TContractState>> {
+        /// Stores the current owner's authorization of `session`, so its transactions can omit
+        /// the owner signature.
+        ///
+        /// Requirements: called by the account itself (an owner transaction); the session has a
+        /// non-zero key, no policy, the current epoch, is not expired, revoked or registered.
+        /// Emits `SessionRegistered`.
+        fn register_session(ref self: ComponentState<TContractState>, session: Session) {
+            let owner = get_dep_component!(@self, Owner);
+            owner.assert_only_self();
+            self.assert_usable(@session, get_block_timestamp());
+            let hash = self.session_hash_of(@session);
+            assert(!self.Session_revoked.read(hash), SessionErrors::REVOKED);
+            assert(!self.Session_registered.read(hash), SessionErrors::ALREADY_REGISTERED);
+            self.Session_authorized_by.write(hash, owner.Owner_public_key.read());
+            self.Session_registered.write(hash, true);
+            self
+                .emit(
+                    SessionRegistered {
+                        session_hash: hash,
+                        session_key: session.session_key,
+                        expires_at: session.expires_at,
+                        allowed_methods_root: session.allowed_methods_root,
+                        policy: session.policy,
+                        epoch: session.epoch,
+                    },
+                );
+        }
+
+        /// Revokes the session with this hash, cached or not, at once.
+        ///
+        /// Requirements: called by the account itself; not revoked already.
+        /// Emits `SessionRevoked`.
+        fn revoke_session(ref self: ComponentState<TContractState>, session_hash: felt252) {
+            get_dep_component!(@self, Owner).assert_only_self();
+            assert(!self.Session_revoked.read(session_hash), SessionErrors::ALREADY_REVOKED);
+            self.Session_revoked.write(session_hash, true);
+            self.emit(SessionRevoked { session_hash });
+        }
+
+        /// Revokes every session issued so far, in O(1): starts a new epoch.
+        ///
+        /// Requirements: called by the account itself. Emits `AllSessionsRevoked`.
+        fn revoke_all_sessions(ref self: ComponentState<TContractState>) {
+            get_dep_component!(@self, Owner).assert_only_self();
+            let new_epoch = self.Session_epoch.read() + 1;
+            self.Session_epoch.write(new_epoch);
+            self.emit(AllSessionsRevoked { new_epoch });
+        }
+
+        /// The SNIP-12 message hash the owner signs to authorize `session` for this account.
+        fn get_session_hash(self: @ComponentState<TContractState>, session: Session) -> felt252 {
+            self.session_hash_of(@session)
+        }
+
+        /// Whether the session was revoked by its hash.
+        fn is_session_revoked(self: @ComponentState<TContractState>, session_hash: felt252) -> bool {
+            self.Session_revoked.read(session_hash)
+        }
+
+        /// Whether the owner registered the session.
+        fn is_session_registered(
+            self: @ComponentState<TContractState>, session_hash: felt252,
+        ) -> bool {
+            self.Session_registered.read(session_hash)
+        }
+
+        /// Whether an authorization of the session by the current owner is stored on-chain.
+        fn is_session_cached(self: @ComponentState<TContractState>, session_hash: felt252) -> bool {
+            self.is_authorized_on_chain(session_hash)
+        }
+
+        /// The current session epoch.
+        fn get_session_epoch(self: @ComponentState<TContractState>) -> u128 {
+            self.Session_epoch.read()
+        }
+    }
+
+    /// Validation entry points for the embedding account.
+    #[generate_trait]
+    pub impl InternalImpl<
+        TContractState,
+        +HasComponent<TContractState>,
+        impl Owner: OwnerComponent::HasComponent<TContractState>,
+        +Drop<TContractState>,
+    > of InternalTrait<TContractState> {
+        /// Panics unless `signature` authorizes `calls` under `hash` (a transaction hash or an
+        /// outside-execution hash): an owner `[r, s]`, or a valid session signature whose every
+        /// rule holds at time `now`.
+        fn assert_valid_signature(
+            self: @ComponentState<TContractState>,
+            hash: felt252,
+            calls: Span<Call>,
+            signature: Span<felt252>,
+            now: u64,
+        ) {
+            match parse_signature(signature) {
+                AccountSignature::Owner(owner_signature) => assert(
+                    get_dep_component!(self, Owner).is_owner_signature(hash, owner_signature),
+                    AccountErrors::INVALID_SIGNATURE,
+                ),
+                AccountSignature::Session(session_signature) => self
+                    .assert_valid_session_use(hash, calls, @session_signature, now),
+            }
+        }
+
+        /// At execution time (exact clock): panics if the session of `signature` has expired, and
+        /// caches its owner authorization on its first use. Does nothing for owner signatures.
+        ///
+        /// Emits `SessionCached` on a session's first use.
+        fn use_session(ref self: ComponentState<TContractState>, signature: Span<felt252>) {
+            let AccountSignature::Session(parsed) = parse_signature(signature) else {
+                return;
+            };
+            let session = parsed.session;
+            assert(get_block_timestamp() < session.expires_at, SessionErrors::EXPIRED);
+            if parsed.owner_authorization.is_none() {
+                return;
+            }
+            let hash = self.session_hash_of(@session);
+            let owner_key = get_dep_component!(@self, Owner).Owner_public_key.read();
+            if self.Session_authorized_by.read(hash) != owner_key {
+                self.Session_authorized_by.write(hash, owner_key);
+                self
+                    .emit(
+                        SessionCached {
+                            session_hash: hash,
+                            session_key: session.session_key,
+                            expires_at: session.expires_at,
+                            authorized_by: owner_key,
+                        },
+                    );
+            }
+        }
+
+        /// The session hash of `session` for this account on this chain.
+        fn session_hash_of(self: @ComponentState<TContractState>, session: @Session) -> felt252 {
+            session_hash(session, get_tx_info().unbox().chain_id, get_contract_address())
+        }
+
+        fn assert_valid_session_use(
+            self: @ComponentState<TContractState>,
+            hash: felt252,
+            calls: Span<Call>,
+            signature: @SessionSignature,
+            now: u64,
+        ) {
+            assert(calls.len() <= MAX_SESSION_CALLS, SessionErrors::TOO_MANY_CALLS);
+            let proofs = *signature.proofs;
+            assert(proofs.len() == calls.len(), SessionErrors::PROOF_COUNT_MISMATCH);
+            let session = signature.session;
+            self.assert_usable(session, now);
+            let session_hash = self.session_hash_of(session);
+            assert(!self.Session_revoked.read(session_hash), SessionErrors::REVOKED);
+
+            let owner = get_dep_component!(self, Owner);
+            match *signature.owner_authorization {
+                Some(authorization) => assert(
+                    owner.is_owner_signature(session_hash, authorization),
+                    SessionErrors::INVALID_AUTHORIZATION,
+                ),
+                None => assert(
+                    self.is_authorized_on_chain(session_hash), SessionErrors::NOT_AUTHORIZED,
+                ),
+            }
+            assert(
+                is_valid_stark_signature(
+                    session_key_message(hash, session_hash),
+                    *session.session_key,
+                    *signature.session_signature,
+                ),
+                SessionErrors::INVALID_SESSION_SIGNATURE,
+            );
+
+            let account = get_contract_address();
+            let root = *session.allowed_methods_root;
+            for i in 0..calls.len() {
+                let call = calls[i];
+                assert(*call.to != account, SessionErrors::CALL_TO_SELF);
+                let leaf = allowed_method_leaf(*call.to, *call.selector);
+                assert(verify_merkle_proof(leaf, *proofs[i], root), SessionErrors::METHOD_NOT_ALLOWED);
+            }
+        }
+
+        /// Panics unless the session's own fields allow use at `now`.
+        fn assert_usable(self: @ComponentState<TContractState>, session: @Session, now: u64) {
+            assert(*session.policy == NO_POLICY, SessionErrors::UNSUPPORTED_POLICY);
+            assert(*session.session_key != 0, SessionErrors::ZERO_SESSION_KEY);
+            assert(now < *session.expires_at, SessionErrors::EXPIRED);
+            assert(*session.epoch == self.Session_epoch.read(), SessionErrors::STALE_EPOCH);
+        }
+
+        fn is_authorized_on_chain(self: @ComponentState<TContractState>, session_hash: felt252) -> bool {
+            let authorized_by = self.Session_authorized_by.read(session_hash);
+            authorized_by != 0
+                && authorized_by == get_dep_component!(self, Owner).Owner_public_key.read()
+        }
+    }
+}

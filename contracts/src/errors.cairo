@@ -1,0 +1,72 @@
+//! Every revert reason of the session account, as named constants (each at most 31 characters).
+//! Tests pin the literal text, so a reason never changes silently.
+
+/// Errors of the owner and SRC-6 account logic.
+pub mod AccountErrors {
+    /// `__execute__` was called by something other than the protocol.
+    pub const INVALID_CALLER: felt252 = 'Account: invalid caller';
+    /// The transaction version is not 3 (or its query version).
+    pub const INVALID_TX_VERSION: felt252 = 'Account: invalid tx version';
+    /// The signature is not a valid owner signature.
+    pub const INVALID_SIGNATURE: felt252 = 'Account: invalid signature';
+    /// The signature is neither `[r, s]` nor a session signature.
+    pub const INVALID_SIGNATURE_FORMAT: felt252 = 'Account: bad signature format';
+    /// An administrative entrypoint was called by someone other than the account itself.
+    pub const UNAUTHORIZED: felt252 = 'Account: unauthorized';
+    /// The new owner public key is zero.
+    pub const ZERO_OWNER: felt252 = 'Account: zero owner key';
+    /// The new owner did not sign the ownership acceptance message.
+    pub const INVALID_NEW_OWNER_SIGNATURE: felt252 = 'Account: bad new owner sig';
+}
+
+/// Errors of session validation and management.
+pub mod SessionErrors {
+    /// The session signature is truncated, has bad lengths or trailing felts.
+    pub const MALFORMED_SIGNATURE: felt252 = 'Session: malformed signature';
+    /// The owner authorization is neither empty nor `[r, s]`.
+    pub const BAD_AUTHORIZATION_LENGTH: felt252 = 'Session: bad auth length';
+    /// The owner authorization is not the current owner's signature of the session hash.
+    pub const INVALID_AUTHORIZATION: felt252 = 'Session: invalid authorization';
+    /// No owner authorization was sent and the session is not registered or cached.
+    pub const NOT_AUTHORIZED: felt252 = 'Session: not authorized';
+    /// The session key did not sign this transaction.
+    pub const INVALID_SESSION_SIGNATURE: felt252 = 'Session: invalid session sig';
+    /// The session's expiry is not in the future.
+    pub const EXPIRED: felt252 = 'Session: expired';
+    /// The session was revoked by its hash.
+    pub const REVOKED: felt252 = 'Session: revoked';
+    /// The session belongs to an epoch closed by `revoke_all_sessions`.
+    pub const STALE_EPOCH: felt252 = 'Session: stale epoch';
+    /// A call's (contract, selector) is not in the session's allowed-methods tree.
+    pub const METHOD_NOT_ALLOWED: felt252 = 'Session: method not allowed';
+    /// A call targets the account itself.
+    pub const CALL_TO_SELF: felt252 = 'Session: call to self';
+    /// More calls than `MAX_SESSION_CALLS` in one transaction.
+    pub const TOO_MANY_CALLS: felt252 = 'Session: too many calls';
+    /// A Merkle proof is longer than `MAX_PROOF_LENGTH`.
+    pub const PROOF_TOO_LONG: felt252 = 'Session: proof too long';
+    /// The number of proofs differs from the number of calls.
+    pub const PROOF_COUNT_MISMATCH: felt252 = 'Session: proof count mismatch';
+    /// The session's policy field is not one this account enforces.
+    pub const UNSUPPORTED_POLICY: felt252 = 'Session: unsupported policy';
+    /// The session public key is zero.
+    pub const ZERO_SESSION_KEY: felt252 = 'Session: zero session key';
+    /// The session is already revoked.
+    pub const ALREADY_REVOKED: felt252 = 'Session: already revoked';
+    /// The session is already registered.
+    pub const ALREADY_REGISTERED: felt252 = 'Session: already registered';
+}
+
+/// Errors of SNIP-9 outside execution.
+pub mod OutsideExecutionErrors {
+    /// The caller is neither the designated caller nor is `ANY_CALLER` allowed.
+    pub const INVALID_CALLER: felt252 = 'SNIP9: invalid caller';
+    /// The block time is not after `execute_after`.
+    pub const TOO_EARLY: felt252 = 'SNIP9: too early';
+    /// The block time is not before `execute_before`.
+    pub const TOO_LATE: felt252 = 'SNIP9: too late';
+    /// The nonce was used before.
+    pub const NONCE_USED: felt252 = 'SNIP9: nonce already used';
+    /// An outside execution tried to start inside another one.
+    pub const REENTRANT_CALL: felt252 = 'SNIP9: reentrant call';
+}

@@ -1,0 +1,148 @@
+//! Interfaces of the session account, its types and interface ids.
+
+use starknet::ContractAddress;
+use starknet::account::Call;
+
+/// SRC-5 id of SRC-6 (standard account).
+pub const ISRC6_ID: felt252 = 0x2ceccef7f994940b3962a6c67e0ba4fcd37df7d131417c604f91e03caecc1cd;
+/// SRC-5 id of SRC-5 itself.
+pub const ISRC5_ID: felt252 = 0x3f918d17e5ee77373b56385708f855659a07f75997f365cf87748628532a055;
+/// SRC-5 id of SNIP-9 version 2 (outside execution).
+pub const ISRC9_V2_ID: felt252 = 0x1d1144bb2138366ff28d8e9ab57456b1d332ac42196230c3a602003c89872;
+/// SRC-5 id this project gives to `ISession` version 1 (`starknet_keccak("ISession.v1")`).
+pub const ISESSION_ID: felt252 = selector!("ISession.v1");
+
+/// A session: what the owner authorizes a short-lived session key to do.
+///
+/// Its SNIP-12 (revision 1) type, signed by the owner as typed data:
+/// `"Session"("Session Key":"felt","Expires At":"timestamp","Allowed Methods":"merkletree","Policy":"felt","Epoch":"u128")`
+/// where `Allowed Methods` is the root of a `merkletree` of
+/// `"Allowed Method"("Contract Address":"ContractAddress","Selector":"selector")` leaves.
+#[derive(Copy, Drop, Serde, PartialEq, Debug)]
+pub struct Session {
+    /// The session's Stark public key.
+    pub session_key: felt252,
+    /// Unix time (seconds) from which the session no longer works.
+    pub expires_at: u64,
+    /// SNIP-12 `merkletree` root of the allowed `(contract address, selector)` methods.
+    pub allowed_methods_root: felt252,
+    /// Hash of extra policy rules; must be 0 (no extra rules) in this version.
+    pub policy: felt252,
+    /// The account's session epoch when the session was issued; `revoke_all_sessions` ends it.
+    pub epoch: u128,
+}
+
+/// A SNIP-9 version 2 outside execution.
+#[derive(Copy, Drop, Serde, Debug)]
+pub struct OutsideExecution {
+    /// Who may submit it (`'ANY_CALLER'` for anyone).
+    pub caller: ContractAddress,
+    /// A nonce, usable once.
+    pub nonce: felt252,
+    /// The block time must be strictly after this.
+    pub execute_after: u64,
+    /// The block time must be strictly before this.
+    pub execute_before: u64,
+    /// The calls to run, atomically.
+    pub calls: Span<Call>,
+}
+
+/// SRC-6: the standard account interface.
+#[starknet::interface]
+pub trait ISRC6<TState> {
+    /// Runs the calls of a validated transaction; only the protocol may call it.
+    fn __execute__(ref self: TState, calls: Array<Call>);
+    /// Returns `'VALID'` if the transaction signature is the owner's, or a valid session's for these calls.
+    fn __validate__(self: @TState, calls: Array<Call>) -> felt252;
+    /// Returns `'VALID'` if `signature` is the owner's `[r, s]` over `hash`, else 0 (session keys never qualify).
+    fn is_valid_signature(self: @TState, hash: felt252, signature: Array<felt252>) -> felt252;
+}
+
+/// Validation of declare and deploy-account transactions (owner signature only).
+#[starknet::interface]
+pub trait IDeployable<TState> {
+    /// Validates a declare transaction signed by the owner.
+    fn __validate_declare__(self: @TState, class_hash: felt252) -> felt252;
+    /// Validates the deploy-account transaction of this account, signed by the owner.
+    fn __validate_deploy__(
+        self: @TState, class_hash: felt252, contract_address_salt: felt252, owner_public_key: felt252,
+    ) -> felt252;
+}
+
+/// SRC-5: interface introspection.
+#[starknet::interface]
+pub trait ISRC5<TState> {
+    /// Whether the contract implements the interface with this SRC-5 id.
+    fn supports_interface(self: @TState, interface_id: felt252) -> bool;
+}
+
+/// The account owner: a Stark public key that can rotate itself.
+#[starknet::interface]
+pub trait IOwner<TState> {
+    /// The owner's Stark public key.
+    fn get_owner(self: @TState) -> felt252;
+    /// Replaces the owner key; only the account itself (an owner transaction) may call it, and
+    /// `signature` is the new key's `[r, s]` over `owner_rotation_hash`.
+    fn set_owner(ref self: TState, new_owner: felt252, signature: Array<felt252>);
+}
+
+/// Session management and the views an auditor needs.
+#[starknet::interface]
+pub trait ISession<TState> {
+    /// Authorizes `session` on-chain (only through an owner transaction), so its transactions
+    /// need no owner authorization.
+    fn register_session(ref self: TState, session: Session);
+    /// Revokes one session by its hash (only through an owner transaction).
+    fn revoke_session(ref self: TState, session_hash: felt252);
+    /// Revokes every session issued so far by starting a new epoch (only through an owner transaction).
+    fn revoke_all_sessions(ref self: TState);
+    /// The SNIP-12 message hash the owner signs to authorize `session` for this account.
+    fn get_session_hash(self: @TState, session: Session) -> felt252;
+    /// Whether the session was revoked by its hash (see also `get_session_epoch`).
+    fn is_session_revoked(self: @TState, session_hash: felt252) -> bool;
+    /// Whether the owner registered the session with `register_session`.
+    fn is_session_registered(self: @TState, session_hash: felt252) -> bool;
+    /// Whether the session's authorization by the current owner is stored on-chain (registered,
+    /// or cached by its first transaction).
+    fn is_session_cached(self: @TState, session_hash: felt252) -> bool;
+    /// The current session epoch; sessions of other epochs are revoked.
+    fn get_session_epoch(self: @TState) -> u128;
+}
+
+/// SNIP-9 version 2: executing calls signed by the account and submitted by someone else.
+#[starknet::interface]
+pub trait ISRC9_V2<TState> {
+    /// Runs `outside_execution.calls` if `signature` (owner or session) covers its SNIP-12 hash.
+    fn execute_from_outside_v2(
+        ref self: TState, outside_execution: OutsideExecution, signature: Span<felt252>,
+    ) -> Array<Span<felt252>>;
+    /// Whether `nonce` has not been used by an outside execution yet.
+    fn is_valid_outside_execution_nonce(self: @TState, nonce: felt252) -> bool;
+}
+
+/// Everything the session account exposes, for dispatchers.
+#[starknet::interface]
+pub trait SessionAccountABI<TState> {
+    fn __execute__(ref self: TState, calls: Array<Call>);
+    fn __validate__(self: @TState, calls: Array<Call>) -> felt252;
+    fn is_valid_signature(self: @TState, hash: felt252, signature: Array<felt252>) -> felt252;
+    fn __validate_declare__(self: @TState, class_hash: felt252) -> felt252;
+    fn __validate_deploy__(
+        self: @TState, class_hash: felt252, contract_address_salt: felt252, owner_public_key: felt252,
+    ) -> felt252;
+    fn supports_interface(self: @TState, interface_id: felt252) -> bool;
+    fn get_owner(self: @TState) -> felt252;
+    fn set_owner(ref self: TState, new_owner: felt252, signature: Array<felt252>);
+    fn register_session(ref self: TState, session: Session);
+    fn revoke_session(ref self: TState, session_hash: felt252);
+    fn revoke_all_sessions(ref self: TState);
+    fn get_session_hash(self: @TState, session: Session) -> felt252;
+    fn is_session_revoked(self: @TState, session_hash: felt252) -> bool;
+    fn is_session_registered(self: @TState, session_hash: felt252) -> bool;
+    fn is_session_cached(self: @TState, session_hash: felt252) -> bool;
+    fn get_session_epoch(self: @TState) -> u128;
+    fn execute_from_outside_v2(
+        ref self: TState, outside_execution: OutsideExecution, signature: Span<felt252>,
+    ) -> Array<Span<felt252>>;
+    fn is_valid_outside_execution_nonce(self: @TState, nonce: felt252) -> bool;
+}

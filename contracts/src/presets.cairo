@@ -1,0 +1,3 @@
+//! Deployable contracts that only wire components together.
+
+pub mod session_account;

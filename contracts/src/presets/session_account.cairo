@@ -1,0 +1,144 @@
+//! The session account: an SRC-6 account owned by a Stark key, whose owner lets session keys
+//! act within a Merkle-rooted method policy until an expiry, and can revoke them at any time.
+
+/// Owner + sessions + SNIP-9 outside execution, wired into one account.
+#[starknet::contract(account)]
+pub mod SessionAccount {
+    use core::num::traits::Zero;
+    use starknet::account::Call;
+    use starknet::{get_block_timestamp, get_caller_address, get_tx_info};
+    use crate::components::outside_execution::OutsideExecutionComponent;
+    use crate::components::owner::OwnerComponent;
+    use crate::components::session::SessionComponent;
+    use crate::errors::AccountErrors;
+    use crate::interfaces::{
+        IDeployable, ISESSION_ID, ISRC5, ISRC5_ID, ISRC6, ISRC6_ID, ISRC9_V2_ID,
+    };
+
+    component!(path: OwnerComponent, storage: owner, event: OwnerEvent);
+    component!(path: SessionComponent, storage: session, event: SessionEvent);
+    component!(
+        path: OutsideExecutionComponent, storage: outside_execution, event: OutsideExecutionEvent,
+    );
+
+    #[abi(embed_v0)]
+    pub impl OwnerImpl = OwnerComponent::OwnerImpl<ContractState>;
+    impl OwnerInternalImpl = OwnerComponent::InternalImpl<ContractState>;
+    #[abi(embed_v0)]
+    pub impl SessionImpl = SessionComponent::SessionImpl<ContractState>;
+    impl SessionInternalImpl = SessionComponent::InternalImpl<ContractState>;
+    #[abi(embed_v0)]
+    pub impl OutsideExecutionV2Impl =
+        OutsideExecutionComponent::OutsideExecutionV2Impl<ContractState>;
+
+    /// Invoke transaction version (v3), and its query (fee estimation) counterpart.
+    const TX_VERSION: felt252 = 3;
+    const QUERY_TX_VERSION: felt252 = 0x100000000000000000000000000000003;
+
+    #[storage]
+    struct Storage {
+        #[substorage(v0)]
+        pub owner: OwnerComponent::Storage,
+        #[substorage(v0)]
+        pub session: SessionComponent::Storage,
+        #[substorage(v0)]
+        pub outside_execution: OutsideExecutionComponent::Storage,
+    }
+
+    #[event]
+    #[derive(Drop, PartialEq, Debug, starknet::Event)]
+    pub enum Event {
+        #[flat]
+        OwnerEvent: OwnerComponent::Event,
+        #[flat]
+        SessionEvent: SessionComponent::Event,
+        #[flat]
+        OutsideExecutionEvent: OutsideExecutionComponent::Event,
+    }
+
+    /// Sets the owner's Stark public key. Emits `OwnerChanged`.
+    #[constructor]
+    pub fn constructor(ref self: ContractState, owner_public_key: felt252) {
+        self.owner.initializer(owner_public_key);
+    }
+
+    #[abi(embed_v0)]
+    pub impl AccountImpl of ISRC6<ContractState> {
+        /// Runs the calls of a validated invoke transaction, atomically.
+        ///
+        /// Requirements: called by the protocol (caller 0); transaction version 3; for a session
+        /// transaction, the session has not expired at the exact block time.
+        fn __execute__(ref self: ContractState, calls: Array<Call>) {
+            assert(get_caller_address().is_zero(), AccountErrors::INVALID_CALLER);
+            let tx_info = get_tx_info().unbox();
+            let version = tx_info.version;
+            assert(version == TX_VERSION || version == QUERY_TX_VERSION, AccountErrors::INVALID_TX_VERSION);
+            self.session.use_session(tx_info.signature);
+            self.owner.execute_calls(calls.span());
+        }
+
+        /// Returns `'VALID'` if the signature is the owner's or a valid session's for `calls`.
+        fn __validate__(self: @ContractState, calls: Array<Call>) -> felt252 {
+            let tx_info = get_tx_info().unbox();
+            self
+                .session
+                .assert_valid_signature(
+                    tx_info.transaction_hash, calls.span(), tx_info.signature, get_block_timestamp(),
+                );
+            starknet::VALIDATED
+        }
+
+        /// Returns `'VALID'` if `signature` is the owner's `[r, s]` over `hash`, else 0.
+        /// Session keys never qualify: they only act through the session rules.
+        fn is_valid_signature(
+            self: @ContractState, hash: felt252, signature: Array<felt252>,
+        ) -> felt252 {
+            if self.owner.is_owner_signature_span(hash, signature.span()) {
+                starknet::VALIDATED
+            } else {
+                0
+            }
+        }
+    }
+
+    #[abi(embed_v0)]
+    pub impl DeployableImpl of IDeployable<ContractState> {
+        /// Validates a declare transaction: owner signature only.
+        fn __validate_declare__(self: @ContractState, class_hash: felt252) -> felt252 {
+            self.assert_owner_transaction()
+        }
+
+        /// Validates this account's deployment: owner signature only.
+        fn __validate_deploy__(
+            self: @ContractState,
+            class_hash: felt252,
+            contract_address_salt: felt252,
+            owner_public_key: felt252,
+        ) -> felt252 {
+            self.assert_owner_transaction()
+        }
+    }
+
+    #[abi(embed_v0)]
+    pub impl SRC5Impl of ISRC5<ContractState> {
+        /// SRC-5, SRC-6, SNIP-9 v2 and `ISession`.
+        fn supports_interface(self: @ContractState, interface_id: felt252) -> bool {
+            interface_id == ISRC5_ID
+                || interface_id == ISRC6_ID
+                || interface_id == ISRC9_V2_ID
+                || interface_id == ISESSION_ID
+        }
+    }
+
+    #[generate_trait]
+    impl PrivateImpl of PrivateTrait {
+        fn assert_owner_transaction(self: @ContractState) -> felt252 {
+            let tx_info = get_tx_info().unbox();
+            assert(
+                self.owner.is_owner_signature_span(tx_info.transaction_hash, tx_info.signature),
+                AccountErrors::INVALID_SIGNATURE,
+            );
+            starknet::VALIDATED
+        }
+    }
+}

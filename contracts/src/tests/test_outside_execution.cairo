@@ -1,0 +1,122 @@
+use starknet::storage::StoragePointerWriteAccess;
+use starknet::testing::{set_block_timestamp, set_caller_address};
+use crate::interfaces::{ISRC9_V2, ISession, OutsideExecution};
+use super::common::{as_account, call, setup};
+use super::vectors;
+
+fn execution(calls: Span<starknet::account::Call>) -> OutsideExecution {
+    OutsideExecution {
+        caller: 'ANY_CALLER'.try_into().unwrap(),
+        nonce: vectors::OE_NONCE,
+        execute_after: vectors::NOW - 100,
+        execute_before: vectors::NOW + 100,
+        calls,
+    }
+}
+
+fn empty() -> OutsideExecution {
+    execution(array![].span())
+}
+
+#[test]
+fn test_execute_from_outside_v2_accepts_owner_signature_and_uses_nonce() {
+    let mut state = setup();
+    set_caller_address(0x4e1a7e4.try_into().unwrap());
+    assert!(state.is_valid_outside_execution_nonce(vectors::OE_NONCE));
+    let results = state
+        .execute_from_outside_v2(empty(), vectors::oe_empty_owner_signature().span());
+    assert_eq!(results.len(), 0);
+    assert!(!state.is_valid_outside_execution_nonce(vectors::OE_NONCE));
+}
+
+#[test]
+fn test_execute_from_outside_v2_accepts_session_signature_and_caches() {
+    let mut state = setup();
+    state.execute_from_outside_v2(empty(), vectors::oe_empty_session_signature().span());
+    assert!(state.is_session_cached(vectors::MAIN_SESSION_HASH));
+}
+
+#[test]
+#[should_panic(expected: 'SNIP9: nonce already used')]
+fn test_execute_from_outside_v2_rejects_replay() {
+    let mut state = setup();
+    state.execute_from_outside_v2(empty(), vectors::oe_empty_owner_signature().span());
+    state.execute_from_outside_v2(empty(), vectors::oe_empty_owner_signature().span());
+}
+
+#[test]
+#[should_panic(expected: 'Account: invalid signature')]
+fn test_execute_from_outside_v2_rejects_wrong_owner_signature() {
+    let mut state = setup();
+    let (r, s) = vectors::OWNER_TX_SIGNATURE;
+    state.execute_from_outside_v2(empty(), array![r, s].span());
+}
+
+#[test]
+#[should_panic(expected: 'Account: invalid signature')]
+fn test_execute_from_outside_v2_signature_covers_the_calls() {
+    let mut state = setup();
+    // The owner signed an execution without calls; adding one changes the hash.
+    let widened = execution(array![call(vectors::GAME, selector!("increase"))].span());
+    state.execute_from_outside_v2(widened, vectors::oe_empty_owner_signature().span());
+}
+
+#[test]
+#[should_panic(expected: 'Session: call to self')]
+fn test_execute_from_outside_v2_session_cannot_call_the_account() {
+    let mut state = setup();
+    let self_call = execution(array![call(vectors::ACCOUNT, selector!("revoke_all_sessions"))].span());
+    state.execute_from_outside_v2(self_call, vectors::oe_self_call_session_signature().span());
+}
+
+#[test]
+#[should_panic(expected: 'Session: method not allowed')]
+fn test_execute_from_outside_v2_session_method_policy_applies() {
+    let mut state = setup();
+    let forbidden = execution(array![call(vectors::TOKEN, selector!("burn"))].span());
+    state.execute_from_outside_v2(forbidden, vectors::oe_forbidden_session_signature().span());
+}
+
+#[test]
+#[should_panic(expected: 'Session: revoked')]
+fn test_execute_from_outside_v2_session_revocation_applies() {
+    let mut state = setup();
+    as_account();
+    state.revoke_session(vectors::MAIN_SESSION_HASH);
+    state.execute_from_outside_v2(empty(), vectors::oe_empty_session_signature().span());
+}
+
+#[test]
+#[should_panic(expected: 'SNIP9: invalid caller')]
+fn test_execute_from_outside_v2_enforces_designated_caller() {
+    let mut state = setup();
+    let mut restricted = empty();
+    restricted.caller = 0x4e1a7e4.try_into().unwrap();
+    set_caller_address(0xbad.try_into().unwrap());
+    state.execute_from_outside_v2(restricted, vectors::oe_empty_owner_signature().span());
+}
+
+#[test]
+#[should_panic(expected: 'SNIP9: too early')]
+fn test_execute_from_outside_v2_rejects_before_window() {
+    let mut state = setup();
+    set_block_timestamp(vectors::NOW - 100);
+    state.execute_from_outside_v2(empty(), vectors::oe_empty_owner_signature().span());
+}
+
+#[test]
+#[should_panic(expected: 'SNIP9: too late')]
+fn test_execute_from_outside_v2_rejects_after_window() {
+    let mut state = setup();
+    set_block_timestamp(vectors::NOW + 100);
+    state.execute_from_outside_v2(empty(), vectors::oe_empty_owner_signature().span());
+}
+
+#[test]
+#[should_panic(expected: 'SNIP9: reentrant call')]
+fn test_execute_from_outside_v2_rejects_reentry() {
+    let mut state = setup();
+    // As if a call of a running outside execution called back into the account.
+    state.outside_execution.OutsideExecution_executing.write(true);
+    state.execute_from_outside_v2(empty(), vectors::oe_empty_owner_signature().span());
+}

@@ -1,0 +1,390 @@
+use starknet::storage::StoragePointerWriteAccess;
+use starknet::testing::{set_block_timestamp, set_caller_address, set_transaction_hash};
+use crate::components::session::SessionComponent;
+use crate::interfaces::{ISRC6, ISession};
+use crate::presets::session_account::SessionAccount;
+use super::common::{
+    as_account, as_protocol, assert_no_more_events, call, next_event, setup, sign_with, with_felt,
+};
+use super::vectors;
+
+fn increase() -> starknet::account::Call {
+    call(vectors::GAME, selector!("increase"))
+}
+
+fn transfer() -> starknet::account::Call {
+    call(vectors::TOKEN, selector!("transfer"))
+}
+
+fn session_event(event: SessionComponent::Event) -> SessionAccount::Event {
+    SessionAccount::Event::SessionEvent(event)
+}
+
+/// Executes a zero-call session transaction with `signature` (the execution-side rules).
+fn execute_session(ref state: SessionAccount::ContractState, signature: Array<felt252>) {
+    sign_with(signature);
+    as_protocol();
+    state.__execute__(array![]);
+}
+
+#[test]
+fn test___validate___accepts_authorized_session_with_allowed_call() {
+    let state = setup();
+    sign_with(vectors::sig_main_full_increase());
+    assert_eq!(state.__validate__(array![increase()]), 'VALID');
+}
+
+#[test]
+fn test___validate___accepts_several_allowed_calls() {
+    let state = setup();
+    sign_with(vectors::sig_main_full_two_calls());
+    assert_eq!(state.__validate__(array![increase(), transfer()]), 'VALID');
+}
+
+#[test]
+fn test___validate___accepts_single_method_session_with_empty_proof() {
+    let state = setup();
+    sign_with(vectors::sig_single_full_increase());
+    assert_eq!(state.__validate__(array![increase()]), 'VALID');
+}
+
+#[test]
+#[should_panic(expected: 'Session: method not allowed')]
+fn test___validate___rejects_method_outside_the_tree() {
+    let state = setup();
+    sign_with(vectors::sig_main_full_increase());
+    state.__validate__(array![call(vectors::TOKEN, selector!("burn"))]);
+}
+
+#[test]
+#[should_panic(expected: 'Session: method not allowed')]
+fn test___validate___rejects_allowed_selector_on_other_contract() {
+    let state = setup();
+    sign_with(vectors::sig_main_full_increase());
+    state.__validate__(array![call(vectors::TOKEN, selector!("increase"))]);
+}
+
+#[test]
+#[should_panic(expected: 'Session: call to self')]
+fn test___validate___rejects_call_to_the_account() {
+    let state = setup();
+    sign_with(vectors::sig_main_full_increase());
+    state.__validate__(array![call(vectors::ACCOUNT, selector!("increase"))]);
+}
+
+#[test]
+#[should_panic(expected: 'Session: proof count mismatch')]
+fn test___validate___rejects_missing_proof() {
+    let state = setup();
+    sign_with(vectors::sig_main_full_increase());
+    state.__validate__(array![increase(), increase()]);
+}
+
+#[test]
+#[should_panic(expected: 'Session: too many calls')]
+fn test___validate___rejects_too_many_calls() {
+    let state = setup();
+    sign_with(vectors::sig_main_full_increase());
+    let mut calls = array![];
+    for _ in 0..33_u32 {
+        calls.append(increase());
+    }
+    state.__validate__(calls);
+}
+
+#[test]
+#[should_panic(expected: 'Session: invalid session sig')]
+fn test___validate___rejects_session_signature_of_another_transaction() {
+    let state = setup();
+    sign_with(vectors::sig_main_full_increase());
+    set_transaction_hash(vectors::TX_HASH + 1);
+    state.__validate__(array![increase()]);
+}
+
+#[test]
+#[should_panic(expected: 'Session: invalid authorization')]
+fn test___validate___rejects_authorization_not_signed_by_owner() {
+    let state = setup();
+    // index 7 = owner r, 8 = owner s: put the owner's transaction signature there instead.
+    let (r, s) = vectors::OWNER_TX_SIGNATURE;
+    let signature = with_felt(with_felt(vectors::sig_main_full_increase(), 7, r), 8, s);
+    sign_with(signature);
+    state.__validate__(array![increase()]);
+}
+
+#[test]
+#[should_panic(expected: 'Session: invalid authorization')]
+fn test___validate___rejects_widened_session() {
+    let state = setup();
+    // Changing the root (index 3) changes the session hash the owner signed.
+    sign_with(with_felt(vectors::sig_main_full_increase(), 3, vectors::TOKEN));
+    state.__validate__(array![increase()]);
+}
+
+#[test]
+#[should_panic(expected: 'Session: expired')]
+fn test___validate___rejects_expired_session() {
+    let state = setup();
+    set_block_timestamp(vectors::EXPIRES_AT);
+    sign_with(vectors::sig_main_full_increase());
+    state.__validate__(array![increase()]);
+}
+
+#[test]
+#[should_panic(expected: 'Session: invalid authorization')]
+fn test___validate___rejects_extended_expiry() {
+    let state = setup();
+    set_block_timestamp(vectors::EXPIRES_AT);
+    // Pushing the expiry (index 2) forward changes the session hash the owner signed.
+    sign_with(with_felt(vectors::sig_main_full_increase(), 2, vectors::EXPIRES_AT.into() + 3600));
+    state.__validate__(array![increase()]);
+}
+
+#[test]
+#[should_panic(expected: 'Session: unsupported policy')]
+fn test___validate___rejects_unknown_policy() {
+    let state = setup();
+    sign_with(with_felt(vectors::sig_main_full_increase(), 4, 1));
+    state.__validate__(array![increase()]);
+}
+
+#[test]
+#[should_panic(expected: 'Session: zero session key')]
+fn test___validate___rejects_zero_session_key() {
+    let state = setup();
+    sign_with(with_felt(vectors::sig_main_full_increase(), 1, 0));
+    state.__validate__(array![increase()]);
+}
+
+#[test]
+#[should_panic(expected: 'Session: not authorized')]
+fn test___validate___rejects_cached_form_before_caching() {
+    let state = setup();
+    sign_with(vectors::sig_main_cached_increase());
+    state.__validate__(array![increase()]);
+}
+
+#[test]
+fn test___execute___caches_session_on_first_use() {
+    let mut state = setup();
+    assert!(!state.is_session_cached(vectors::MAIN_SESSION_HASH));
+    execute_session(ref state, vectors::sig_main_full_no_calls());
+    assert!(state.is_session_cached(vectors::MAIN_SESSION_HASH));
+    assert!(!state.is_session_registered(vectors::MAIN_SESSION_HASH));
+    let expected = session_event(
+        SessionComponent::Event::SessionCached(
+            SessionComponent::SessionCached {
+                session_hash: vectors::MAIN_SESSION_HASH,
+                session_key: vectors::SESSION_PUBLIC_KEY,
+                expires_at: vectors::EXPIRES_AT,
+                authorized_by: vectors::OWNER_PUBLIC_KEY,
+            },
+        ),
+    );
+    assert_eq!(next_event(), expected);
+    // A second full-form use does not cache again.
+    execute_session(ref state, vectors::sig_main_full_no_calls());
+    assert_no_more_events();
+    // The short form now validates.
+    sign_with(vectors::sig_main_cached_increase());
+    assert_eq!(state.__validate__(array![increase()]), 'VALID');
+}
+
+#[test]
+fn test___execute___accepts_session_until_exact_expiry() {
+    let mut state = setup();
+    set_block_timestamp(vectors::EXPIRES_AT - 1);
+    execute_session(ref state, vectors::sig_main_full_no_calls());
+}
+
+#[test]
+#[should_panic(expected: 'Session: expired')]
+fn test___execute___rejects_session_expired_at_exact_time() {
+    let mut state = setup();
+    // Inside __validate__ the timestamp is floored to the hour, so validation at
+    // EXPIRES_AT - 1 passes; execution sees the exact time.
+    set_block_timestamp(vectors::EXPIRES_AT - 1);
+    sign_with(vectors::sig_main_full_no_calls());
+    assert_eq!(state.__validate__(array![]), 'VALID');
+    set_block_timestamp(vectors::EXPIRES_AT);
+    execute_session(ref state, vectors::sig_main_full_no_calls());
+}
+
+#[test]
+fn test_register_session_authorizes_the_short_form() {
+    let mut state = setup();
+    as_account();
+    state.register_session(vectors::main_session());
+    assert!(state.is_session_registered(vectors::MAIN_SESSION_HASH));
+    assert!(state.is_session_cached(vectors::MAIN_SESSION_HASH));
+    let main = vectors::main_session();
+    let expected = session_event(
+        SessionComponent::Event::SessionRegistered(
+            SessionComponent::SessionRegistered {
+                session_hash: vectors::MAIN_SESSION_HASH,
+                session_key: main.session_key,
+                expires_at: main.expires_at,
+                allowed_methods_root: main.allowed_methods_root,
+                policy: 0,
+                epoch: 0,
+            },
+        ),
+    );
+    assert_eq!(next_event(), expected);
+    sign_with(vectors::sig_main_cached_increase());
+    assert_eq!(state.__validate__(array![increase()]), 'VALID');
+}
+
+#[test]
+#[should_panic(expected: 'Account: unauthorized')]
+fn test_register_session_rejects_other_callers() {
+    let mut state = setup();
+    set_caller_address(vectors::GAME.try_into().unwrap());
+    state.register_session(vectors::main_session());
+}
+
+#[test]
+#[should_panic(expected: 'Session: already registered')]
+fn test_register_session_rejects_duplicates() {
+    let mut state = setup();
+    as_account();
+    state.register_session(vectors::main_session());
+    state.register_session(vectors::main_session());
+}
+
+#[test]
+#[should_panic(expected: 'Session: stale epoch')]
+fn test_register_session_rejects_other_epochs() {
+    let mut state = setup();
+    as_account();
+    state.register_session(vectors::epoch_one_session());
+}
+
+#[test]
+#[should_panic(expected: 'Session: expired')]
+fn test_register_session_rejects_expired() {
+    let mut state = setup();
+    as_account();
+    set_block_timestamp(vectors::EXPIRES_AT);
+    state.register_session(vectors::main_session());
+}
+
+#[test]
+#[should_panic(expected: 'Session: revoked')]
+fn test_register_session_rejects_revoked() {
+    let mut state = setup();
+    as_account();
+    state.revoke_session(vectors::MAIN_SESSION_HASH);
+    state.register_session(vectors::main_session());
+}
+
+#[test]
+fn test_revoke_session_emits_and_marks() {
+    let mut state = setup();
+    as_account();
+    state.revoke_session(vectors::MAIN_SESSION_HASH);
+    assert!(state.is_session_revoked(vectors::MAIN_SESSION_HASH));
+    assert!(!state.is_session_revoked(vectors::SINGLE_SESSION_HASH));
+    let expected = session_event(
+        SessionComponent::Event::SessionRevoked(
+            SessionComponent::SessionRevoked { session_hash: vectors::MAIN_SESSION_HASH },
+        ),
+    );
+    assert_eq!(next_event(), expected);
+}
+
+#[test]
+#[should_panic(expected: 'Session: revoked')]
+fn test_revoke_session_stops_full_form() {
+    let mut state = setup();
+    as_account();
+    state.revoke_session(vectors::MAIN_SESSION_HASH);
+    sign_with(vectors::sig_main_full_increase());
+    state.__validate__(array![increase()]);
+}
+
+#[test]
+#[should_panic(expected: 'Session: revoked')]
+fn test_revoke_session_stops_cached_session_at_once() {
+    let mut state = setup();
+    execute_session(ref state, vectors::sig_main_full_no_calls());
+    as_account();
+    state.revoke_session(vectors::MAIN_SESSION_HASH);
+    sign_with(vectors::sig_main_cached_increase());
+    state.__validate__(array![increase()]);
+}
+
+#[test]
+#[should_panic(expected: 'Session: already revoked')]
+fn test_revoke_session_twice() {
+    let mut state = setup();
+    as_account();
+    state.revoke_session(vectors::MAIN_SESSION_HASH);
+    state.revoke_session(vectors::MAIN_SESSION_HASH);
+}
+
+#[test]
+#[should_panic(expected: 'Account: unauthorized')]
+fn test_revoke_session_rejects_other_callers() {
+    let mut state = setup();
+    set_caller_address(vectors::GAME.try_into().unwrap());
+    state.revoke_session(vectors::MAIN_SESSION_HASH);
+}
+
+#[test]
+fn test_revoke_all_sessions_starts_new_epoch() {
+    let mut state = setup();
+    as_account();
+    assert_eq!(state.get_session_epoch(), 0);
+    state.revoke_all_sessions();
+    assert_eq!(state.get_session_epoch(), 1);
+    let expected = session_event(
+        SessionComponent::Event::AllSessionsRevoked(
+            SessionComponent::AllSessionsRevoked { new_epoch: 1 },
+        ),
+    );
+    assert_eq!(next_event(), expected);
+    // Sessions issued for the new epoch work.
+    sign_with(vectors::sig_epoch_one_full_increase());
+    assert_eq!(state.__validate__(array![increase()]), 'VALID');
+}
+
+#[test]
+#[should_panic(expected: 'Session: stale epoch')]
+fn test_revoke_all_sessions_stops_cached_sessions() {
+    let mut state = setup();
+    execute_session(ref state, vectors::sig_main_full_no_calls());
+    as_account();
+    state.revoke_all_sessions();
+    sign_with(vectors::sig_main_cached_increase());
+    state.__validate__(array![increase()]);
+}
+
+#[test]
+#[should_panic(expected: 'Session: stale epoch')]
+fn test___validate___rejects_future_epoch() {
+    let state = setup();
+    sign_with(vectors::sig_epoch_one_full_increase());
+    state.__validate__(array![increase()]);
+}
+
+#[test]
+#[should_panic(expected: 'Account: unauthorized')]
+fn test_revoke_all_sessions_rejects_other_callers() {
+    let mut state = setup();
+    set_caller_address(vectors::GAME.try_into().unwrap());
+    state.revoke_all_sessions();
+}
+
+#[test]
+fn test_get_session_hash_matches_rust() {
+    let state = setup();
+    assert_eq!(state.get_session_hash(vectors::main_session()), vectors::MAIN_SESSION_HASH);
+}
+
+#[test]
+fn test_epoch_storage_is_what_the_view_reads() {
+    let mut state = setup();
+    state.session.Session_epoch.write(7);
+    assert_eq!(state.get_session_epoch(), 7);
+}

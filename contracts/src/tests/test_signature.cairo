@@ -1,0 +1,115 @@
+use crate::signature::{
+    AccountSignature, SESSION_MAGIC, StarkSignature, is_valid_stark_signature, parse_signature,
+};
+use super::common::with_felt;
+use super::vectors;
+
+#[test]
+fn test_parse_owner_signature() {
+    match parse_signature(array![1, 2].span()) {
+        AccountSignature::Owner(signature) => assert_eq!(signature, StarkSignature { r: 1, s: 2 }),
+        AccountSignature::Session(_) => panic!("parsed as a session signature"),
+    }
+}
+
+#[test]
+fn test_parse_rust_encoded_session_signatures() {
+    match parse_signature(vectors::sig_main_full_two_calls().span()) {
+        AccountSignature::Session(parsed) => {
+            assert_eq!(parsed.session, vectors::main_session());
+            let (r, s) = vectors::MAIN_AUTHORIZATION;
+            assert_eq!(parsed.owner_authorization, Some(StarkSignature { r, s }));
+            assert_eq!(parsed.proofs.len(), 2);
+        },
+        AccountSignature::Owner(_) => panic!("parsed as an owner signature"),
+    }
+    match parse_signature(vectors::sig_main_cached_increase().span()) {
+        AccountSignature::Session(parsed) => {
+            assert!(parsed.owner_authorization.is_none());
+            assert_eq!(parsed.proofs.len(), 1);
+        },
+        AccountSignature::Owner(_) => panic!("parsed as an owner signature"),
+    }
+}
+
+#[test]
+#[should_panic(expected: 'Account: bad signature format')]
+fn test_parse_empty_signature() {
+    parse_signature(array![].span());
+}
+
+#[test]
+#[should_panic(expected: 'Account: bad signature format')]
+fn test_parse_unknown_marker() {
+    parse_signature(with_felt(vectors::sig_main_full_increase(), 0, 'session-v2').span());
+}
+
+#[test]
+#[should_panic(expected: 'Account: bad signature format')]
+fn test_parse_single_felt() {
+    parse_signature(array![5].span());
+}
+
+#[test]
+#[should_panic(expected: 'Session: malformed signature')]
+fn test_parse_truncated_session() {
+    parse_signature(array![SESSION_MAGIC, 1, 2, 3].span());
+}
+
+#[test]
+#[should_panic(expected: 'Session: malformed signature')]
+fn test_parse_truncated_proof() {
+    let full = vectors::sig_main_full_increase();
+    parse_signature(full.span().slice(0, full.len() - 1));
+}
+
+#[test]
+#[should_panic(expected: 'Session: malformed signature')]
+fn test_parse_trailing_felts() {
+    let mut signature = vectors::sig_main_full_increase();
+    signature.append(0);
+    parse_signature(signature.span());
+}
+
+#[test]
+#[should_panic(expected: 'Session: malformed signature')]
+fn test_parse_expiry_out_of_range() {
+    parse_signature(with_felt(vectors::sig_main_full_increase(), 2, 0x10000000000000000).span());
+}
+
+#[test]
+#[should_panic(expected: 'Session: bad auth length')]
+fn test_parse_bad_authorization_length() {
+    parse_signature(with_felt(vectors::sig_main_full_increase(), 6, 1).span());
+}
+
+#[test]
+#[should_panic(expected: 'Session: too many calls')]
+fn test_parse_too_many_proofs() {
+    // [magic, 5 session felts, 0 (cached), r, s, n_proofs]
+    parse_signature(array![SESSION_MAGIC, 1, 2, 3, 0, 0, 0, 1, 2, 33].span());
+}
+
+#[test]
+#[should_panic(expected: 'Session: proof too long')]
+fn test_parse_proof_too_long() {
+    parse_signature(array![SESSION_MAGIC, 1, 2, 3, 0, 0, 0, 1, 2, 1, 17].span());
+}
+
+#[test]
+#[should_panic(expected: 'Session: malformed signature')]
+fn test_parse_huge_length_does_not_overflow() {
+    parse_signature(array![SESSION_MAGIC, 1, 2, 3, 0, 0, 0, 1, 2, 0x100000000].span());
+}
+
+#[test]
+fn test_stark_signature_range_checks() {
+    let (r, s) = vectors::OWNER_TX_SIGNATURE;
+    let key = vectors::OWNER_PUBLIC_KEY;
+    assert!(is_valid_stark_signature(vectors::TX_HASH, key, StarkSignature { r, s }));
+    assert!(!is_valid_stark_signature(vectors::TX_HASH + 1, key, StarkSignature { r, s }));
+    assert!(!is_valid_stark_signature(vectors::TX_HASH, key, StarkSignature { r: 0, s }));
+    assert!(!is_valid_stark_signature(vectors::TX_HASH, key, StarkSignature { r, s: 0 }));
+    let order = core::ec::stark_curve::ORDER;
+    assert!(!is_valid_stark_signature(vectors::TX_HASH, key, StarkSignature { r, s: order }));
+}

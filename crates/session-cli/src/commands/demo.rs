@@ -1,0 +1,282 @@
+//! `stark-session demo`: the whole story on a local devnet the command starts itself.
+
+use anyhow::{bail, Context, Result};
+use clap::Args;
+use local_devnet::Devnet;
+use serde::Serialize;
+use session_core::{Session, SessionBuilder, SessionKey};
+use session_sdk::{
+    authorize_session, deploy_contract, deploy_session_account, wait_for_success, SessionAccount,
+    SessionAdmin,
+};
+use starknet::accounts::{Account, ConnectedAccount, ExecutionEncoding, SingleOwnerAccount};
+use starknet::core::types::{
+    BlockId, BlockTag, Call, Felt, MaybePreConfirmedBlockWithTxHashes, TransactionReceipt,
+};
+use starknet::core::utils::get_selector_from_name;
+use starknet::providers::jsonrpc::HttpTransport;
+use starknet::providers::{JsonRpcClient, Provider};
+use starknet::signers::{LocalWallet, SigningKey};
+
+type Client = JsonRpcClient<HttpTransport>;
+
+/// Options of the demo.
+#[derive(Args)]
+pub struct Demo {
+    /// How many game moves the session key plays.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=200))]
+    moves: u32,
+}
+
+/// What the demo measured.
+#[derive(Serialize)]
+struct Summary {
+    transactions_sent: u32,
+    session_transactions: u32,
+    owner_signatures_for_the_game_session: u32,
+    l2_gas_session_first_use: u64,
+    l2_gas_session_cached_average: u64,
+    l2_gas_owner_signed: u64,
+    signature_felts_session_first_use: usize,
+    signature_felts_session_cached: usize,
+    signature_felts_owner: usize,
+    protections: Vec<Protection>,
+}
+
+/// One protection shown working.
+#[derive(Serialize)]
+struct Protection {
+    rule: &'static str,
+    rejected_with: String,
+}
+
+struct Ctx {
+    devnet: Devnet,
+    account: Felt,
+    game: Felt,
+    owner_key: SigningKey,
+    json: bool,
+    sent: u32,
+}
+
+impl Ctx {
+    fn say(&self, text: impl AsRef<str>) {
+        if !self.json {
+            println!("{}", text.as_ref());
+        }
+    }
+
+    async fn now(&self) -> Result<u64> {
+        let block = self.devnet.provider().get_block_with_tx_hashes(BlockId::Tag(BlockTag::Latest)).await?;
+        Ok(match block {
+            MaybePreConfirmedBlockWithTxHashes::Block(block) => block.timestamp,
+            MaybePreConfirmedBlockWithTxHashes::PreConfirmedBlock(block) => block.timestamp,
+        })
+    }
+
+    fn call(&self, entrypoint: &str, calldata: Vec<Felt>) -> Result<Call> {
+        Ok(Call { to: self.game, selector: get_selector_from_name(entrypoint)?, calldata })
+    }
+
+    /// A session allowing the game's `increase`, authorized by one owner signature.
+    async fn new_session(&self, epoch: u128) -> Result<SessionAccount<Client>> {
+        let key = SessionKey::generate()?;
+        let session: Session = SessionBuilder::new(key.public_key())
+            .expires_at(self.now().await? + 3600)
+            .epoch(epoch)
+            .allow(self.game, "increase")
+            .build()?;
+        let chain_id = self.devnet.chain_id();
+        let authorization = authorize_session(&self.owner_key, &session, chain_id, self.account)?;
+        Ok(SessionAccount::new(
+            self.devnet.provider(),
+            self.account,
+            chain_id,
+            session,
+            key,
+            Some(authorization),
+        ))
+    }
+
+    /// Sends `calls` from `account` and returns the L2 gas the transaction used.
+    async fn send<A: ConnectedAccount + Sync>(&mut self, account: &A, calls: Vec<Call>) -> Result<u64> {
+        let sent = account.execute_v3(calls).send().await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
+        self.sent += 1;
+        let receipt = wait_for_success(&self.devnet.provider(), sent.transaction_hash).await?;
+        Ok(match receipt.receipt {
+            TransactionReceipt::Invoke(receipt) => receipt.execution_resources.l2_gas,
+            _ => 0,
+        })
+    }
+
+    /// Sends `calls` expecting the account to refuse them with `reason`.
+    async fn expect_rejection<A: ConnectedAccount + Sync>(
+        &mut self,
+        account: &A,
+        calls: Vec<Call>,
+        reason: &str,
+    ) -> Result<String> {
+        match account.execute_v3(calls).send().await {
+            Ok(sent) => {
+                self.sent += 1;
+                match wait_for_success(&self.devnet.provider(), sent.transaction_hash).await {
+                    Err(session_sdk::SdkError::Reverted { reason: found, .. }) if found.contains(reason) => {
+                        Ok(reason.to_owned())
+                    }
+                    other => bail!("expected a rejection with {reason:?}, got {other:?}"),
+                }
+            }
+            Err(error) => {
+                let text = format!("{error:?}");
+                if text.contains(reason) {
+                    Ok(reason.to_owned())
+                } else {
+                    bail!("expected a rejection with {reason:?}, got {error}")
+                }
+            }
+        }
+    }
+}
+
+/// Runs the demo.
+pub async fn run(args: Demo, json: bool) -> Result<()> {
+    if !json {
+        println!("Starting a local starknet-devnet {} ...", local_devnet::DEVNET_VERSION);
+    }
+    let devnet = Devnet::spawn().await.context("starting devnet")?;
+    let funder = devnet.account(0);
+    let owner_key = SigningKey::from_random();
+    let account =
+        deploy_session_account(&funder, owner_key.verifying_key().scalar(), Felt::from(0x5e55u64)).await?;
+    devnet.mint(account, 1_000_000_000_000_000_000_000).await?;
+    let game = deploy_contract(&funder, &session_bindings::counter_artifact()?, vec![], Felt::ONE).await?;
+    let mut ctx = Ctx { devnet, account, game, owner_key, json, sent: 0 };
+    ctx.say(format!("Devnet:          {}", ctx.devnet.rpc_url()));
+    ctx.say(format!("Session account: {account:#066x}"));
+    ctx.say(format!("Game contract:   {game:#066x}"));
+
+    // One owner signature authorizes the session; the session key does the rest.
+    let mut session = ctx.new_session(0).await?;
+    ctx.say("\nThe owner signs ONE session authorization: game.increase, for 1 hour.");
+    let one_move = ctx.call("increase", vec![Felt::ONE])?;
+    let first_signature = session.sign_calls(Felt::ZERO, std::slice::from_ref(&one_move))?.len();
+    let first_gas = ctx.send(&session, vec![one_move.clone()]).await?;
+    ctx.say(format!("  move 1 sent by the session key (authorization cached on-chain), {first_gas} L2 gas"));
+    session.use_on_chain_authorization();
+    let cached_signature = session.sign_calls(Felt::ZERO, std::slice::from_ref(&one_move))?.len();
+    let mut cached_gas = Vec::new();
+    for number in 2..=args.moves {
+        cached_gas.push(ctx.send(&session, vec![one_move.clone()]).await?);
+        ctx.say(format!(
+            "  move {number} sent by the session key, {} L2 gas",
+            cached_gas.last().copied().unwrap_or_default()
+        ));
+    }
+    let owner = SingleOwnerAccount::new(
+        ctx.devnet.provider(),
+        LocalWallet::from(ctx.owner_key.clone()),
+        account,
+        ctx.devnet.chain_id(),
+        ExecutionEncoding::New,
+    );
+    let owner_gas = ctx.send(&owner, vec![one_move.clone()]).await?;
+    ctx.say(format!("  the same move signed by the owner: {owner_gas} L2 gas"));
+
+    let mut protections = Vec::new();
+    ctx.say("\nProtections:");
+    let reset = ctx.call("reset", vec![])?;
+    let refused =
+        session.execute_v3(vec![reset]).send().await.err().context("a disallowed method was sent")?;
+    if !refused.to_string().contains("does not allow") {
+        bail!("unexpected refusal: {refused}");
+    }
+    ctx.say("  game.reset (not in the session): refused before sending");
+    protections.push(Protection {
+        rule: "method not allowed",
+        rejected_with: "pre-flight: method not allowed".into(),
+    });
+    let revert_self =
+        Call { to: account, selector: get_selector_from_name("revoke_all_sessions")?, calldata: vec![] };
+    let refused =
+        session.execute_v3(vec![revert_self]).send().await.err().context("a call to the account was sent")?;
+    if !refused.to_string().contains("never call the account") {
+        bail!("unexpected refusal: {refused}");
+    }
+    ctx.say("  calling the account itself: refused before sending");
+    protections.push(Protection {
+        rule: "no call to the account",
+        rejected_with: "pre-flight: call to self".into(),
+    });
+
+    ctx.devnet.increase_time(3601).await?;
+    let reason = ctx.expect_rejection(&session, vec![one_move.clone()], "Session: expired").await?;
+    ctx.say(format!("  after the session expired (devnet time +1h): {reason}"));
+    protections.push(Protection { rule: "expiry", rejected_with: reason });
+
+    let admin = SessionAdmin::new(owner);
+    let second = ctx.new_session(0).await?;
+    ctx.send(&second, vec![one_move.clone()]).await?;
+    admin.revoke_session(second.session_hash()).await?;
+    ctx.sent += 1;
+    let reason = ctx.expect_rejection(&second, vec![one_move.clone()], "Session: revoked").await?;
+    ctx.say(format!("  a second session, revoked by its hash: {reason}"));
+    protections.push(Protection { rule: "revocation", rejected_with: reason });
+
+    let third = ctx.new_session(0).await?;
+    let fourth = ctx.new_session(0).await?;
+    ctx.send(&third, vec![one_move.clone()]).await?;
+    admin.revoke_all_sessions().await?;
+    ctx.sent += 1;
+    let reason = ctx.expect_rejection(&third, vec![one_move.clone()], "Session: stale epoch").await?;
+    ctx.expect_rejection(&fourth, vec![one_move.clone()], "Session: stale epoch").await?;
+    ctx.say(format!("  two more sessions after revoke-all (one O(1) transaction): {reason}"));
+    protections.push(Protection { rule: "revoke all", rejected_with: reason });
+    let owner = SingleOwnerAccount::new(
+        ctx.devnet.provider(),
+        LocalWallet::from(ctx.owner_key.clone()),
+        account,
+        ctx.devnet.chain_id(),
+        ExecutionEncoding::New,
+    );
+    ctx.send(&owner, vec![one_move]).await?;
+    ctx.say("  the owner still transacts");
+
+    let average = if cached_gas.is_empty() {
+        first_gas
+    } else {
+        cached_gas.iter().sum::<u64>() / cached_gas.len() as u64
+    };
+    let summary = Summary {
+        transactions_sent: ctx.sent,
+        session_transactions: args.moves,
+        owner_signatures_for_the_game_session: 1,
+        l2_gas_session_first_use: first_gas,
+        l2_gas_session_cached_average: average,
+        l2_gas_owner_signed: owner_gas,
+        signature_felts_session_first_use: first_signature,
+        signature_felts_session_cached: cached_signature,
+        signature_felts_owner: 2,
+        protections,
+    };
+    if json {
+        println!("{}", serde_json::to_string_pretty(&summary)?);
+    } else {
+        println!("\nSummary");
+        println!("  transactions sent                         {:>10}", summary.transactions_sent);
+        println!("  game moves signed by the session key      {:>10}", summary.session_transactions);
+        println!(
+            "  owner signatures for those moves          {:>10}",
+            summary.owner_signatures_for_the_game_session
+        );
+        println!("  L2 gas, session tx (first use)            {:>10}", summary.l2_gas_session_first_use);
+        println!("  L2 gas, session tx (cached, average)      {:>10}", summary.l2_gas_session_cached_average);
+        println!("  L2 gas, owner-signed tx                   {:>10}", summary.l2_gas_owner_signed);
+        println!(
+            "  signature felts: first use / cached / owner  {} / {} / {}",
+            summary.signature_felts_session_first_use,
+            summary.signature_felts_session_cached,
+            summary.signature_felts_owner
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,31 @@
+//! The Rust side of the session account's protocol: exactly the hashes, Merkle proofs and
+//! signature encodings the Cairo contract checks. No network or file I/O.
+//!
+//! - [`Session`] / [`SessionBuilder`]: what the owner authorizes (key, expiry, allowed methods,
+//!   policy, epoch), normalised so the same permissions always give the same Merkle root.
+//! - [`snip12`]: SNIP-12 revision 1 hashes (session, allowed-method leaves, SNIP-9 outside execution).
+//! - [`MethodTree`]: the SNIP-12 `merkletree` of allowed methods and its proofs.
+//! - [`AccountSignature`]: encoding and decoding of owner and session signatures.
+//! - [`preflight`]: why the contract would reject a session's calls, before sending them.
+//! - [`SessionKey`]: a session private key that is zeroized on drop and never printed.
+//!
+//! Shared vectors in `tests/vectors/` pin these against the contract's Cairo tests.
+
+#![deny(missing_docs)]
+
+mod keys;
+mod merkle;
+pub mod preflight;
+mod session;
+mod signature;
+pub mod snip12;
+
+pub use keys::{KeyError, SessionKey};
+pub use merkle::MethodTree;
+pub use preflight::{check_session_calls, PreflightError};
+pub use session::{AllowedMethod, BuildError, Session, SessionBuilder};
+pub use signature::{
+    AccountSignature, DecodeError, SessionSignature, StarkSignature, MAX_PROOF_LENGTH, MAX_SESSION_CALLS,
+    SESSION_MAGIC,
+};
+pub use starknet_core::types::{Call, Felt};

@@ -1,0 +1,190 @@
+//! SNIP-12 revision 1 hashing, byte for byte as starknet.js (and the contract) computes it.
+
+use starknet_core::types::{Call, Felt};
+use starknet_core::utils::starknet_keccak;
+use starknet_crypto::{poseidon_hash, poseidon_hash_many};
+
+/// The revision 1 domain type.
+pub const STARKNET_DOMAIN_TYPE: &str = r#""StarknetDomain"("name":"shortstring","version":"shortstring","chainId":"shortstring","revision":"shortstring")"#;
+/// The session type (a `merkletree` field's leaf type is not appended).
+pub const SESSION_TYPE: &str = r#""Session"("Session Key":"felt","Expires At":"timestamp","Allowed Methods":"merkletree","Policy":"felt","Epoch":"u128")"#;
+/// The allowed-method leaf type.
+pub const ALLOWED_METHOD_TYPE: &str =
+    r#""Allowed Method"("Contract Address":"ContractAddress","Selector":"selector")"#;
+/// The SNIP-9 v2 outside execution type, with its `Call` type appended.
+pub const OUTSIDE_EXECUTION_TYPE: &str = r#""OutsideExecution"("Caller":"ContractAddress","Nonce":"felt","Execute After":"u128","Execute Before":"u128","Calls":"Call*")"Call"("To":"ContractAddress","Selector":"selector","Calldata":"felt*")"#;
+/// The SNIP-9 `Call` type.
+pub const CALL_TYPE: &str = r#""Call"("To":"ContractAddress","Selector":"selector","Calldata":"felt*")"#;
+
+/// Domain name of session authorizations (`'Session Account'`).
+pub const SESSION_DOMAIN_NAME: &str = "Session Account";
+/// Domain version of session authorizations (the integer 1).
+pub const SESSION_DOMAIN_VERSION: Felt = Felt::ONE;
+/// Domain name of SNIP-9 outside executions.
+pub const OUTSIDE_EXECUTION_DOMAIN_NAME: &str = "Account.execute_from_outside";
+/// Domain version of SNIP-9 version 2 (the integer 2).
+pub const OUTSIDE_EXECUTION_DOMAIN_VERSION: Felt = Felt::TWO;
+/// The `'StarkNet Message'` prefix of every message hash.
+const STARKNET_MESSAGE: &str = "StarkNet Message";
+/// `'ANY_CALLER'`: an outside execution anyone may submit.
+pub const ANY_CALLER: &str = "ANY_CALLER";
+
+/// `starknet_keccak` of a type string.
+pub fn type_hash(encoded_type: &str) -> Felt {
+    starknet_keccak(encoded_type.as_bytes())
+}
+
+/// A short string (≤ 31 ASCII bytes) as a felt. Panics on longer input: only used on constants.
+pub fn short_string(text: &str) -> Felt {
+    assert!(text.len() <= 31 && text.is_ascii(), "not a short string: {text:?}");
+    Felt::from_bytes_be_slice(text.as_bytes())
+}
+
+/// The revision 1 domain hash.
+pub fn domain_hash(name: Felt, version: Felt, chain_id: Felt) -> Felt {
+    poseidon_hash_many(&[type_hash(STARKNET_DOMAIN_TYPE), name, version, chain_id, Felt::ONE])
+}
+
+/// The message hash a signer signs for `account` under a domain.
+pub fn message_hash(domain_hash: Felt, account: Felt, struct_hash: Felt) -> Felt {
+    poseidon_hash_many(&[short_string(STARKNET_MESSAGE), domain_hash, account, struct_hash])
+}
+
+/// The domain hash of session authorizations on `chain_id`.
+pub fn session_domain_hash(chain_id: Felt) -> Felt {
+    domain_hash(short_string(SESSION_DOMAIN_NAME), SESSION_DOMAIN_VERSION, chain_id)
+}
+
+/// The `merkletree` leaf of an allowed method.
+pub fn allowed_method_leaf(contract_address: Felt, selector: Felt) -> Felt {
+    poseidon_hash_many(&[type_hash(ALLOWED_METHOD_TYPE), contract_address, selector])
+}
+
+/// Hash of a `merkletree` node's children: `poseidon_hash(min, max)` (Hades, capacity 2).
+pub fn merkle_pair_hash(a: Felt, b: Felt) -> Felt {
+    if a < b {
+        poseidon_hash(a, b)
+    } else {
+        poseidon_hash(b, a)
+    }
+}
+
+/// What a session key signs: binds a transaction (or outside-execution) hash to the session.
+pub fn session_key_message(authorized_hash: Felt, session_hash: Felt) -> Felt {
+    poseidon_hash_many(&[authorized_hash, session_hash])
+}
+
+/// What a new owner key signs to accept ownership of `account` from `current_owner`.
+pub fn owner_rotation_hash(chain_id: Felt, account: Felt, current_owner: Felt, new_owner: Felt) -> Felt {
+    poseidon_hash_many(&[short_string("accept_ownership"), chain_id, account, current_owner, new_owner])
+}
+
+/// A SNIP-9 version 2 outside execution.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OutsideExecution {
+    /// Who may submit it (`short_string(ANY_CALLER)` for anyone).
+    pub caller: Felt,
+    /// A nonce, usable once.
+    pub nonce: Felt,
+    /// The block time must be strictly after this.
+    pub execute_after: u64,
+    /// The block time must be strictly before this.
+    pub execute_before: u64,
+    /// The calls to run.
+    pub calls: Vec<Call>,
+}
+
+impl OutsideExecution {
+    /// The SNIP-9 v2 message hash of this outside execution for `account` on `chain_id`.
+    pub fn message_hash(&self, chain_id: Felt, account: Felt) -> Felt {
+        let call_type = type_hash(CALL_TYPE);
+        let call_hashes: Vec<Felt> = self
+            .calls
+            .iter()
+            .map(|call| {
+                poseidon_hash_many(&[call_type, call.to, call.selector, poseidon_hash_many(&call.calldata)])
+            })
+            .collect();
+        let struct_hash = poseidon_hash_many(&[
+            type_hash(OUTSIDE_EXECUTION_TYPE),
+            self.caller,
+            self.nonce,
+            self.execute_after.into(),
+            self.execute_before.into(),
+            poseidon_hash_many(&call_hashes),
+        ]);
+        let domain = domain_hash(
+            short_string(OUTSIDE_EXECUTION_DOMAIN_NAME),
+            OUTSIDE_EXECUTION_DOMAIN_VERSION,
+            chain_id,
+        );
+        message_hash(domain, account, struct_hash)
+    }
+
+    /// The calldata of `execute_from_outside_v2` for this execution and `signature`.
+    pub fn calldata(&self, signature: &[Felt]) -> Vec<Felt> {
+        let mut calldata = vec![
+            self.caller,
+            self.nonce,
+            self.execute_after.into(),
+            self.execute_before.into(),
+            Felt::from(self.calls.len()),
+        ];
+        for call in &self.calls {
+            calldata.extend([call.to, call.selector, Felt::from(call.calldata.len())]);
+            calldata.extend(&call.calldata);
+        }
+        calldata.push(Felt::from(signature.len()));
+        calldata.extend(signature);
+        calldata
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn type_hashes_match_the_published_values() {
+        assert_eq!(
+            type_hash(STARKNET_DOMAIN_TYPE),
+            Felt::from_hex_unchecked("0x1ff2f602e42168014d405a94f75e8a93d640751d71d16311266e140d8b0a210")
+        );
+        assert_eq!(
+            type_hash(OUTSIDE_EXECUTION_TYPE),
+            Felt::from_hex_unchecked("0x312b56c05a7965066ddbda31c016d8d05afc305071c0ca3cdc2192c3c2f1f0f")
+        );
+        assert_eq!(
+            type_hash(CALL_TYPE),
+            Felt::from_hex_unchecked("0x3635c7f2a7ba93844c0d064e18e487f35ab90f7c39d00f186a781fc3f0c2ca9")
+        );
+    }
+
+    #[test]
+    fn outside_execution_hash_matches_the_snip9_worked_example() {
+        let execution = OutsideExecution {
+            caller: short_string(ANY_CALLER),
+            nonce: Felt::ONE,
+            execute_after: 0,
+            execute_before: 0xffffffff,
+            calls: vec![Call {
+                to: Felt::from(0x123u64),
+                selector: starknet_core::utils::get_selector_from_name("transfer").unwrap(),
+                calldata: vec![Felt::ONE, Felt::TWO, Felt::THREE],
+            }],
+        };
+        let sepolia = short_string("SN_SEPOLIA");
+        assert_eq!(
+            execution.message_hash(sepolia, Felt::from(0x1234u64)),
+            Felt::from_hex_unchecked("0x1de3c167e7a4b25d0e625ebe9fab82fd8012a1543bb8790ff3e6d8490b8b4ec")
+        );
+    }
+
+    #[test]
+    fn merkle_pair_hash_is_hades_of_the_sorted_pair_not_poseidon_many() {
+        let (a, b) = (Felt::from(7u64), Felt::from(3u64));
+        assert_eq!(merkle_pair_hash(a, b), poseidon_hash(b, a));
+        assert_eq!(merkle_pair_hash(a, b), merkle_pair_hash(b, a));
+        assert_ne!(merkle_pair_hash(a, b), poseidon_hash_many(&[b, a]));
+    }
+}

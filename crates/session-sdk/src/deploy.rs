@@ -1,0 +1,107 @@
+//! Declaring and deploying the session account, and waiting for transactions.
+
+use std::time::Duration;
+
+use session_bindings::ContractArtifact;
+use starknet::accounts::ConnectedAccount;
+use starknet::contract::{ContractFactory, UdcSelector};
+use starknet::core::types::{
+    BlockId, BlockTag, ExecutionResult, Felt, StarknetError, TransactionReceiptWithBlockInfo,
+};
+use starknet::providers::{Provider, ProviderError};
+
+use crate::SdkError;
+
+/// The STRK fee token (same address on mainnet, Sepolia and devnet).
+pub const STRK_TOKEN: Felt =
+    Felt::from_hex_unchecked("0x04718f5a0fc34cc1af16a1cdee98ffb20c31f5cd61d6ab07201858f4287c938d");
+
+const RECEIPT_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// Waits for a transaction's receipt; a revert is an error carrying its reason.
+pub async fn wait_for_success<P: Provider>(
+    provider: &P,
+    hash: Felt,
+) -> Result<TransactionReceiptWithBlockInfo, SdkError> {
+    let started = std::time::Instant::now();
+    loop {
+        match provider.get_transaction_receipt(hash).await {
+            Ok(receipt) => {
+                if let ExecutionResult::Reverted { reason } = receipt.receipt.execution_result() {
+                    return Err(SdkError::Reverted { hash, reason: reason.clone() });
+                }
+                return Ok(receipt);
+            }
+            Err(ProviderError::StarknetError(StarknetError::TransactionHashNotFound)) => {
+                if started.elapsed() > RECEIPT_TIMEOUT {
+                    return Err(SdkError::ReceiptTimeout { hash, seconds: RECEIPT_TIMEOUT.as_secs() });
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            Err(source) => {
+                return Err(SdkError::Provider {
+                    context: format!("receipt of {hash:#x}"),
+                    source: Box::new(source),
+                })
+            }
+        }
+    }
+}
+
+/// Declares `artifact` with `account` unless the class is already declared; returns its class hash.
+pub async fn declare_if_needed<A: ConnectedAccount + Sync>(
+    account: &A,
+    artifact: &ContractArtifact,
+) -> Result<Felt, SdkError> {
+    let provider = account.provider();
+    match provider.get_class(BlockId::Tag(BlockTag::PreConfirmed), artifact.class_hash).await {
+        Ok(_) => return Ok(artifact.class_hash),
+        Err(ProviderError::StarknetError(StarknetError::ClassHashNotFound)) => {}
+        Err(source) => {
+            return Err(SdkError::Provider {
+                context: "looking up the class".into(),
+                source: Box::new(source),
+            })
+        }
+    }
+    let declared =
+        account.declare_v3(artifact.class.clone(), artifact.compiled_class_hash).send().await.map_err(
+            |error| SdkError::Transaction {
+                context: "declaring the class".into(),
+                message: error.to_string(),
+            },
+        )?;
+    wait_for_success(provider, declared.transaction_hash).await?;
+    Ok(artifact.class_hash)
+}
+
+/// Deploys a contract of `artifact` (declaring it first if needed) through the Universal Deployer,
+/// paid by `funder`; returns its address.
+pub async fn deploy_contract<A: ConnectedAccount + Sync>(
+    funder: &A,
+    artifact: &ContractArtifact,
+    constructor_calldata: Vec<Felt>,
+    salt: Felt,
+) -> Result<Felt, SdkError> {
+    let class_hash = declare_if_needed(funder, artifact).await?;
+    let factory = ContractFactory::new_with_udc(class_hash, funder, UdcSelector::New);
+    let deployment = factory.deploy_v3(constructor_calldata, salt, false);
+    let address = deployment.deployed_address();
+    let sent = deployment
+        .send()
+        .await
+        .map_err(|error| SdkError::Transaction { context: "deploying".into(), message: error.to_string() })?;
+    wait_for_success(funder.provider(), sent.transaction_hash).await?;
+    Ok(address)
+}
+
+/// Deploys a session account owned by `owner_public_key`, paid by `funder`; returns its address.
+/// Fund it (STRK) before it sends its own transactions.
+pub async fn deploy_session_account<A: ConnectedAccount + Sync>(
+    funder: &A,
+    owner_public_key: Felt,
+    salt: Felt,
+) -> Result<Felt, SdkError> {
+    let artifact = session_bindings::session_account_artifact()?;
+    deploy_contract(funder, &artifact, vec![owner_public_key], salt).await
+}

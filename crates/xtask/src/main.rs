@@ -1,0 +1,148 @@
+//! `cargo xtask`: the project's pinned Cairo toolchain and local-chain installer.
+//!
+//! - `cargo xtask build` compiles `contracts/` and writes the committed artifacts;
+//!   `cargo xtask build --check` fails when the committed artifacts differ from a fresh compile.
+//! - `cargo xtask test [FILTER]` runs the Cairo `#[test]` functions.
+//! - `cargo xtask corelib` prints where the pinned corelib is.
+
+mod cairo_tests;
+mod contracts;
+mod corelib;
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use clap::{Parser, Subcommand};
+
+use crate::contracts::{artifact_files, CairoPackage};
+
+/// The project's Cairo toolchain (Cairo 2.16.0 compiler crates, no Scarb needed).
+#[derive(Parser)]
+#[command(name = "cargo xtask")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Compile the contracts and write their Sierra/CASM artifacts (or check them with --check).
+    Build {
+        /// Do not write: fail if the committed artifacts differ from a fresh compile.
+        #[arg(long)]
+        check: bool,
+    },
+    /// Run the Cairo unit tests of the contracts package.
+    Test {
+        /// Run only tests whose path contains this text.
+        #[arg(default_value = "")]
+        filter: String,
+    },
+    /// Print the folder of the pinned Cairo corelib, downloading it if needed.
+    Corelib,
+}
+
+fn main() -> std::process::ExitCode {
+    match run(Cli::parse()) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<()> {
+    let root = workspace_root();
+    match cli.command {
+        Command::Build { check } => build(&root, check),
+        Command::Test { filter } => {
+            let package = CairoPackage::load(&root.join("contracts"))?;
+            cairo_tests::run(&package, &corelib::corelib_root()?, &filter)
+        }
+        Command::Corelib => {
+            println!("{}", corelib::corelib_root()?.display());
+            Ok(())
+        }
+    }
+}
+
+/// The folder the committed contract artifacts live in.
+const ARTIFACTS_DIR: &str = "contracts/artifacts";
+
+fn build(root: &Path, check: bool) -> Result<()> {
+    let package = CairoPackage::load(&root.join("contracts"))?;
+    let compiled = contracts::compile(&package, &corelib::corelib_root()?)?;
+    for contract in &compiled {
+        println!(
+            "{}\n  class hash:          {:#066x}\n  compiled class hash: {:#066x} (Blake2s)",
+            contract.name, contract.class_hash, contract.compiled_class_hash
+        );
+    }
+    let files = artifact_files(&package, &compiled)?;
+    let dir = root.join(ARTIFACTS_DIR);
+    if check {
+        check_artifacts(&dir, &files)
+    } else {
+        write_artifacts(&dir, &files)
+    }
+}
+
+fn check_artifacts(dir: &Path, files: &std::collections::BTreeMap<String, String>) -> Result<()> {
+    let mut stale = Vec::new();
+    for (name, content) in files {
+        if std::fs::read_to_string(dir.join(name)).ok().as_deref() != Some(content.as_str()) {
+            stale.push(name.clone());
+        }
+    }
+    for entry in existing_artifacts(dir)? {
+        if !files.contains_key(&entry) {
+            stale.push(format!("{entry} (no longer produced)"));
+        }
+    }
+    if !stale.is_empty() {
+        bail!(
+            "committed artifacts in {} differ from a fresh compile of contracts/src:\n  {}\n\
+             run `cargo xtask build` and commit the result",
+            dir.display(),
+            stale.join("\n  ")
+        );
+    }
+    println!("artifacts in {} match the sources", dir.display());
+    Ok(())
+}
+
+fn write_artifacts(dir: &Path, files: &std::collections::BTreeMap<String, String>) -> Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    for entry in existing_artifacts(dir)? {
+        if !files.contains_key(&entry) {
+            std::fs::remove_file(dir.join(&entry))?;
+        }
+    }
+    for (name, content) in files {
+        std::fs::write(dir.join(name), content)?;
+    }
+    println!("wrote {} files to {}", files.len(), dir.display());
+    Ok(())
+}
+
+fn existing_artifacts(dir: &Path) -> Result<Vec<String>> {
+    if !dir.exists() {
+        return Ok(Vec::new());
+    }
+    let mut names = Vec::new();
+    for entry in std::fs::read_dir(dir).with_context(|| format!("cannot list {}", dir.display()))? {
+        let name = entry?.file_name().to_string_lossy().into_owned();
+        if name.ends_with(".json") {
+            names.push(name);
+        }
+    }
+    Ok(names)
+}
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap_or_else(|_| Path::new(env!("CARGO_MANIFEST_DIR")).join("../.."))
+}

@@ -1,0 +1,96 @@
+//! The session account on a real devnet: deployed, a session authorized off-chain by the owner,
+//! session transactions accepted within the session and rejected outside it, then revoked.
+
+use cainome::cairo_serde::ContractAddress;
+use local_devnet::Devnet;
+use session_bindings::counter::CounterReader;
+use session_core::{SessionBuilder, SessionKey};
+use session_sdk::{
+    authorize_session, deploy_contract, deploy_session_account, wait_for_success, SessionAccount,
+    SessionAdmin,
+};
+use starknet::accounts::{Account, ExecutionEncoding, SingleOwnerAccount};
+use starknet::core::types::{BlockId, BlockTag, Call, Felt, MaybePreConfirmedBlockWithTxHashes};
+use starknet::core::utils::get_selector_from_name;
+use starknet::providers::Provider;
+use starknet::signers::{LocalWallet, SigningKey};
+
+async fn chain_time(devnet: &Devnet) -> u64 {
+    match devnet.provider().get_block_with_tx_hashes(BlockId::Tag(BlockTag::Latest)).await.unwrap() {
+        MaybePreConfirmedBlockWithTxHashes::Block(block) => block.timestamp,
+        MaybePreConfirmedBlockWithTxHashes::PreConfirmedBlock(block) => block.timestamp,
+    }
+}
+
+fn increase(counter: Felt, amount: u64) -> Call {
+    Call {
+        to: counter,
+        selector: get_selector_from_name("increase").unwrap(),
+        calldata: vec![Felt::from(amount)],
+    }
+}
+
+#[tokio::test]
+async fn session_key_transacts_within_its_session_until_revoked() {
+    let devnet = Devnet::spawn().await.unwrap();
+    let funder = devnet.account(0);
+    let owner_key = SigningKey::from_secret_scalar(Felt::from(0x0123_4567_89abu64));
+    let account =
+        deploy_session_account(&funder, owner_key.verifying_key().scalar(), Felt::TWO).await.unwrap();
+    devnet.mint(account, 100_000_000_000_000_000_000).await.unwrap();
+    let counter = deploy_contract(&funder, &session_bindings::counter_artifact().unwrap(), vec![], Felt::ONE)
+        .await
+        .unwrap();
+    let count = || async {
+        let mut reader = CounterReader::new(counter, devnet.provider());
+        reader.set_block(BlockId::Tag(BlockTag::PreConfirmed));
+        reader.get(&ContractAddress(account)).call().await.unwrap()
+    };
+
+    // The owner authorizes a session off-chain: one signature, no transaction.
+    let key = SessionKey::generate().unwrap();
+    let session = SessionBuilder::new(key.public_key())
+        .expires_at(chain_time(&devnet).await + 3600)
+        .allow(counter, "increase")
+        .build()
+        .unwrap();
+    let authorization = authorize_session(&owner_key, &session, devnet.chain_id(), account).unwrap();
+    let mut session_account =
+        SessionAccount::new(devnet.provider(), account, devnet.chain_id(), session, key, Some(authorization));
+
+    // Fee estimation runs the full validation, then the first transaction caches the session.
+    let estimate = session_account.execute_v3(vec![increase(counter, 5)]).estimate_fee().await.unwrap();
+    assert!(estimate.l2_gas_consumed > 0);
+    let sent = session_account.execute_v3(vec![increase(counter, 5)]).send().await.unwrap();
+    wait_for_success(&devnet.provider(), sent.transaction_hash).await.unwrap();
+    assert_eq!(count().await, 5);
+
+    let owner = SingleOwnerAccount::new(
+        devnet.provider(),
+        LocalWallet::from(owner_key.clone()),
+        account,
+        devnet.chain_id(),
+        ExecutionEncoding::New,
+    );
+    let admin = SessionAdmin::new(owner);
+    assert!(admin.is_session_cached(session_account.session_hash()).await.unwrap());
+
+    // Later transactions use the short form.
+    session_account.use_on_chain_authorization();
+    let sent =
+        session_account.execute_v3(vec![increase(counter, 1), increase(counter, 1)]).send().await.unwrap();
+    wait_for_success(&devnet.provider(), sent.transaction_hash).await.unwrap();
+    assert_eq!(count().await, 7);
+
+    // Outside the session: refused before anything is sent.
+    let reset = Call { to: counter, selector: get_selector_from_name("reset").unwrap(), calldata: vec![] };
+    let refused = session_account.execute_v3(vec![reset]).send().await.unwrap_err();
+    assert!(refused.to_string().contains("does not allow"), "{refused}");
+
+    // The owner revokes the session; the next session transaction is rejected by the account.
+    admin.revoke_session(session_account.session_hash()).await.unwrap();
+    assert!(admin.is_session_revoked(session_account.session_hash()).await.unwrap());
+    let rejected = session_account.execute_v3(vec![increase(counter, 1)]).send().await.unwrap_err();
+    assert!(format!("{rejected:?}").contains("Session: revoked"), "{rejected:?}");
+    assert_eq!(count().await, 7);
+}
