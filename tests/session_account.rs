@@ -37,7 +37,7 @@ async fn session_key_transacts_within_its_session_until_revoked() {
     let owner_key = SigningKey::from_secret_scalar(Felt::from(0x0123_4567_89abu64));
     let account =
         deploy_session_account(&funder, owner_key.verifying_key().scalar(), Felt::TWO).await.unwrap();
-    devnet.mint(account, 100_000_000_000_000_000_000).await.unwrap();
+    devnet.mint(account, 10_000_000_000_000_000_000).await.unwrap();
     let counter = deploy_contract(&funder, &session_bindings::counter_artifact().unwrap(), vec![], Felt::ONE)
         .await
         .unwrap();

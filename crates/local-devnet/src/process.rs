@@ -146,8 +146,8 @@ impl Devnet {
         )
     }
 
-    /// Mints `amount` FRI (STRK) to `address` and returns the new balance.
-    pub async fn mint(&self, address: Felt, amount: u128) -> Result<u128, DevnetError> {
+    /// Mints `amount` FRI (10^-18 STRK) to `address` and returns the new balance.
+    pub async fn mint(&self, address: Felt, amount: u64) -> Result<u128, DevnetError> {
         #[derive(Deserialize)]
         struct Minted {
             new_balance: String,

@@ -148,7 +148,7 @@ pub async fn run(args: Demo, json: bool) -> Result<()> {
     let owner_key = SigningKey::from_random();
     let account =
         deploy_session_account(&funder, owner_key.verifying_key().scalar(), Felt::from(0x5e55u64)).await?;
-    devnet.mint(account, 1_000_000_000_000_000_000_000).await?;
+    devnet.mint(account, 10_000_000_000_000_000_000).await?;
     let game = deploy_contract(&funder, &session_bindings::counter_artifact()?, vec![], Felt::ONE).await?;
     let mut ctx = Ctx { devnet, account, game, owner_key, json, sent: 0 };
     ctx.say(format!("Devnet:          {}", ctx.devnet.rpc_url()));
