@@ -146,3 +146,39 @@ fn workspace_root() -> PathBuf {
         .canonicalize()
         .unwrap_or_else(|_| Path::new(env!("CARGO_MANIFEST_DIR")).join("../.."))
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+
+    fn files() -> BTreeMap<String, String> {
+        BTreeMap::from([
+            ("a.json".to_owned(), "{}\n".to_owned()),
+            ("manifest.json".to_owned(), "[]\n".to_owned()),
+        ])
+    }
+
+    #[test]
+    fn check_fails_when_a_committed_artifact_is_edited_missing_or_extra() {
+        let dir = std::env::temp_dir().join(format!("xtask-artifacts-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        write_artifacts(&dir, &files()).unwrap();
+        check_artifacts(&dir, &files()).unwrap();
+
+        std::fs::write(dir.join("a.json"), "{\"edited\": true}\n").unwrap();
+        let error = check_artifacts(&dir, &files()).unwrap_err().to_string();
+        assert!(error.contains("a.json"), "{error}");
+
+        write_artifacts(&dir, &files()).unwrap();
+        std::fs::write(dir.join("stale.json"), "{}").unwrap();
+        let error = check_artifacts(&dir, &files()).unwrap_err().to_string();
+        assert!(error.contains("stale.json (no longer produced)"), "{error}");
+
+        std::fs::remove_file(dir.join("stale.json")).unwrap();
+        std::fs::remove_file(dir.join("a.json")).unwrap();
+        assert!(check_artifacts(&dir, &files()).is_err());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
