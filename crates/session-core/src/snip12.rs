@@ -79,6 +79,16 @@ pub fn owner_rotation_hash(chain_id: Felt, account: Felt, current_owner: Felt, n
     poseidon_hash_many(&[short_string("accept_ownership"), chain_id, account, current_owner, new_owner])
 }
 
+/// `calls` as Cairo serializes an `Array<Call>` (also the `__execute__` calldata).
+pub fn serialize_calls(calls: &[Call]) -> Vec<Felt> {
+    let mut felts = vec![Felt::from(calls.len())];
+    for call in calls {
+        felts.extend([call.to, call.selector, Felt::from(call.calldata.len())]);
+        felts.extend(&call.calldata);
+    }
+    felts
+}
+
 /// A SNIP-9 version 2 outside execution.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct OutsideExecution {
@@ -123,17 +133,9 @@ impl OutsideExecution {
 
     /// The calldata of `execute_from_outside_v2` for this execution and `signature`.
     pub fn calldata(&self, signature: &[Felt]) -> Vec<Felt> {
-        let mut calldata = vec![
-            self.caller,
-            self.nonce,
-            self.execute_after.into(),
-            self.execute_before.into(),
-            Felt::from(self.calls.len()),
-        ];
-        for call in &self.calls {
-            calldata.extend([call.to, call.selector, Felt::from(call.calldata.len())]);
-            calldata.extend(&call.calldata);
-        }
+        let mut calldata =
+            vec![self.caller, self.nonce, self.execute_after.into(), self.execute_before.into()];
+        calldata.extend(serialize_calls(&self.calls));
         calldata.push(Felt::from(signature.len()));
         calldata.extend(signature);
         calldata
@@ -178,6 +180,24 @@ mod tests {
             execution.message_hash(sepolia, Felt::from(0x1234u64)),
             Felt::from_hex_unchecked("0x1de3c167e7a4b25d0e625ebe9fab82fd8012a1543bb8790ff3e6d8490b8b4ec")
         );
+    }
+
+    #[test]
+    fn outside_execution_calldata_is_the_cairo_serialization() {
+        let execution = OutsideExecution {
+            caller: Felt::ONE,
+            nonce: Felt::TWO,
+            execute_after: 3,
+            execute_before: 4,
+            calls: vec![Call {
+                to: Felt::from(5u64),
+                selector: Felt::from(6u64),
+                calldata: vec![Felt::from(7u64)],
+            }],
+        };
+        let expected: Vec<Felt> =
+            [1u64, 2, 3, 4, 1, 5, 6, 1, 7, 2, 8, 9].into_iter().map(Felt::from).collect();
+        assert_eq!(execution.calldata(&[Felt::from(8u64), Felt::from(9u64)]), expected);
     }
 
     #[test]

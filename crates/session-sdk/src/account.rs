@@ -99,12 +99,7 @@ impl<P> SessionAccount<P> {
 
 impl<P> ExecutionEncoder for SessionAccount<P> {
     fn encode_calls(&self, calls: &[Call]) -> Vec<Felt> {
-        let mut encoded = vec![Felt::from(calls.len())];
-        for call in calls {
-            encoded.extend([call.to, call.selector, Felt::from(call.calldata.len())]);
-            encoded.extend(&call.calldata);
-        }
-        encoded
+        session_core::snip12::serialize_calls(calls)
     }
 }
 
