@@ -10,19 +10,9 @@ use session_sdk::{
     SessionAdmin,
 };
 use starknet::accounts::{Account, ExecutionEncoding, SingleOwnerAccount};
-use starknet::core::types::{
-    BlockId, BlockTag, Call, Felt, MaybePreConfirmedBlockWithTxHashes, TransactionReceipt,
-};
+use starknet::core::types::{BlockId, BlockTag, Call, Felt, TransactionReceipt};
 use starknet::core::utils::get_selector_from_name;
-use starknet::providers::Provider;
 use starknet::signers::{LocalWallet, SigningKey};
-
-async fn chain_time(devnet: &Devnet) -> u64 {
-    match devnet.provider().get_block_with_tx_hashes(BlockId::Tag(BlockTag::Latest)).await.unwrap() {
-        MaybePreConfirmedBlockWithTxHashes::Block(block) => block.timestamp,
-        MaybePreConfirmedBlockWithTxHashes::PreConfirmedBlock(block) => block.timestamp,
-    }
-}
 
 fn increase(counter: Felt, amount: u64) -> Call {
     Call {
@@ -52,7 +42,7 @@ async fn session_key_transacts_within_its_session_until_revoked() {
     // The owner authorizes a session off-chain: one signature, no transaction.
     let key = SessionKey::generate().unwrap();
     let session = SessionBuilder::new(key.public_key())
-        .expires_at(chain_time(&devnet).await + 3600)
+        .expires_at(devnet.latest_block_timestamp().await.unwrap() + 3600)
         .allow(counter, "increase")
         .build()
         .unwrap();
@@ -115,7 +105,7 @@ async fn relayer_submits_session_signed_outside_execution_once() {
         .unwrap();
 
     let key = SessionKey::generate().unwrap();
-    let now = chain_time(&devnet).await;
+    let now = devnet.latest_block_timestamp().await.unwrap();
     let session = SessionBuilder::new(key.public_key())
         .expires_at(now + 3600)
         .allow(counter, "increase")

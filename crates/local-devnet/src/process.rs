@@ -172,6 +172,23 @@ impl Devnet {
             .map(drop)
     }
 
+    /// The timestamp of the latest block: the chain's clock, which `set_time` and
+    /// `increase_time` move.
+    pub async fn latest_block_timestamp(&self) -> Result<u64, DevnetError> {
+        use starknet::core::types::{BlockId, BlockTag, MaybePreConfirmedBlockWithTxHashes};
+        use starknet::providers::Provider;
+        let block = self.provider().get_block_with_tx_hashes(BlockId::Tag(BlockTag::Latest)).await.map_err(
+            |error| DevnetError::Rpc {
+                method: "starknet_getBlockWithTxHashes".into(),
+                message: error.to_string(),
+            },
+        )?;
+        Ok(match block {
+            MaybePreConfirmedBlockWithTxHashes::Block(block) => block.timestamp,
+            MaybePreConfirmedBlockWithTxHashes::PreConfirmedBlock(block) => block.timestamp,
+        })
+    }
+
     /// Mines an empty block.
     pub async fn create_block(&self) -> Result<(), DevnetError> {
         self.rpc::<Value>("devnet_createBlock", json!([])).await.map(drop)

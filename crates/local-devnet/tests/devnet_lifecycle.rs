@@ -65,19 +65,7 @@ async fn mint_and_time_control_change_chain_state() {
 
     devnet.set_time(1_800_000_000).await.unwrap();
     devnet.increase_time(100).await.unwrap();
-    let block = devnet
-        .provider()
-        .get_block_with_tx_hashes(starknet::core::types::BlockId::Tag(
-            starknet::core::types::BlockTag::Latest,
-        ))
-        .await
-        .unwrap();
-    let timestamp = match block {
-        starknet::core::types::MaybePreConfirmedBlockWithTxHashes::Block(block) => block.timestamp,
-        starknet::core::types::MaybePreConfirmedBlockWithTxHashes::PreConfirmedBlock(block) => {
-            block.timestamp
-        }
-    };
+    let timestamp = devnet.latest_block_timestamp().await.unwrap();
     assert!(timestamp >= 1_800_000_100, "timestamp {timestamp}");
     assert_ne!(devnet.accounts()[1].address, Felt::ZERO);
 }

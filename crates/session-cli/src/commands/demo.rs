@@ -10,12 +10,10 @@ use session_sdk::{
     SessionAdmin,
 };
 use starknet::accounts::{Account, ConnectedAccount, ExecutionEncoding, SingleOwnerAccount};
-use starknet::core::types::{
-    BlockId, BlockTag, Call, Felt, MaybePreConfirmedBlockWithTxHashes, TransactionReceipt,
-};
+use starknet::core::types::{Call, Felt, TransactionReceipt};
 use starknet::core::utils::get_selector_from_name;
 use starknet::providers::jsonrpc::HttpTransport;
-use starknet::providers::{JsonRpcClient, Provider};
+use starknet::providers::JsonRpcClient;
 use starknet::signers::{LocalWallet, SigningKey};
 
 type Client = JsonRpcClient<HttpTransport>;
@@ -67,11 +65,7 @@ impl Ctx {
     }
 
     async fn now(&self) -> Result<u64> {
-        let block = self.devnet.provider().get_block_with_tx_hashes(BlockId::Tag(BlockTag::Latest)).await?;
-        Ok(match block {
-            MaybePreConfirmedBlockWithTxHashes::Block(block) => block.timestamp,
-            MaybePreConfirmedBlockWithTxHashes::PreConfirmedBlock(block) => block.timestamp,
-        })
+        Ok(self.devnet.latest_block_timestamp().await?)
     }
 
     fn call(&self, entrypoint: &str, calldata: Vec<Felt>) -> Result<Call> {
