@@ -1,13 +1,18 @@
-//! The session account on a real devnet: deployed, a session authorized off-chain by the owner,
-//! session transactions accepted within the session and rejected outside it, then revoked.
+//! The SDK against a real devnet: a session account deployed with DEPLOY_ACCOUNT, one session
+//! authorized by the owner (whose key lives in an encrypted keystore), many session transactions,
+//! and every protection rejecting what it should — before sending and, when bypassed, on-chain.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 
 use cainome::cairo_serde::ContractAddress;
 use local_devnet::Devnet;
 use session_bindings::counter::CounterReader;
-use session_core::{SessionBuilder, SessionKey};
+use session_core::{PreflightError, SessionBuilder, SessionKey};
 use session_sdk::{
-    authorize_session, deploy_contract, deploy_session_account, wait_for_success, SessionAccount,
-    SessionAdmin,
+    authorize_session, declare_if_needed, deploy_contract, deploy_session_account, load_keystore,
+    save_keystore, session_account_address, wait_for_success, SdkError, SessionAccount, SessionAdmin,
+    SessionFile,
 };
 use starknet::accounts::{Account, ExecutionEncoding, SingleOwnerAccount};
 use starknet::core::types::{BlockId, BlockTag, Call, Felt, TransactionReceipt};
@@ -16,18 +21,25 @@ use starknet::providers::jsonrpc::HttpTransport;
 use starknet::providers::JsonRpcClient;
 use starknet::signers::{LocalWallet, SigningKey};
 
-fn increase(counter: Felt, amount: u64) -> Call {
-    Call {
-        to: counter,
-        selector: get_selector_from_name("increase").unwrap(),
-        calldata: vec![Felt::from(amount)],
-    }
+type Client = JsonRpcClient<HttpTransport>;
+
+const OWNER_PASSWORD: &str = "owner password";
+const SESSION_PASSWORD: &str = "session password";
+
+fn game_call(counter: Felt, entrypoint: &str, calldata: Vec<Felt>) -> Call {
+    Call { to: counter, selector: get_selector_from_name(entrypoint).unwrap(), calldata }
 }
 
-/// A devnet with a deployed, funded session account and a Counter game.
+fn increase(counter: Felt, amount: u64) -> Call {
+    game_call(counter, "increase", vec![Felt::from(amount)])
+}
+
+/// A devnet with a session account deployed by DEPLOY_ACCOUNT and a Counter game. The owner key
+/// exists only in an encrypted keystore file; each owner action unlocks it.
 struct World {
     devnet: Devnet,
-    owner_key: SigningKey,
+    dir: tempfile::TempDir,
+    owner_keystore: PathBuf,
     account: Felt,
     counter: Felt,
 }
@@ -35,30 +47,82 @@ struct World {
 impl World {
     async fn start() -> Self {
         let devnet = Devnet::spawn().await.unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let owner_keystore = dir.path().join("owner.json");
+        save_keystore(&SigningKey::from_random(), &owner_keystore, OWNER_PASSWORD).unwrap();
+
+        // Counterfactual deployment: declare, fund the future address, DEPLOY_ACCOUNT signed by the owner.
         let funder = devnet.account(0);
-        let owner_key = SigningKey::from_secret_scalar(Felt::from(0x0123_4567_89abu64));
+        declare_if_needed(&funder, &session_bindings::session_account_artifact().unwrap()).await.unwrap();
+        let owner = load_keystore(&owner_keystore, OWNER_PASSWORD).unwrap();
+        let salt = Felt::from(42u8);
+        let address = session_account_address(owner.verifying_key().scalar(), salt).unwrap();
+        devnet.mint(address, 10_000_000_000_000_000_000).await.unwrap();
         let account =
-            deploy_session_account(&funder, owner_key.verifying_key().scalar(), Felt::TWO).await.unwrap();
-        devnet.mint(account, 10_000_000_000_000_000_000).await.unwrap();
+            deploy_session_account(devnet.provider(), devnet.chain_id(), &owner, salt).await.unwrap();
+        assert_eq!(account, address);
+
         let counter =
             deploy_contract(&funder, &session_bindings::counter_artifact().unwrap(), vec![], Felt::ONE)
                 .await
                 .unwrap();
-        Self { devnet, owner_key, account, counter }
+        Self { devnet, dir, owner_keystore, account, counter }
     }
 
-    /// A session allowing `counter.increase` until `expires_at`, authorized off-chain by the owner:
-    /// one signature, no transaction.
-    fn game_session(&self, expires_at: u64) -> SessionAccount<JsonRpcClient<HttpTransport>> {
+    /// The owner's account, its key unlocked from the keystore for this one action.
+    fn owner(&self) -> SingleOwnerAccount<Client, LocalWallet> {
+        let key = load_keystore(&self.owner_keystore, OWNER_PASSWORD).unwrap();
+        let mut account = SingleOwnerAccount::new(
+            self.devnet.provider(),
+            LocalWallet::from(key),
+            self.account,
+            self.devnet.chain_id(),
+            ExecutionEncoding::New,
+        );
+        account.set_block_id(BlockId::Tag(BlockTag::PreConfirmed));
+        account
+    }
+
+    fn admin(&self) -> SessionAdmin<SingleOwnerAccount<Client, LocalWallet>> {
+        SessionAdmin::new(self.owner())
+    }
+
+    /// Creates a session for the game's `increase` at `epoch` expiring at `expires_at`: the owner
+    /// unlocks the keystore once, signs, and the session is saved encrypted to `name`. Returns its path.
+    fn create_session(&self, name: &str, expires_at: u64, epoch: u128) -> PathBuf {
         let key = SessionKey::generate().unwrap();
         let session = SessionBuilder::new(key.public_key())
             .expires_at(expires_at)
+            .epoch(epoch)
             .allow(self.counter, "increase")
             .build()
             .unwrap();
         let chain_id = self.devnet.chain_id();
-        let authorization = authorize_session(&self.owner_key, &session, chain_id, self.account).unwrap();
-        SessionAccount::new(self.devnet.provider(), self.account, chain_id, session, key, Some(authorization))
+        let owner = load_keystore(&self.owner_keystore, OWNER_PASSWORD).unwrap();
+        let authorization = authorize_session(&owner, &session, chain_id, self.account).unwrap();
+        let names = BTreeMap::from([(get_selector_from_name("increase").unwrap(), "increase".to_owned())]);
+        let file = SessionFile::new(
+            chain_id,
+            self.account,
+            &session,
+            Some(authorization),
+            &key,
+            SESSION_PASSWORD,
+            &names,
+        )
+        .unwrap();
+        let path = self.dir.path().join(name);
+        file.save(&path).unwrap();
+        path
+    }
+
+    /// The session in `path`, opened by the app with the session password (no owner key involved).
+    fn open_session(&self, path: &Path) -> SessionAccount<Client> {
+        SessionFile::load(path).unwrap().open(self.devnet.provider(), SESSION_PASSWORD).unwrap()
+    }
+
+    async fn now(&self) -> u64 {
+        self.devnet.latest_block_timestamp().await.unwrap()
     }
 
     /// The account's counter.
@@ -70,86 +134,160 @@ impl World {
 }
 
 #[tokio::test]
-async fn session_key_transacts_within_its_session_until_revoked() {
+async fn one_owner_signature_many_session_transactions_and_every_protection() {
     let world = World::start().await;
-    let World { devnet, account, counter, .. } = &world;
-    let (account, counter) = (*account, *counter);
-    let now = devnet.latest_block_timestamp().await.unwrap();
-    let mut session_account = world.game_session(now + 3600);
+    let counter = world.counter;
+    let now = world.now().await;
+    let session_file = world.create_session("game.json", now + 7200, 0);
+    let session = world.open_session(&session_file);
 
-    // Fee estimation runs the full validation, then the first transaction caches the session.
-    let estimate = session_account.execute_v3(vec![increase(counter, 5)]).estimate_fee().await.unwrap();
-    assert!(estimate.l2_gas_consumed > 0);
-    let sent = session_account.execute_v3(vec![increase(counter, 5)]).send().await.unwrap();
-    let receipt = wait_for_success(&devnet.provider(), sent.transaction_hash).await.unwrap();
-    assert_eq!(world.count().await, 5);
-    // The query-version transaction of the estimate did exactly the work of the real one.
+    // 20 moves back to back, nonces tracked locally, then all accepted in order.
+    let moves = (1..=20).map(|_| vec![increase(counter, 1)]).collect();
+    let hashes = session.send_sequence(moves).await.unwrap();
+    assert_eq!(hashes.len(), 20);
+    for hash in &hashes {
+        wait_for_success(&world.devnet.provider(), *hash).await.unwrap();
+    }
+    assert_eq!(world.count().await, 20);
+    assert!(world.admin().is_session_cached(session.session_hash()).await.unwrap());
+
+    // Fee estimation through the session equals what the real transaction uses.
+    let estimate = session.estimate(vec![increase(counter, 2)]).await.unwrap();
+    let receipt = session.execute(vec![increase(counter, 2)]).await.unwrap();
     let TransactionReceipt::Invoke(receipt) = receipt.receipt else { panic!("not an invoke receipt") };
     assert_eq!(receipt.execution_resources.l2_gas, estimate.l2_gas_consumed);
+    assert_eq!(world.count().await, 22);
 
-    let owner = SingleOwnerAccount::new(
-        devnet.provider(),
-        LocalWallet::from(world.owner_key.clone()),
-        account,
-        devnet.chain_id(),
+    // A disallowed method: refused by the pre-flight check, nothing sent...
+    let reset = game_call(counter, "reset", vec![]);
+    let refused = session.send(vec![reset.clone()]).await.unwrap_err();
+    assert!(matches!(refused, SdkError::Preflight(PreflightError::MethodNotAllowed { .. })), "{refused:?}");
+    // ...and by the chain when the check is bypassed.
+    let mut bypassing = world.open_session(&session_file);
+    bypassing.set_preflight_checks(false);
+    let rejected = bypassing.execute(vec![reset]).await.unwrap_err();
+    assert!(
+        matches!(&rejected, SdkError::PolicyViolation { reason, .. } if reason == "Session: method not allowed"),
+        "{rejected:?}"
+    );
+    assert_eq!(world.count().await, 22);
+
+    // Expiry: a short session works, then devnet time passes its expiry and the chain rejects it.
+    let short = world.open_session(&world.create_session("short.json", world.now().await + 600, 0));
+    short.execute(vec![increase(counter, 1)]).await.unwrap();
+    world.devnet.increase_time(1200).await.unwrap();
+    let expired = short.execute(vec![increase(counter, 1)]).await.unwrap_err();
+    assert!(matches!(expired, SdkError::SessionExpired { .. }), "{expired:?}");
+    assert_eq!(world.count().await, 23);
+
+    // Revocation of one session: the chain rejects it, other sessions keep working.
+    let other = world.open_session(&world.create_session("other.json", world.now().await + 3600, 0));
+    world.admin().revoke_session(session.session_hash()).await.unwrap();
+    let revoked = session.execute(vec![increase(counter, 1)]).await.unwrap_err();
+    assert!(
+        matches!(&revoked, SdkError::SessionRevoked { reason, .. } if reason == "Session: revoked"),
+        "{revoked:?}"
+    );
+    other.execute(vec![increase(counter, 1)]).await.unwrap();
+    assert_eq!(world.count().await, 24);
+
+    // Revoke-all: every older session stops (used or not); a session of the new epoch works.
+    let unused = world.open_session(&world.create_session("unused.json", world.now().await + 3600, 0));
+    let admin = world.admin();
+    admin.revoke_all_sessions().await.unwrap();
+    assert_eq!(admin.session_epoch().await.unwrap(), 1);
+    for older in [&other, &unused] {
+        let stale = older.execute(vec![increase(counter, 1)]).await.unwrap_err();
+        assert!(
+            matches!(&stale, SdkError::SessionRevoked { reason, .. } if reason == "Session: stale epoch"),
+            "{stale:?}"
+        );
+    }
+    let fresh = world.open_session(&world.create_session("fresh.json", world.now().await + 3600, 1));
+    fresh.execute(vec![increase(counter, 1)]).await.unwrap();
+    assert_eq!(world.count().await, 25);
+
+    // The owner still transacts, including the method no session could call.
+    let owner = world.owner();
+    let sent = owner.execute_v3(vec![increase(counter, 5)]).send().await.unwrap();
+    wait_for_success(&world.devnet.provider(), sent.transaction_hash).await.unwrap();
+    assert_eq!(world.count().await, 30);
+    let sent = owner.execute_v3(vec![game_call(counter, "reset", vec![])]).send().await.unwrap();
+    wait_for_success(&world.devnet.provider(), sent.transaction_hash).await.unwrap();
+    assert_eq!(world.count().await, 0);
+}
+
+#[tokio::test]
+async fn sequences_resync_their_nonce_and_owner_rotation_ends_old_sessions() {
+    let world = World::start().await;
+    let counter = world.counter;
+    let session = world.open_session(&world.create_session("game.json", world.now().await + 3600, 0));
+
+    // The session's local nonce goes stale when the owner sends from the same account meanwhile.
+    session.send(vec![increase(counter, 1)]).await.unwrap();
+    let sent = world.owner().execute_v3(vec![increase(counter, 10)]).send().await.unwrap();
+    wait_for_success(&world.devnet.provider(), sent.transaction_hash).await.unwrap();
+    let hashes = session.send_sequence((0..3).map(|_| vec![increase(counter, 1)]).collect()).await.unwrap();
+    for hash in hashes {
+        wait_for_success(&world.devnet.provider(), hash).await.unwrap();
+    }
+    assert_eq!(world.count().await, 14);
+
+    // A sequence refused part-way reports exactly what was sent.
+    let reset = game_call(counter, "reset", vec![]);
+    let batches = vec![vec![increase(counter, 1)], vec![reset], vec![increase(counter, 1)]];
+    match session.send_sequence(batches).await.unwrap_err() {
+        SdkError::SequenceInterrupted { sent, total: 3, source } => {
+            assert_eq!(sent.len(), 1);
+            wait_for_success(&world.devnet.provider(), sent[0]).await.unwrap();
+            assert!(matches!(*source, SdkError::Preflight(_)), "{source:?}");
+        }
+        other => panic!("expected an interrupted sequence, got {other:?}"),
+    }
+    assert_eq!(world.count().await, 15);
+
+    // Rotating the owner key ends every session the old key authorized; the new key transacts.
+    let new_owner = SigningKey::from_random();
+    let admin = world.admin();
+    admin.rotate_owner(&new_owner).await.unwrap();
+    assert_eq!(admin.owner().await.unwrap(), new_owner.verifying_key().scalar());
+    let rejected = session.execute(vec![increase(counter, 1)]).await.unwrap_err();
+    assert!(matches!(rejected, SdkError::SessionUnauthorized { .. }), "{rejected:?}");
+    let old_owner = world.owner().execute_v3(vec![increase(counter, 1)]).send().await;
+    assert!(format!("{old_owner:?}").contains("Account: invalid signature"), "{old_owner:?}");
+    let new_account = SingleOwnerAccount::new(
+        world.devnet.provider(),
+        LocalWallet::from(new_owner),
+        world.account,
+        world.devnet.chain_id(),
         ExecutionEncoding::New,
     );
-    let admin = SessionAdmin::new(owner);
-    assert!(admin.is_session_cached(session_account.session_hash()).await.unwrap());
-
-    // Later transactions use the short form.
-    session_account.use_on_chain_authorization();
-    let sent =
-        session_account.execute_v3(vec![increase(counter, 1), increase(counter, 1)]).send().await.unwrap();
-    wait_for_success(&devnet.provider(), sent.transaction_hash).await.unwrap();
-    assert_eq!(world.count().await, 7);
-
-    // Outside the session: refused before anything is sent.
-    let reset = Call { to: counter, selector: get_selector_from_name("reset").unwrap(), calldata: vec![] };
-    let refused = session_account.execute_v3(vec![reset]).send().await.unwrap_err();
-    assert!(refused.to_string().contains("does not allow"), "{refused}");
-
-    // The owner revokes the session; the next session transaction is rejected by the account.
-    admin.revoke_session(session_account.session_hash()).await.unwrap();
-    assert!(admin.is_session_revoked(session_account.session_hash()).await.unwrap());
-    let rejected = session_account.execute_v3(vec![increase(counter, 1)]).send().await.unwrap_err();
-    assert!(format!("{rejected:?}").contains("Session: revoked"), "{rejected:?}");
-    assert_eq!(world.count().await, 7);
+    let sent = new_account.execute_v3(vec![increase(counter, 1)]).send().await.unwrap();
+    wait_for_success(&world.devnet.provider(), sent.transaction_hash).await.unwrap();
+    assert_eq!(world.count().await, 16);
 }
 
 #[tokio::test]
 async fn relayer_submits_session_signed_outside_execution_once() {
-    use session_core::snip12::{short_string, OutsideExecution, ANY_CALLER};
-
     let world = World::start().await;
-    let World { devnet, account, counter, .. } = &world;
-    let (account, counter) = (*account, *counter);
-    let relayer = devnet.account(1);
-    let now = devnet.latest_block_timestamp().await.unwrap();
-    let session_account = world.game_session(now + 3600);
+    let counter = world.counter;
+    let now = world.now().await;
+    let session = world.open_session(&world.create_session("game.json", now + 3600, 0));
 
-    // The session key signs a SNIP-9 outside execution; the relayer pays for it.
-    let execution = OutsideExecution {
-        caller: short_string(ANY_CALLER),
-        nonce: Felt::from(77u64),
-        execute_after: now - 60,
-        execute_before: now + 600,
-        calls: vec![increase(counter, 9)],
-    };
-    let signature = session_account
-        .sign_calls(execution.message_hash(devnet.chain_id(), account), &execution.calls)
-        .unwrap();
-    let submit = Call {
-        to: account,
-        selector: get_selector_from_name("execute_from_outside_v2").unwrap(),
-        calldata: execution.calldata(&signature),
-    };
-    let sent = relayer.execute_v3(vec![submit.clone()]).send().await.unwrap();
-    wait_for_success(&devnet.provider(), sent.transaction_hash).await.unwrap();
+    // The session key signs a SNIP-9 outside execution; a relayer pays for it.
+    let signed =
+        session.sign_outside_execution(vec![increase(counter, 9)], None, now - 60, now + 600).unwrap();
+    let relayer = world.devnet.account(1);
+    signed.submit(&relayer).await.unwrap();
     assert_eq!(world.count().await, 9);
 
     // Replaying the same payload is refused.
-    let replay = relayer.execute_v3(vec![submit]).send().await.unwrap_err();
-    assert!(format!("{replay:?}").contains("SNIP9: nonce already used"), "{replay:?}");
+    let replay = signed.submit(&relayer).await.unwrap_err();
+    assert!(replay.to_string().contains("SNIP9: nonce already used"), "{replay}");
     assert_eq!(world.count().await, 9);
+
+    // A payload outside the session is not even signed.
+    let refused =
+        session.sign_outside_execution(vec![game_call(counter, "reset", vec![])], None, now, now + 600);
+    assert!(matches!(refused, Err(SdkError::Preflight(_))), "{refused:?}");
 }

@@ -62,13 +62,17 @@ pub mod SessionComponent {
         pub epoch: u128,
     }
 
-    /// A session's first transaction stored its verified owner authorization.
+    /// A session's first transaction stored its verified owner authorization (with the whole
+    /// session, so an auditor can read its permissions from events alone).
     #[derive(Drop, PartialEq, Debug, starknet::Event)]
     pub struct SessionCached {
         #[key]
         pub session_hash: felt252,
         pub session_key: felt252,
         pub expires_at: u64,
+        pub allowed_methods_root: felt252,
+        pub policy: felt252,
+        pub epoch: u128,
         pub authorized_by: felt252,
     }
 
@@ -220,6 +224,9 @@ pub mod SessionComponent {
                             session_hash: hash,
                             session_key: session.session_key,
                             expires_at: session.expires_at,
+                            allowed_methods_root: session.allowed_methods_root,
+                            policy: session.policy,
+                            epoch: session.epoch,
                             authorized_by: owner_key,
                         },
                     );

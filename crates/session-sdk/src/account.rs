@@ -1,14 +1,25 @@
-//! A starknet-rs account that signs with a session key.
+//! A starknet-rs account that signs with a session key, and the SDK's own ways of sending through
+//! it: single transactions, back-to-back sequences with local nonce tracking, and SNIP-9 payloads.
+
+use std::time::Duration;
 
 use async_trait::async_trait;
+use session_core::snip12::{short_string, OutsideExecution, ANY_CALLER};
 use session_core::{
     check_session_calls, snip12::session_key_message, AccountSignature, KeyError, PreflightError, Session,
     SessionKey, SessionSignature, StarkSignature,
 };
-use starknet::accounts::{Account, ConnectedAccount, ExecutionEncoder, RawDeclarationV3, RawExecutionV3};
-use starknet::core::types::{BlockId, BlockTag, Call, Felt};
-use starknet::providers::Provider;
+use starknet::accounts::{
+    Account, AccountError, ConnectedAccount, ExecutionEncoder, RawDeclarationV3, RawExecutionV3,
+};
+use starknet::core::types::{BlockId, BlockTag, Call, FeeEstimate, Felt, TransactionReceiptWithBlockInfo};
+use starknet::core::utils::get_selector_from_name;
+use starknet::providers::{Provider, ProviderError};
 use starknet::signers::SignerInteractivityContext;
+use tokio::sync::Mutex;
+
+use crate::deploy::wait_for_success;
+use crate::SdkError;
 
 /// Why a session transaction could not be signed.
 #[derive(Debug, thiserror::Error)]
@@ -24,11 +35,48 @@ pub enum SessionSignError {
     DeclareNotAllowed,
 }
 
+/// How often one transaction of a sequence is re-sent when the node's answer was lost.
+const MAX_RESENDS: u32 = 3;
+/// How often one transaction of a sequence resyncs its nonce with the chain.
+const MAX_NONCE_RESYNCS: u32 = 3;
+/// Safety margin on estimated gas amounts and prices (the starknet-rs default).
+const FEE_MARGIN: f64 = 1.5;
+
 /// A session account as seen by the session key: signs transactions within the session.
+///
+/// It implements starknet-rs [`Account`], so cainome bindings and `execute_v3` work through it
+/// unchanged. Its own [`send`](Self::send), [`execute`](Self::execute) and
+/// [`send_sequence`](Self::send_sequence) add local nonce tracking and typed session errors.
 ///
 /// It sends the owner's authorization with every transaction until told the authorization is
 /// stored on-chain ([`SessionAccount::use_on_chain_authorization`]), which makes signatures
 /// two felts shorter and skips one signature check.
+///
+/// # Example: execute within a session (runs against a local devnet)
+///
+/// ```
+/// # #[tokio::main] async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let devnet = local_devnet::Devnet::spawn().await?;
+/// # let owner = starknet::signers::SigningKey::from_random();
+/// # let funder = devnet.account(0);
+/// # let account = session_sdk::deploy_session_account_via_udc(&funder, owner.verifying_key().scalar(), 1u8.into()).await?;
+/// # devnet.mint(account, 1_000_000_000_000_000_000).await?;
+/// # let game = session_sdk::deploy_contract(&funder, &session_sdk::bindings::counter_artifact()?, vec![], 1u8.into()).await?;
+/// # let expires_at = devnet.latest_block_timestamp().await? + 3600;
+/// # let chain_id = devnet.chain_id();
+/// use session_sdk::protocol::{SessionBuilder, SessionKey};
+/// use session_sdk::{authorize_session, SessionAccount};
+/// use starknet::core::{types::Call, utils::get_selector_from_name};
+///
+/// let key = SessionKey::generate()?;
+/// let session = SessionBuilder::new(key.public_key()).expires_at(expires_at).allow(game, "increase").build()?;
+/// let authorization = authorize_session(&owner, &session, chain_id, account)?;
+/// let session_account = SessionAccount::new(devnet.provider(), account, chain_id, session, key, Some(authorization));
+///
+/// let increase = Call { to: game, selector: get_selector_from_name("increase")?, calldata: vec![3u8.into()] };
+/// session_account.execute(vec![increase]).await?;
+/// # Ok(()) }
+/// ```
 pub struct SessionAccount<P> {
     provider: P,
     address: Felt,
@@ -37,7 +85,10 @@ pub struct SessionAccount<P> {
     session_hash: Felt,
     key: SessionKey,
     owner_authorization: Option<StarkSignature>,
+    preflight: bool,
     block_id: BlockId,
+    /// The nonce of the next transaction, when known locally; `None` means ask the chain.
+    next_nonce: Mutex<Option<Felt>>,
 }
 
 impl<P> SessionAccount<P> {
@@ -61,7 +112,9 @@ impl<P> SessionAccount<P> {
             session_hash,
             key,
             owner_authorization,
+            preflight: true,
             block_id: BlockId::Tag(BlockTag::PreConfirmed),
+            next_nonce: Mutex::new(None),
         }
     }
 
@@ -80,12 +133,22 @@ impl<P> SessionAccount<P> {
         self.owner_authorization = None;
     }
 
+    /// Turns the pre-flight check (on by default) off or on. Off, calls outside the session are
+    /// signed with empty proofs and reach the chain: only for showing that the account itself
+    /// enforces the session.
+    pub fn set_preflight_checks(&mut self, enabled: bool) {
+        self.preflight = enabled;
+    }
+
     /// The transaction signature for `calls` under `hash` (a transaction or SNIP-9 hash).
     pub fn sign_calls(&self, hash: Felt, calls: &[Call]) -> Result<Vec<Felt>, SessionSignError> {
-        // Expiry is left to the contract: the chain's clock, not ours, decides.
-        check_session_calls(&self.session, self.address, calls, 0)?;
-        let proofs =
-            self.session.proofs_for(calls).map_err(|method| PreflightError::MethodNotAllowed { method })?;
+        let proofs = if self.preflight {
+            // Expiry is left to the contract: the chain's clock, not ours, decides.
+            check_session_calls(&self.session, self.address, calls, 0)?;
+            self.session.proofs_for(calls).map_err(|method| PreflightError::MethodNotAllowed { method })?
+        } else {
+            calls.iter().map(|call| self.session.proof(call.to, call.selector).unwrap_or_default()).collect()
+        };
         let session_signature = self.key.sign(session_key_message(hash, self.session_hash))?;
         Ok(AccountSignature::Session(SessionSignature {
             session: self.session.to_felts(),
@@ -95,6 +158,199 @@ impl<P> SessionAccount<P> {
         })
         .encode())
     }
+
+    /// A SNIP-9 outside execution of `calls`, signed by the session key, that a relayer may
+    /// submit (any relayer when `caller` is `None`) strictly between the two Unix times.
+    pub fn sign_outside_execution(
+        &self,
+        calls: Vec<Call>,
+        caller: Option<Felt>,
+        execute_after: u64,
+        execute_before: u64,
+    ) -> Result<SignedOutsideExecution, SdkError> {
+        let mut nonce = [0u8; 31];
+        getrandom::getrandom(&mut nonce).map_err(|error| KeyError::Randomness(error.to_string()))?;
+        let execution = OutsideExecution {
+            caller: caller.unwrap_or(short_string(ANY_CALLER)),
+            nonce: Felt::from_bytes_be_slice(&nonce),
+            execute_after,
+            execute_before,
+            calls,
+        };
+        let hash = execution.message_hash(self.chain_id, self.address);
+        let signature = self.sign_calls(hash, &execution.calls).map_err(|error| match error {
+            SessionSignError::Preflight(error) => SdkError::Preflight(error),
+            SessionSignError::Key(error) => SdkError::Key(error),
+            SessionSignError::DeclareNotAllowed => SdkError::Signing(error.to_string()),
+        })?;
+        Ok(SignedOutsideExecution { account: self.address, execution, signature })
+    }
+}
+
+/// A session-signed SNIP-9 outside execution, ready for a relayer or paymaster.
+#[derive(Clone, Debug)]
+pub struct SignedOutsideExecution {
+    /// The session account that runs the calls.
+    pub account: Felt,
+    /// What was signed.
+    pub execution: OutsideExecution,
+    /// The session signature.
+    pub signature: Vec<Felt>,
+}
+
+impl SignedOutsideExecution {
+    /// The `execute_from_outside_v2` call a relayer puts in its own transaction.
+    pub fn call(&self) -> Call {
+        Call {
+            to: self.account,
+            selector: get_selector_from_name("execute_from_outside_v2").expect("a valid entrypoint name"),
+            calldata: self.execution.calldata(&self.signature),
+        }
+    }
+
+    /// Submits it from `relayer` (which pays the fee) and waits until it succeeds.
+    pub async fn submit<A: ConnectedAccount + Sync>(
+        &self,
+        relayer: &A,
+    ) -> Result<TransactionReceiptWithBlockInfo, SdkError> {
+        let sent = relayer
+            .execute_v3(vec![self.call()])
+            .send()
+            .await
+            .map_err(|error| SdkError::from_account("relaying an outside execution", error))?;
+        wait_for_success(relayer.provider(), sent.transaction_hash).await
+    }
+}
+
+impl<P: Provider + Send + Sync> SessionAccount<P> {
+    /// Estimates the fee of a session transaction of `calls` (runs full validation).
+    pub async fn estimate(&self, calls: Vec<Call>) -> Result<FeeEstimate, SdkError> {
+        self.execute_v3(calls)
+            .estimate_fee()
+            .await
+            .map_err(|error| SdkError::from_session_account("estimating the fee", error))
+    }
+
+    /// Sends one session transaction of `calls` without waiting for it; returns its hash.
+    /// The pre-flight check runs first: nothing is sent if it fails.
+    pub async fn send(&self, calls: Vec<Call>) -> Result<Felt, SdkError> {
+        let mut next_nonce = self.next_nonce.lock().await;
+        self.submit(&calls, &mut next_nonce).await
+    }
+
+    /// Sends one session transaction of `calls` and waits until it succeeds.
+    pub async fn execute(&self, calls: Vec<Call>) -> Result<TransactionReceiptWithBlockInfo, SdkError> {
+        let hash = self.send(calls).await?;
+        wait_for_success(&self.provider, hash).await
+    }
+
+    /// Sends one transaction per batch of calls, back to back, without waiting for any to be
+    /// accepted; returns their hashes in order.
+    ///
+    /// Guarantees: transactions go out in order with consecutive nonces tracked locally (one
+    /// nonce query per sequence, not per transaction). A transaction whose submission got no
+    /// answer is re-sent identically (same nonce, same hash), so it is never included twice. If
+    /// the node says a nonce is already used (another sender used this account), the nonce is
+    /// re-read from the chain and only that transaction is rebuilt. On any other refusal the
+    /// sequence stops with [`SdkError::SequenceInterrupted`], whose `sent` lists exactly the
+    /// transactions submitted; none of the later ones was sent. Sequences on one
+    /// `SessionAccount` never interleave. Submitted is not yet accepted: wait on the hashes
+    /// (e.g. [`wait_for_success`]) to know each outcome.
+    pub async fn send_sequence(&self, batches: Vec<Vec<Call>>) -> Result<Vec<Felt>, SdkError> {
+        let mut next_nonce = self.next_nonce.lock().await;
+        let total = batches.len();
+        let mut sent = Vec::with_capacity(total);
+        for calls in batches {
+            match self.submit(&calls, &mut next_nonce).await {
+                Ok(hash) => sent.push(hash),
+                Err(error) => {
+                    return Err(SdkError::SequenceInterrupted { sent, total, source: Box::new(error) })
+                }
+            }
+        }
+        Ok(sent)
+    }
+
+    /// Submits one transaction at the locally tracked nonce, resyncing it when the node refuses.
+    async fn submit(&self, calls: &[Call], next_nonce: &mut Option<Felt>) -> Result<Felt, SdkError> {
+        if self.preflight {
+            check_session_calls(&self.session, self.address, calls, 0)?;
+        }
+        let mut resyncs = 0;
+        loop {
+            let nonce = match *next_nonce {
+                Some(nonce) => nonce,
+                None => self.get_nonce().await.map_err(|source| SdkError::Provider {
+                    context: "reading the nonce".into(),
+                    source: Box::new(source),
+                })?,
+            };
+            match self.submit_at(calls, nonce).await {
+                Ok(hash) => {
+                    *next_nonce = Some(nonce + Felt::ONE);
+                    return Ok(hash);
+                }
+                Err(SdkError::InvalidNonce { .. }) if resyncs < MAX_NONCE_RESYNCS => {
+                    resyncs += 1;
+                    *next_nonce = None;
+                }
+                Err(error) => {
+                    *next_nonce = None;
+                    return Err(error);
+                }
+            }
+        }
+    }
+
+    /// Estimates, signs and sends one transaction with `nonce`; a submission whose answer is lost
+    /// is checked by hash and re-sent identically.
+    async fn submit_at(&self, calls: &[Call], nonce: Felt) -> Result<Felt, SdkError> {
+        let fee = self
+            .execute_v3(calls.to_vec())
+            .nonce(nonce)
+            .estimate_fee()
+            .await
+            .map_err(|error| SdkError::from_session_account("estimating the fee", error))?;
+        let prepared = self
+            .execute_v3(calls.to_vec())
+            .nonce(nonce)
+            .l1_gas(gas_with_margin(fee.l1_gas_consumed))
+            .l1_gas_price(price_with_margin(fee.l1_gas_price))
+            .l2_gas(gas_with_margin(fee.l2_gas_consumed))
+            .l2_gas_price(price_with_margin(fee.l2_gas_price))
+            .l1_data_gas(gas_with_margin(fee.l1_data_gas_consumed))
+            .l1_data_gas_price(price_with_margin(fee.l1_data_gas_price))
+            .tip(0)
+            .prepared()
+            .expect("every fee field is set");
+        let hash = prepared.transaction_hash(false);
+        let mut resends = 0;
+        loop {
+            match prepared.send().await {
+                Ok(sent) => return Ok(sent.transaction_hash),
+                Err(AccountError::Provider(ProviderError::Other(_) | ProviderError::RateLimited))
+                    if resends < MAX_RESENDS =>
+                {
+                    resends += 1;
+                    if self.provider.get_transaction_status(hash).await.is_ok() {
+                        return Ok(hash); // the node has it: the answer was lost, not the transaction
+                    }
+                    tokio::time::sleep(Duration::from_millis(200 * u64::from(resends))).await;
+                }
+                Err(error) => {
+                    return Err(SdkError::from_session_account("sending a session transaction", error))
+                }
+            }
+        }
+    }
+}
+
+fn gas_with_margin(gas: u64) -> u64 {
+    (gas as f64 * FEE_MARGIN) as u64 // float-to-int casts saturate
+}
+
+fn price_with_margin(price: u128) -> u128 {
+    (price as f64 * FEE_MARGIN) as u128
 }
 
 impl<P> ExecutionEncoder for SessionAccount<P> {

@@ -3,12 +3,14 @@
 use std::time::Duration;
 
 use session_bindings::ContractArtifact;
-use starknet::accounts::ConnectedAccount;
+use starknet::accounts::{AccountFactory, AccountFactoryError, ConnectedAccount, OpenZeppelinAccountFactory};
 use starknet::contract::{ContractFactory, UdcSelector};
 use starknet::core::types::{
     BlockId, BlockTag, ExecutionResult, Felt, StarknetError, TransactionReceiptWithBlockInfo,
 };
+use starknet::core::utils::get_contract_address;
 use starknet::providers::{Provider, ProviderError};
+use starknet::signers::{LocalWallet, SigningKey};
 
 use crate::SdkError;
 
@@ -28,7 +30,10 @@ pub async fn wait_for_success<P: Provider>(
         match provider.get_transaction_receipt(hash).await {
             Ok(receipt) => {
                 if let ExecutionResult::Reverted { reason } = receipt.receipt.execution_result() {
-                    return Err(SdkError::Reverted { hash, reason: reason.clone() });
+                    return Err(match SdkError::rejected(format!("transaction {hash:#x}"), reason.clone()) {
+                        SdkError::Transaction { .. } => SdkError::Reverted { hash, reason: reason.clone() },
+                        session_rejection => session_rejection,
+                    });
                 }
                 return Ok(receipt);
             }
@@ -64,13 +69,11 @@ pub async fn declare_if_needed<A: ConnectedAccount + Sync>(
             })
         }
     }
-    let declared =
-        account.declare_v3(artifact.class.clone(), artifact.compiled_class_hash).send().await.map_err(
-            |error| SdkError::Transaction {
-                context: "declaring the class".into(),
-                message: error.to_string(),
-            },
-        )?;
+    let declared = account
+        .declare_v3(artifact.class.clone(), artifact.compiled_class_hash)
+        .send()
+        .await
+        .map_err(|error| SdkError::from_account("declaring the class", error))?;
     wait_for_success(provider, declared.transaction_hash).await?;
     Ok(artifact.class_hash)
 }
@@ -87,17 +90,54 @@ pub async fn deploy_contract<A: ConnectedAccount + Sync>(
     let factory = ContractFactory::new_with_udc(class_hash, funder, UdcSelector::New);
     let deployment = factory.deploy_v3(constructor_calldata, salt, false);
     let address = deployment.deployed_address();
-    let sent = deployment
-        .send()
-        .await
-        .map_err(|error| SdkError::Transaction { context: "deploying".into(), message: error.to_string() })?;
+    let sent = deployment.send().await.map_err(|error| SdkError::from_account("deploying", error))?;
     wait_for_success(funder.provider(), sent.transaction_hash).await?;
     Ok(address)
 }
 
-/// Deploys a session account owned by `owner_public_key`, paid by `funder`; returns its address.
-/// Fund it (STRK) before it sends its own transactions.
-pub async fn deploy_session_account<A: ConnectedAccount + Sync>(
+/// The address of the session account owned by `owner_public_key` deployed with `salt` by a
+/// `DEPLOY_ACCOUNT` transaction (its counterfactual address: fund it before deploying).
+pub fn session_account_address(owner_public_key: Felt, salt: Felt) -> Result<Felt, SdkError> {
+    let class_hash = session_bindings::session_account_artifact()?.class_hash;
+    Ok(get_contract_address(salt, class_hash, &[owner_public_key], Felt::ZERO))
+}
+
+/// Deploys the session account of `owner` at [`session_account_address`] with a `DEPLOY_ACCOUNT`
+/// v3 transaction signed by the owner and paid from that address's own (pre-funded) STRK. The
+/// class must already be declared on the network ([`declare_if_needed`]). Returns the address.
+pub async fn deploy_session_account<P: Provider + Send + Sync>(
+    provider: P,
+    chain_id: Felt,
+    owner: &SigningKey,
+    salt: Felt,
+) -> Result<Felt, SdkError> {
+    let class_hash = session_bindings::session_account_artifact()?.class_hash;
+    let mut factory =
+        OpenZeppelinAccountFactory::new(class_hash, chain_id, LocalWallet::from(owner.clone()), provider)
+            .await
+            .map_err(|error| SdkError::Signing(error.to_string()))?;
+    factory.set_block_id(BlockId::Tag(BlockTag::PreConfirmed));
+    let deployment = factory.deploy_v3(salt);
+    let address = deployment.address();
+    let sent = deployment.send().await.map_err(|error| match error {
+        AccountFactoryError::Provider(ProviderError::StarknetError(error)) => {
+            SdkError::rejected("deploying the account", format!("{error:?}"))
+        }
+        AccountFactoryError::Provider(source) => {
+            SdkError::Provider { context: "deploying the account".into(), source: Box::new(source) }
+        }
+        other => {
+            SdkError::Transaction { context: "deploying the account".into(), message: other.to_string() }
+        }
+    })?;
+    wait_for_success(factory.provider(), sent.transaction_hash).await?;
+    Ok(address)
+}
+
+/// Deploys a session account owned by `owner_public_key` through the Universal Deployer, paid by
+/// `funder` (declaring the class first if needed); returns its address. Fund it (STRK) before it
+/// sends its own transactions.
+pub async fn deploy_session_account_via_udc<A: ConnectedAccount + Sync>(
     funder: &A,
     owner_public_key: Felt,
     salt: Felt,

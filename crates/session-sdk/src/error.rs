@@ -1,24 +1,71 @@
-//! The SDK's error type.
+//! The SDK's error type, and how chain rejections are recognised.
 
-use starknet::core::types::Felt;
+use session_core::PreflightError;
+use starknet::accounts::AccountError;
+use starknet::core::types::{Felt, StarknetError};
+use starknet::providers::ProviderError;
 
-/// What can go wrong using the SDK.
+use crate::account::SessionSignError;
+
+/// What can go wrong using the SDK. Session rejections by the chain get their own variants, so a
+/// caller can tell "ask the owner for a new session" from "retry later".
 #[derive(Debug, thiserror::Error)]
 pub enum SdkError {
+    /// The pre-flight check refused the calls; nothing was sent.
+    #[error("not sent: {0}")]
+    Preflight(#[from] PreflightError),
+    /// The account rejected a call the session does not allow (method, self-call, too many calls).
+    #[error("{context}: the session does not allow this call ({reason})")]
+    PolicyViolation {
+        /// What was being done.
+        context: String,
+        /// The account's revert reason.
+        reason: String,
+    },
+    /// The account rejected the session as expired.
+    #[error("{context}: the session has expired")]
+    SessionExpired {
+        /// What was being done.
+        context: String,
+    },
+    /// The account rejected the session as revoked (by its hash, or by revoke-all).
+    #[error("{context}: the session was revoked ({reason})")]
+    SessionRevoked {
+        /// What was being done.
+        context: String,
+        /// The account's revert reason (`Session: revoked` or `Session: stale epoch`).
+        reason: String,
+    },
+    /// The account rejected the session's authorization or signature (wrong owner, key, or chain).
+    #[error("{context}: the session is not authorized ({reason})")]
+    SessionUnauthorized {
+        /// What was being done.
+        context: String,
+        /// The account's revert reason.
+        reason: String,
+    },
+    /// The transaction's nonce was already used or is too far ahead.
+    #[error("{context}: invalid nonce ({message})")]
+    InvalidNonce {
+        /// What was being done.
+        context: String,
+        /// The node's message.
+        message: String,
+    },
     /// The node rejected or failed a request.
     #[error("{context}: {source}")]
     Provider {
         /// What was being done.
         context: String,
         /// The provider error.
-        source: Box<starknet::providers::ProviderError>,
+        source: Box<ProviderError>,
     },
-    /// Sending a transaction failed (estimation, validation, or submission).
+    /// The node refused a transaction for another reason (validation, fee, balance).
     #[error("{context}: {message}")]
     Transaction {
         /// What was being done.
         context: String,
-        /// The account error, including any revert reason.
+        /// The node's message, including any revert reason.
         message: String,
     },
     /// A transaction was included but reverted.
@@ -37,6 +84,16 @@ pub enum SdkError {
         /// How long we waited.
         seconds: u64,
     },
+    /// A sequence stopped part-way; the first `sent` transactions were submitted, the rest were not.
+    #[error("sequence stopped after {} of {total} transactions: {source}", sent.len())]
+    SequenceInterrupted {
+        /// Hashes of the transactions submitted, in order.
+        sent: Vec<Felt>,
+        /// How many transactions the sequence had.
+        total: usize,
+        /// Why the next one could not be sent.
+        source: Box<SdkError>,
+    },
     /// A session could not be built.
     #[error(transparent)]
     Build(#[from] session_core::BuildError),
@@ -46,7 +103,94 @@ pub enum SdkError {
     /// A committed artifact is broken.
     #[error(transparent)]
     Artifact(#[from] session_bindings::ArtifactError),
+    /// A keystore or session file could not be read, written or decrypted.
+    #[error(transparent)]
+    Keystore(#[from] crate::keystore::KeystoreError),
+    /// A session file cannot be used.
+    #[error(transparent)]
+    SessionFile(#[from] crate::session_file::SessionFileError),
     /// A signer failed.
     #[error("signing failed: {0}")]
     Signing(String),
+}
+
+/// Revert reasons of the session account, mapped to the variant a caller matches on.
+const REJECTIONS: &[(&str, Rejection)] = &[
+    ("Session: expired", Rejection::Expired),
+    ("Session: revoked", Rejection::Revoked),
+    ("Session: stale epoch", Rejection::Revoked),
+    ("Session: method not allowed", Rejection::Policy),
+    ("Session: call to self", Rejection::Policy),
+    ("Session: too many calls", Rejection::Policy),
+    ("Session: unsupported policy", Rejection::Policy),
+    ("Session: not authorized", Rejection::Unauthorized),
+    ("Session: invalid authorization", Rejection::Unauthorized),
+    ("Session: invalid session sig", Rejection::Unauthorized),
+];
+
+#[derive(Clone, Copy)]
+enum Rejection {
+    Expired,
+    Revoked,
+    Policy,
+    Unauthorized,
+}
+
+impl SdkError {
+    /// The error for a node's or account's refusal `message` while doing `context`: a session
+    /// rejection when the message carries one of the account's session revert reasons.
+    pub(crate) fn rejected(context: impl Into<String>, message: String) -> Self {
+        let context = context.into();
+        let found = REJECTIONS.iter().find(|(reason, _)| message.contains(reason));
+        match found {
+            Some((_, Rejection::Expired)) => SdkError::SessionExpired { context },
+            Some(&(reason, Rejection::Revoked)) => {
+                SdkError::SessionRevoked { context, reason: reason.into() }
+            }
+            Some(&(reason, Rejection::Policy)) => {
+                SdkError::PolicyViolation { context, reason: reason.into() }
+            }
+            Some(&(reason, Rejection::Unauthorized)) => {
+                SdkError::SessionUnauthorized { context, reason: reason.into() }
+            }
+            None => SdkError::Transaction { context, message },
+        }
+    }
+
+    /// The error for a failed starknet-rs account operation while doing `context`.
+    pub(crate) fn from_account<S: std::fmt::Debug + std::fmt::Display>(
+        context: impl Into<String>,
+        error: AccountError<S>,
+    ) -> Self {
+        let context = context.into();
+        match error {
+            AccountError::Provider(ProviderError::StarknetError(StarknetError::InvalidTransactionNonce(
+                message,
+            ))) => SdkError::InvalidNonce { context, message },
+            // Revert reasons are inside the error data, which only the Debug form shows.
+            AccountError::Provider(ProviderError::StarknetError(error)) => {
+                let message = format!("{error:?}");
+                // Nodes word it differently: "Invalid transaction nonce", "nonce is invalid".
+                let lower = message.to_lowercase();
+                if lower.contains("nonce") && lower.contains("invalid") {
+                    return SdkError::InvalidNonce { context, message };
+                }
+                SdkError::rejected(context, message)
+            }
+            AccountError::Provider(source) => SdkError::Provider { context, source: Box::new(source) },
+            other => SdkError::rejected(context, format!("{other}")),
+        }
+    }
+
+    /// The error for a failed session-account operation: a pre-flight refusal keeps its type.
+    pub(crate) fn from_session_account(
+        context: impl Into<String>,
+        error: AccountError<SessionSignError>,
+    ) -> Self {
+        match error {
+            AccountError::Signing(SessionSignError::Preflight(error)) => SdkError::Preflight(error),
+            AccountError::Signing(SessionSignError::Key(error)) => SdkError::Key(error),
+            other => SdkError::from_account(context, other),
+        }
+    }
 }

@@ -1,32 +1,74 @@
 //! The session-key SDK: deploy a session account, let its owner authorize (or register, revoke)
 //! sessions, and send transactions signed by a session key through starknet-rs.
 //!
-//! ```no_run
-//! # async fn example(provider: starknet::providers::JsonRpcClient<starknet::providers::jsonrpc::HttpTransport>,
-//! #     account: starknet::core::types::Felt, chain_id: starknet::core::types::Felt,
-//! #     owner: starknet::signers::SigningKey, game: starknet::core::types::Felt) -> Result<(), session_sdk::SdkError> {
-//! use session_core::{SessionBuilder, SessionKey};
-//! use starknet::accounts::Account;
+//! The whole flow against a local devnet (this example runs in the test suite):
+//!
+//! ```
+//! # #[tokio::main] async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use session_sdk::protocol::{SessionBuilder, SessionKey};
+//! use session_sdk::{bindings, SdkError, SessionAccount, SessionAdmin};
+//! use starknet::accounts::{ExecutionEncoding, SingleOwnerAccount};
+//! use starknet::core::{types::{Call, Felt}, utils::get_selector_from_name};
+//! use starknet::signers::{LocalWallet, SigningKey};
+//!
+//! let devnet = local_devnet::Devnet::spawn().await?; // a throwaway chain with funded accounts
+//! let (provider, chain_id, funder) = (devnet.provider(), devnet.chain_id(), devnet.account(0));
+//!
+//! // Deploy: declare the class, fund the counterfactual address, DEPLOY_ACCOUNT signed by the owner.
+//! let owner = SigningKey::from_random();
+//! session_sdk::declare_if_needed(&funder, &bindings::session_account_artifact()?).await?;
+//! let account = session_sdk::session_account_address(owner.verifying_key().scalar(), Felt::ONE)?;
+//! devnet.mint(account, 1_000_000_000_000_000_000).await?;
+//! session_sdk::deploy_session_account(provider.clone(), chain_id, &owner, Felt::ONE).await?;
+//! let game = session_sdk::deploy_contract(&funder, &bindings::counter_artifact()?, vec![], Felt::ONE).await?;
+//!
+//! // Create: the owner signs the session once, offline.
 //! let key = SessionKey::generate()?;
-//! let session = SessionBuilder::new(key.public_key()).expires_at(1_900_000_000).allow(game, "increase").build()?;
+//! let expires_at = devnet.latest_block_timestamp().await? + 3600;
+//! let session = SessionBuilder::new(key.public_key()).expires_at(expires_at).allow(game, "increase").build()?;
 //! let authorization = session_sdk::authorize_session(&owner, &session, chain_id, account)?;
-//! let session_account = session_sdk::SessionAccount::new(provider, account, chain_id, session, key, Some(authorization));
+//! let session_account = SessionAccount::new(provider.clone(), account, chain_id, session, key, Some(authorization));
+//!
+//! // Execute: the session key signs; no owner involvement.
+//! let increase = Call { to: game, selector: get_selector_from_name("increase")?, calldata: vec![Felt::ONE] };
+//! session_account.execute(vec![increase.clone()]).await?;
+//!
+//! // Revoke: the owner's account revokes it; the chain then rejects the session.
+//! let owner_account = SingleOwnerAccount::new(provider, LocalWallet::from(owner), account, chain_id, ExecutionEncoding::New);
+//! SessionAdmin::new(owner_account).revoke_session(session_account.session_hash()).await?;
+//! let refused = session_account.execute(vec![increase]).await;
+//! assert!(matches!(refused, Err(SdkError::SessionRevoked { .. })));
 //! # Ok(()) }
 //! ```
+//!
+//! Owner keys are kept in starkli-compatible encrypted keystores ([`load_keystore`],
+//! [`save_keystore`]); a session key is only ever written out encrypted, inside a
+//! [`SessionFile`].
 
 #![deny(missing_docs)]
 
 mod account;
+mod audit;
 mod deploy;
 mod error;
+mod keystore;
 mod owner;
+mod session_file;
 
 /// The generated contract bindings and artifacts.
 pub use session_bindings as bindings;
 /// The session protocol (hashes, trees, signatures, keys).
 pub use session_core as protocol;
 
-pub use account::{SessionAccount, SessionSignError};
-pub use deploy::{declare_if_needed, deploy_contract, deploy_session_account, wait_for_success, STRK_TOKEN};
+pub use account::{SessionAccount, SessionSignError, SignedOutsideExecution};
+pub use audit::{
+    account_history, latest_block_timestamp, session_status, AccountHistory, SessionRecord, SessionStatus,
+};
+pub use deploy::{
+    declare_if_needed, deploy_contract, deploy_session_account, deploy_session_account_via_udc,
+    session_account_address, wait_for_success, STRK_TOKEN,
+};
 pub use error::SdkError;
+pub use keystore::{load_keystore, save_keystore, EncryptedSecret, KeystoreError};
 pub use owner::{authorize_session, SessionAdmin};
+pub use session_file::{SessionFile, SessionFileError, SessionFileMethod, SESSION_FILE_FORMAT};

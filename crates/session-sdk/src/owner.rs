@@ -1,8 +1,9 @@
 //! What the account owner does: authorize, register and revoke sessions.
 
 use session_bindings::session_account::{self as bindings, SessionAccount as SessionAccountContract};
+use session_core::snip12::owner_rotation_hash;
 use session_core::{Session, StarkSignature};
-use starknet::accounts::ConnectedAccount;
+use starknet::accounts::{AccountError, ConnectedAccount};
 use starknet::core::types::{BlockId, BlockTag, Felt};
 use starknet::signers::SigningKey;
 
@@ -11,6 +12,30 @@ use crate::SdkError;
 
 /// The owner's authorization of `session` for `account` on `chain_id`: a signature of the session
 /// hash. Nothing is sent; the session key's transactions carry it (or register it on-chain).
+///
+/// # Example: create a session (offline: one owner signature, no transaction)
+///
+/// ```
+/// use session_sdk::protocol::{SessionBuilder, SessionKey};
+/// use starknet::core::types::Felt;
+/// use starknet::signers::SigningKey;
+///
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let owner = SigningKey::from_random();
+/// let (chain_id, account, game) = (Felt::from_hex("0x534e5f5345504f4c4941")?, Felt::from(0x1234u32), Felt::from(0x5678u32));
+///
+/// let key = SessionKey::generate()?; // stays with the app; only its public key is authorized
+/// let session = SessionBuilder::new(key.public_key())
+///     .expires_at(1_900_000_000)
+///     .allow(game, "increase")
+///     .build()?;
+/// let authorization = session_sdk::authorize_session(&owner, &session, chain_id, account)?;
+///
+/// let hash = session.hash(chain_id, account);
+/// assert!(starknet::core::crypto::ecdsa_verify(&owner.verifying_key().scalar(), &hash,
+///     &starknet::core::crypto::Signature { r: authorization.r, s: authorization.s })?);
+/// # Ok(()) }
+/// ```
 pub fn authorize_session(
     owner: &SigningKey,
     session: &Session,
@@ -34,6 +59,28 @@ fn to_binding(session: &Session) -> bindings::Session {
 
 /// Session administration through an owner-signed account (e.g. a starknet-rs
 /// `SingleOwnerAccount` with the owner key at the session account's address).
+///
+/// # Example: revoke a session (runs against a local devnet)
+///
+/// ```
+/// # #[tokio::main] async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let devnet = local_devnet::Devnet::spawn().await?;
+/// # let owner_key = starknet::signers::SigningKey::from_random();
+/// # let account = session_sdk::deploy_session_account_via_udc(&devnet.account(0), owner_key.verifying_key().scalar(), 1u8.into()).await?;
+/// # devnet.mint(account, 1_000_000_000_000_000_000).await?;
+/// # let chain_id = devnet.chain_id();
+/// # let session = session_sdk::protocol::SessionBuilder::new(7u8.into()).expires_at(2_000_000_000).allow(1u8.into(), "increase").build()?;
+/// use session_sdk::SessionAdmin;
+/// use starknet::accounts::{ExecutionEncoding, SingleOwnerAccount};
+/// use starknet::signers::LocalWallet;
+///
+/// let owner = SingleOwnerAccount::new(devnet.provider(), LocalWallet::from(owner_key), account, chain_id, ExecutionEncoding::New);
+/// let admin = SessionAdmin::new(owner);
+/// let session_hash = session.hash(chain_id, account);
+/// admin.revoke_session(session_hash).await?;
+/// assert!(admin.is_session_revoked(session_hash).await?);
+/// # Ok(()) }
+/// ```
 pub struct SessionAdmin<A: ConnectedAccount + Sync> {
     contract: SessionAccountContract<A>,
 }
@@ -65,6 +112,23 @@ impl<A: ConnectedAccount + Sync> SessionAdmin<A> {
         self.finish("revoke_all_sessions", sent).await
     }
 
+    /// Replaces the owner key with `new_owner` (which signs its acceptance). Every session the old
+    /// key authorized stops working.
+    pub async fn rotate_owner(&self, new_owner: &SigningKey) -> Result<Felt, SdkError> {
+        let account = &self.contract.account;
+        let current = self.owner().await?;
+        let new_public_key = new_owner.verifying_key().scalar();
+        let hash = owner_rotation_hash(account.chain_id(), account.address(), current, new_public_key);
+        let proof = new_owner.sign(&hash).map_err(|error| SdkError::Signing(error.to_string()))?;
+        let sent = self.contract.set_owner(&new_public_key, &vec![proof.r, proof.s]).send().await;
+        self.finish("set_owner", sent).await
+    }
+
+    /// The owner's public key.
+    pub async fn owner(&self) -> Result<Felt, SdkError> {
+        self.view("get_owner", self.contract.get_owner().call().await)
+    }
+
     /// The current session epoch (new sessions must carry it).
     pub async fn session_epoch(&self) -> Result<u128, SdkError> {
         self.view("get_session_epoch", self.contract.get_session_epoch().call().await)
@@ -80,6 +144,11 @@ impl<A: ConnectedAccount + Sync> SessionAdmin<A> {
         self.view("is_session_revoked", self.contract.is_session_revoked(&session_hash).call().await)
     }
 
+    /// Whether the session is registered on-chain (`register_session`).
+    pub async fn is_session_registered(&self, session_hash: Felt) -> Result<bool, SdkError> {
+        self.view("is_session_registered", self.contract.is_session_registered(&session_hash).call().await)
+    }
+
     fn view<T>(
         &self,
         entrypoint: &str,
@@ -91,15 +160,12 @@ impl<A: ConnectedAccount + Sync> SessionAdmin<A> {
         })
     }
 
-    async fn finish<E: std::fmt::Display>(
+    async fn finish(
         &self,
         entrypoint: &str,
-        sent: Result<starknet::core::types::InvokeTransactionResult, E>,
+        sent: Result<starknet::core::types::InvokeTransactionResult, AccountError<A::SignError>>,
     ) -> Result<Felt, SdkError> {
-        let sent = sent.map_err(|error| SdkError::Transaction {
-            context: format!("sending {entrypoint}"),
-            message: error.to_string(),
-        })?;
+        let sent = sent.map_err(|error| SdkError::from_account(format!("sending {entrypoint}"), error))?;
         wait_for_success(self.contract.account.provider(), sent.transaction_hash).await?;
         Ok(sent.transaction_hash)
     }

@@ -4,12 +4,12 @@ use anyhow::{bail, Context, Result};
 use clap::Args;
 use local_devnet::Devnet;
 use serde::Serialize;
-use session_core::{Session, SessionBuilder, SessionKey};
+use session_core::{PreflightError, Session, SessionBuilder, SessionKey};
 use session_sdk::{
-    authorize_session, deploy_contract, deploy_session_account, wait_for_success, SessionAccount,
-    SessionAdmin,
+    authorize_session, declare_if_needed, deploy_contract, deploy_session_account, session_account_address,
+    wait_for_success, SdkError, SessionAccount, SessionAdmin,
 };
-use starknet::accounts::{Account, ConnectedAccount, ExecutionEncoding, SingleOwnerAccount};
+use starknet::accounts::{Account, ExecutionEncoding, SingleOwnerAccount};
 use starknet::core::types::{Call, Felt, TransactionReceipt};
 use starknet::core::utils::get_selector_from_name;
 use starknet::providers::jsonrpc::HttpTransport;
@@ -92,43 +92,46 @@ impl Ctx {
         ))
     }
 
-    /// Sends `calls` from `account` and returns the L2 gas the transaction used.
-    async fn send<A: ConnectedAccount + Sync>(&mut self, account: &A, calls: Vec<Call>) -> Result<u64> {
-        let sent = account.execute_v3(calls).send().await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
-        self.sent += 1;
-        let receipt = wait_for_success(&self.devnet.provider(), sent.transaction_hash).await?;
-        Ok(match receipt.receipt {
-            TransactionReceipt::Invoke(receipt) => receipt.execution_resources.l2_gas,
-            _ => 0,
-        })
+    /// The owner's own account (owner-signed transactions).
+    fn owner(&self) -> SingleOwnerAccount<Client, LocalWallet> {
+        SingleOwnerAccount::new(
+            self.devnet.provider(),
+            LocalWallet::from(self.owner_key.clone()),
+            self.account,
+            self.devnet.chain_id(),
+            ExecutionEncoding::New,
+        )
     }
 
-    /// Sends `calls` expecting the account to refuse them with `reason`.
-    async fn expect_rejection<A: ConnectedAccount + Sync>(
-        &mut self,
-        account: &A,
-        calls: Vec<Call>,
-        reason: &str,
-    ) -> Result<String> {
-        match account.execute_v3(calls).send().await {
-            Ok(sent) => {
-                self.sent += 1;
-                match wait_for_success(&self.devnet.provider(), sent.transaction_hash).await {
-                    Err(session_sdk::SdkError::Reverted { reason: found, .. }) if found.contains(reason) => {
-                        Ok(reason.to_owned())
-                    }
-                    other => bail!("expected a rejection with {reason:?}, got {other:?}"),
-                }
-            }
-            Err(error) => {
-                let text = format!("{error:?}");
-                if text.contains(reason) {
-                    Ok(reason.to_owned())
-                } else {
-                    bail!("expected a rejection with {reason:?}, got {error}")
-                }
-            }
-        }
+    /// Sends `calls` through the session and returns the L2 gas the transaction used.
+    async fn play(&mut self, session: &SessionAccount<Client>, calls: Vec<Call>) -> Result<u64> {
+        let receipt = session.execute(calls).await?;
+        self.sent += 1;
+        Ok(l2_gas(&receipt.receipt))
+    }
+
+    /// Sends `calls` signed by the owner and returns the L2 gas the transaction used.
+    async fn owner_sends(&mut self, calls: Vec<Call>) -> Result<u64> {
+        let sent = self.owner().execute_v3(calls).send().await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
+        self.sent += 1;
+        let receipt = wait_for_success(&self.devnet.provider(), sent.transaction_hash).await?;
+        Ok(l2_gas(&receipt.receipt))
+    }
+}
+
+fn l2_gas(receipt: &TransactionReceipt) -> u64 {
+    match receipt {
+        TransactionReceipt::Invoke(receipt) => receipt.execution_resources.l2_gas,
+        _ => 0,
+    }
+}
+
+/// The rejection `outcome` must be, as one line for the summary.
+fn expect_rejection<T>(outcome: Result<T, SdkError>, expected: fn(&SdkError) -> bool) -> Result<String> {
+    match outcome {
+        Ok(_) => bail!("a transaction the session does not allow was accepted"),
+        Err(error) if expected(&error) => Ok(error.to_string()),
+        Err(error) => bail!("rejected, but not for the expected reason: {error}"),
     }
 }
 
@@ -140,13 +143,15 @@ pub async fn run(args: Demo, json: bool) -> Result<()> {
     let devnet = Devnet::spawn().await.context("starting devnet")?;
     let funder = devnet.account(0);
     let owner_key = SigningKey::from_random();
-    let account =
-        deploy_session_account(&funder, owner_key.verifying_key().scalar(), Felt::from(0x5e55u64)).await?;
+    let salt = Felt::from(0x5e55u64);
+    declare_if_needed(&funder, &session_bindings::session_account_artifact()?).await?;
+    let account = session_account_address(owner_key.verifying_key().scalar(), salt)?;
     devnet.mint(account, 10_000_000_000_000_000_000).await?;
+    deploy_session_account(devnet.provider(), devnet.chain_id(), &owner_key, salt).await?;
     let game = deploy_contract(&funder, &session_bindings::counter_artifact()?, vec![], Felt::ONE).await?;
-    let mut ctx = Ctx { devnet, account, game, owner_key, json, sent: 0 };
+    let mut ctx = Ctx { devnet, account, game, owner_key, json, sent: 1 };
     ctx.say(format!("Devnet:          {}", ctx.devnet.rpc_url()));
-    ctx.say(format!("Session account: {account:#066x}"));
+    ctx.say(format!("Session account: {account:#066x} (DEPLOY_ACCOUNT, paid from its own balance)"));
     ctx.say(format!("Game contract:   {game:#066x}"));
 
     // One owner signature authorizes the session; the session key does the rest.
@@ -154,85 +159,76 @@ pub async fn run(args: Demo, json: bool) -> Result<()> {
     ctx.say("\nThe owner signs ONE session authorization: game.increase, for 1 hour.");
     let one_move = ctx.call("increase", vec![Felt::ONE])?;
     let first_signature = session.sign_calls(Felt::ZERO, std::slice::from_ref(&one_move))?.len();
-    let first_gas = ctx.send(&session, vec![one_move.clone()]).await?;
+    let first_gas = ctx.play(&session, vec![one_move.clone()]).await?;
     ctx.say(format!("  move 1 sent by the session key (authorization cached on-chain), {first_gas} L2 gas"));
     session.use_on_chain_authorization();
     let cached_signature = session.sign_calls(Felt::ZERO, std::slice::from_ref(&one_move))?.len();
     let mut cached_gas = Vec::new();
     for number in 2..=args.moves {
-        cached_gas.push(ctx.send(&session, vec![one_move.clone()]).await?);
+        cached_gas.push(ctx.play(&session, vec![one_move.clone()]).await?);
         ctx.say(format!(
             "  move {number} sent by the session key, {} L2 gas",
             cached_gas.last().copied().unwrap_or_default()
         ));
     }
-    let owner = SingleOwnerAccount::new(
-        ctx.devnet.provider(),
-        LocalWallet::from(ctx.owner_key.clone()),
-        account,
-        ctx.devnet.chain_id(),
-        ExecutionEncoding::New,
-    );
-    let owner_gas = ctx.send(&owner, vec![one_move.clone()]).await?;
+    let owner_gas = ctx.owner_sends(vec![one_move.clone()]).await?;
     ctx.say(format!("  the same move signed by the owner: {owner_gas} L2 gas"));
 
     let mut protections = Vec::new();
     ctx.say("\nProtections:");
     let reset = ctx.call("reset", vec![])?;
-    let refused =
-        session.execute_v3(vec![reset]).send().await.err().context("a disallowed method was sent")?;
-    if !refused.to_string().contains("does not allow") {
-        bail!("unexpected refusal: {refused}");
-    }
-    ctx.say("  game.reset (not in the session): refused before sending");
-    protections.push(Protection {
-        rule: "method not allowed",
-        rejected_with: "pre-flight: method not allowed".into(),
-    });
-    let revert_self =
+    let reason = expect_rejection(session.send(vec![reset.clone()]).await, |e| {
+        matches!(e, SdkError::Preflight(PreflightError::MethodNotAllowed { .. }))
+    })?;
+    ctx.say(format!("  game.reset (not in the session), pre-flight: {reason}"));
+    protections.push(Protection { rule: "method not allowed (pre-flight)", rejected_with: reason });
+
+    session.set_preflight_checks(false);
+    let reason = expect_rejection(
+        session.send(vec![reset]).await,
+        |e| matches!(e, SdkError::PolicyViolation { reason, .. } if reason == "Session: method not allowed"),
+    )?;
+    session.set_preflight_checks(true);
+    ctx.say(format!("  game.reset with the pre-flight check bypassed, the account: {reason}"));
+    protections.push(Protection { rule: "method not allowed (on-chain)", rejected_with: reason });
+
+    let call_self =
         Call { to: account, selector: get_selector_from_name("revoke_all_sessions")?, calldata: vec![] };
-    let refused =
-        session.execute_v3(vec![revert_self]).send().await.err().context("a call to the account was sent")?;
-    if !refused.to_string().contains("never call the account") {
-        bail!("unexpected refusal: {refused}");
-    }
-    ctx.say("  calling the account itself: refused before sending");
-    protections.push(Protection {
-        rule: "no call to the account",
-        rejected_with: "pre-flight: call to self".into(),
-    });
+    let reason = expect_rejection(session.send(vec![call_self]).await, |e| {
+        matches!(e, SdkError::Preflight(PreflightError::CallToSelf { .. }))
+    })?;
+    ctx.say(format!("  calling the account itself: {reason}"));
+    protections.push(Protection { rule: "no call to the account", rejected_with: reason });
 
     ctx.devnet.increase_time(3601).await?;
-    let reason = ctx.expect_rejection(&session, vec![one_move.clone()], "Session: expired").await?;
+    let reason = expect_rejection(session.execute(vec![one_move.clone()]).await, |e| {
+        matches!(e, SdkError::SessionExpired { .. })
+    })?;
     ctx.say(format!("  after the session expired (devnet time +1h): {reason}"));
     protections.push(Protection { rule: "expiry", rejected_with: reason });
 
-    let admin = SessionAdmin::new(owner);
+    let admin = SessionAdmin::new(ctx.owner());
     let second = ctx.new_session(0).await?;
-    ctx.send(&second, vec![one_move.clone()]).await?;
+    ctx.play(&second, vec![one_move.clone()]).await?;
     admin.revoke_session(second.session_hash()).await?;
     ctx.sent += 1;
-    let reason = ctx.expect_rejection(&second, vec![one_move.clone()], "Session: revoked").await?;
+    let reason = expect_rejection(second.execute(vec![one_move.clone()]).await, |e| {
+        matches!(e, SdkError::SessionRevoked { .. })
+    })?;
     ctx.say(format!("  a second session, revoked by its hash: {reason}"));
     protections.push(Protection { rule: "revocation", rejected_with: reason });
 
     let third = ctx.new_session(0).await?;
     let fourth = ctx.new_session(0).await?;
-    ctx.send(&third, vec![one_move.clone()]).await?;
+    ctx.play(&third, vec![one_move.clone()]).await?;
     admin.revoke_all_sessions().await?;
     ctx.sent += 1;
-    let reason = ctx.expect_rejection(&third, vec![one_move.clone()], "Session: stale epoch").await?;
-    ctx.expect_rejection(&fourth, vec![one_move.clone()], "Session: stale epoch").await?;
+    let stale = |e: &SdkError| matches!(e, SdkError::SessionRevoked { reason, .. } if reason == "Session: stale epoch");
+    let reason = expect_rejection(third.execute(vec![one_move.clone()]).await, stale)?;
+    expect_rejection(fourth.execute(vec![one_move.clone()]).await, stale)?;
     ctx.say(format!("  two more sessions after revoke-all (one O(1) transaction): {reason}"));
     protections.push(Protection { rule: "revoke all", rejected_with: reason });
-    let owner = SingleOwnerAccount::new(
-        ctx.devnet.provider(),
-        LocalWallet::from(ctx.owner_key.clone()),
-        account,
-        ctx.devnet.chain_id(),
-        ExecutionEncoding::New,
-    );
-    ctx.send(&owner, vec![one_move]).await?;
+    ctx.owner_sends(vec![one_move]).await?;
     ctx.say("  the owner still transacts");
 
     let average = if cached_gas.is_empty() {

@@ -1,0 +1,214 @@
+//! What an auditor reads from the chain: an account's owner and session epoch, every session its
+//! events mention, and each session's status.
+
+use serde::Serialize;
+use session_bindings::session_account::{
+    Event as AccountEvent, OwnerEvent, SessionAccountReader, SessionEvent,
+};
+use starknet::core::types::{BlockId, BlockTag, EmittedEvent, EventFilter, Felt};
+use starknet::providers::Provider;
+
+use crate::SdkError;
+
+/// How many events to ask for per page.
+const EVENTS_PER_PAGE: u64 = 1000;
+
+/// A session as the account's events describe it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SessionRecord {
+    /// The session hash.
+    pub session_hash: Felt,
+    /// The session public key, if an event carried it.
+    pub session_key: Option<Felt>,
+    /// The expiry, if an event carried it.
+    pub expires_at: Option<u64>,
+    /// The allowed-methods root, if an event carried it.
+    pub allowed_methods_root: Option<Felt>,
+    /// The policy hash, if an event carried it.
+    pub policy: Option<Felt>,
+    /// The session epoch, if an event carried it.
+    pub epoch: Option<u128>,
+    /// Registered by the owner (`SessionRegistered`).
+    pub registered_event: bool,
+    /// The owner key whose authorization was cached on first use (`SessionCached`).
+    pub cached_for_owner: Option<Felt>,
+    /// Revoked by hash (`SessionRevoked`).
+    pub revoked_event: bool,
+}
+
+/// The account's administration as its events tell it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct AccountHistory {
+    /// Owner changes, oldest first, as (old key, new key); the constructor's is from 0.
+    pub owner_changes: Vec<(Felt, Felt)>,
+    /// Each `revoke_all_sessions`, as the epoch it opened.
+    pub revoke_all_epochs: Vec<u128>,
+    /// Every session an event mentions, in order of first mention.
+    pub sessions: Vec<SessionRecord>,
+}
+
+/// Reads every event of `account` and folds them into its history.
+pub async fn account_history<P: Provider>(provider: &P, account: Felt) -> Result<AccountHistory, SdkError> {
+    let mut history = AccountHistory::default();
+    let mut continuation_token = None;
+    loop {
+        let filter = EventFilter {
+            from_block: Some(BlockId::Number(0)),
+            to_block: Some(BlockId::Tag(BlockTag::PreConfirmed)),
+            address: Some(account),
+            keys: None,
+        };
+        let page =
+            provider.get_events(filter, continuation_token, EVENTS_PER_PAGE).await.map_err(|source| {
+                SdkError::Provider {
+                    context: format!("reading the events of {account:#x}"),
+                    source: Box::new(source),
+                }
+            })?;
+        for event in &page.events {
+            history.record(event);
+        }
+        match page.continuation_token {
+            Some(token) => continuation_token = Some(token),
+            None => return Ok(history),
+        }
+    }
+}
+
+impl AccountHistory {
+    fn session(&mut self, session_hash: Felt) -> &mut SessionRecord {
+        let index = match self.sessions.iter().position(|record| record.session_hash == session_hash) {
+            Some(index) => index,
+            None => {
+                self.sessions.push(SessionRecord {
+                    session_hash,
+                    session_key: None,
+                    expires_at: None,
+                    allowed_methods_root: None,
+                    policy: None,
+                    epoch: None,
+                    registered_event: false,
+                    cached_for_owner: None,
+                    revoked_event: false,
+                });
+                self.sessions.len() - 1
+            }
+        };
+        &mut self.sessions[index]
+    }
+
+    /// Folds one event in; events of other shapes (SNIP-9 nonces, unknown) are skipped.
+    fn record(&mut self, event: &EmittedEvent) {
+        let Ok(event) = AccountEvent::try_from(event) else { return };
+        match event {
+            AccountEvent::OwnerEvent(OwnerEvent::OwnerChanged(change)) => {
+                self.owner_changes.push((change.old_owner, change.new_owner));
+            }
+            AccountEvent::SessionEvent(SessionEvent::SessionRegistered(registered)) => {
+                let record = self.session(registered.session_hash);
+                record.session_key = Some(registered.session_key);
+                record.expires_at = Some(registered.expires_at);
+                record.allowed_methods_root = Some(registered.allowed_methods_root);
+                record.policy = Some(registered.policy);
+                record.epoch = Some(registered.epoch);
+                record.registered_event = true;
+            }
+            AccountEvent::SessionEvent(SessionEvent::SessionCached(cached)) => {
+                let record = self.session(cached.session_hash);
+                record.session_key = Some(cached.session_key);
+                record.expires_at = Some(cached.expires_at);
+                record.allowed_methods_root = Some(cached.allowed_methods_root);
+                record.policy = Some(cached.policy);
+                record.epoch = Some(cached.epoch);
+                record.cached_for_owner = Some(cached.authorized_by);
+            }
+            AccountEvent::SessionEvent(SessionEvent::SessionRevoked(revoked)) => {
+                self.session(revoked.session_hash).revoked_event = true;
+            }
+            AccountEvent::SessionEvent(SessionEvent::AllSessionsRevoked(revoked)) => {
+                self.revoke_all_epochs.push(revoked.new_epoch);
+            }
+            AccountEvent::OutsideExecutionEvent(_) => {}
+        }
+    }
+}
+
+/// A session's standing on-chain right now.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct SessionStatus {
+    /// Revoked by its hash.
+    pub revoked: bool,
+    /// Its epoch is older than the account's (closed by revoke-all).
+    pub stale_epoch: bool,
+    /// Its expiry is not after the latest block's time.
+    pub expired: bool,
+    /// Registered for the current owner.
+    pub registered: bool,
+    /// Its authorization is cached for the current owner.
+    pub cached: bool,
+}
+
+impl SessionStatus {
+    /// One word for people: `revoked`, `revoked-all`, `expired`, `registered`, `cached`, or
+    /// `not-on-chain` (usable only with the owner's signature in each transaction).
+    pub fn verdict(&self) -> &'static str {
+        if self.revoked {
+            "revoked"
+        } else if self.stale_epoch {
+            "revoked-all"
+        } else if self.expired {
+            "expired"
+        } else if self.registered {
+            "registered"
+        } else if self.cached {
+            "cached"
+        } else {
+            "not-on-chain"
+        }
+    }
+}
+
+/// The on-chain status of the session `session_hash` of `account` (expiring at `expires_at`, of
+/// session epoch `epoch`), at the latest block.
+pub async fn session_status<P: Provider + Sync>(
+    provider: &P,
+    account: Felt,
+    session_hash: Felt,
+    expires_at: u64,
+    epoch: u128,
+) -> Result<SessionStatus, SdkError> {
+    let mut reader = SessionAccountReader::new(account, provider);
+    reader.set_block(BlockId::Tag(BlockTag::PreConfirmed));
+    let view = |entrypoint: &'static str| {
+        move |error: session_bindings::cainome::cairo_serde::Error| SdkError::Transaction {
+            context: format!("calling {entrypoint} on {account:#x}"),
+            message: error.to_string(),
+        }
+    };
+    let now = latest_block_timestamp(provider).await?;
+    Ok(SessionStatus {
+        revoked: reader.is_session_revoked(&session_hash).call().await.map_err(view("is_session_revoked"))?,
+        stale_epoch: epoch < reader.get_session_epoch().call().await.map_err(view("get_session_epoch"))?,
+        expired: expires_at <= now,
+        registered: reader
+            .is_session_registered(&session_hash)
+            .call()
+            .await
+            .map_err(view("is_session_registered"))?,
+        cached: reader.is_session_cached(&session_hash).call().await.map_err(view("is_session_cached"))?,
+    })
+}
+
+/// The latest block's timestamp.
+pub async fn latest_block_timestamp<P: Provider>(provider: &P) -> Result<u64, SdkError> {
+    let block =
+        provider.get_block_with_tx_hashes(BlockId::Tag(BlockTag::Latest)).await.map_err(|source| {
+            SdkError::Provider { context: "reading the latest block".into(), source: Box::new(source) }
+        })?;
+    Ok(match block {
+        starknet::core::types::MaybePreConfirmedBlockWithTxHashes::Block(block) => block.timestamp,
+        starknet::core::types::MaybePreConfirmedBlockWithTxHashes::PreConfirmedBlock(block) => {
+            block.timestamp
+        }
+    })
+}

@@ -1,0 +1,217 @@
+//! A session saved to disk: what the owner authorized, the authorization, and the session key
+//! encrypted with a password. What `stark-session session create` writes and `inspect` reads.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+use session_core::{Session, SessionBuilder, SessionKey, StarkSignature};
+use starknet::core::types::Felt;
+
+use crate::keystore::{write_new_file, EncryptedSecret, KeystoreError};
+use crate::{SdkError, SessionAccount};
+
+/// The format tag of session files this SDK writes and reads.
+pub const SESSION_FILE_FORMAT: &str = "starknet-session-keys/session-v1";
+
+/// One allowed method as written in a session file.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionFileMethod {
+    /// The contract the session may call.
+    pub contract_address: Felt,
+    /// The entrypoint selector.
+    pub selector: Felt,
+    /// The entrypoint name, when the creator knew it (for people reading the file).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub entrypoint: Option<String>,
+}
+
+/// A session file's contents. Every derived value (root, hash) is recomputed on load and must match.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct SessionFile {
+    /// Always [`SESSION_FILE_FORMAT`].
+    pub format: String,
+    /// The chain the session is for.
+    pub chain_id: Felt,
+    /// The session account.
+    pub account: Felt,
+    /// The session hash the owner signed.
+    pub session_hash: Felt,
+    /// The session public key.
+    pub session_public_key: Felt,
+    /// Unix time from which the session no longer works.
+    pub expires_at: u64,
+    /// The policy hash (0: none).
+    pub policy: Felt,
+    /// The account's session epoch the session belongs to.
+    pub epoch: u128,
+    /// The Merkle root of the allowed methods.
+    pub allowed_methods_root: Felt,
+    /// The allowed methods.
+    pub allowed_methods: Vec<SessionFileMethod>,
+    /// The owner's signature of the session hash (`None` once registered on-chain only).
+    pub owner_authorization: Option<[Felt; 2]>,
+    /// The session private key, password-encrypted (Web3 Secret Storage v3).
+    pub session_key: EncryptedSecret,
+}
+
+/// Why a session file cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum SessionFileError {
+    /// The file is not JSON of a session file.
+    #[error("{path} is not a session file: {reason}")]
+    Unreadable {
+        /// The file.
+        path: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A recorded value does not match the one recomputed from the session.
+    #[error("the session file's {field} does not match its contents (edited or corrupted)")]
+    Mismatch {
+        /// Which field.
+        field: &'static str,
+    },
+}
+
+impl SessionFile {
+    /// The file for `session` of `account` on `chain_id`, with `key` encrypted under `password`;
+    /// `entrypoint_names` maps selectors to names for readers.
+    pub fn new(
+        chain_id: Felt,
+        account: Felt,
+        session: &Session,
+        owner_authorization: Option<StarkSignature>,
+        key: &SessionKey,
+        password: &str,
+        entrypoint_names: &BTreeMap<Felt, String>,
+    ) -> Result<Self, SdkError> {
+        Ok(Self {
+            format: SESSION_FILE_FORMAT.into(),
+            chain_id,
+            account,
+            session_hash: session.hash(chain_id, account),
+            session_public_key: session.session_key,
+            expires_at: session.expires_at,
+            policy: session.policy,
+            epoch: session.epoch,
+            allowed_methods_root: session.allowed_methods_root(),
+            allowed_methods: session
+                .allowed_methods()
+                .iter()
+                .map(|method| SessionFileMethod {
+                    contract_address: method.contract_address,
+                    selector: method.selector,
+                    entrypoint: entrypoint_names.get(&method.selector).cloned(),
+                })
+                .collect(),
+            owner_authorization: owner_authorization.map(|signature| [signature.r, signature.s]),
+            session_key: EncryptedSecret::encrypt(&key.secret_bytes(), password)?,
+        })
+    }
+
+    /// Reads and checks a session file.
+    pub fn load(path: &Path) -> Result<Self, SdkError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|source| KeystoreError::Io { path: path.into(), source })?;
+        let unreadable =
+            |reason: String| SessionFileError::Unreadable { path: path.display().to_string(), reason };
+        let file: SessionFile = serde_json::from_str(&text).map_err(|error| unreadable(error.to_string()))?;
+        if file.format != SESSION_FILE_FORMAT {
+            return Err(
+                unreadable(format!("format {:?}, expected {SESSION_FILE_FORMAT:?}", file.format)).into()
+            );
+        }
+        file.session()?;
+        Ok(file)
+    }
+
+    /// Writes the file (never over an existing one), readable only by its owner.
+    pub fn save(&self, path: &Path) -> Result<(), SdkError> {
+        let text = serde_json::to_string_pretty(self).expect("a session file always serializes");
+        Ok(write_new_file(path, text.as_bytes())?)
+    }
+
+    /// The session, rebuilt from the file and checked against its recorded root and hash.
+    pub fn session(&self) -> Result<Session, SdkError> {
+        let mut builder = SessionBuilder::new(self.session_public_key)
+            .expires_at(self.expires_at)
+            .policy(self.policy)
+            .epoch(self.epoch);
+        for method in &self.allowed_methods {
+            builder = builder.allow_selector(method.contract_address, method.selector);
+        }
+        let session = builder.build()?;
+        if session.allowed_methods_root() != self.allowed_methods_root {
+            return Err(SessionFileError::Mismatch { field: "allowed_methods_root" }.into());
+        }
+        if session.hash(self.chain_id, self.account) != self.session_hash {
+            return Err(SessionFileError::Mismatch { field: "session_hash" }.into());
+        }
+        Ok(session)
+    }
+
+    /// The session key, decrypted with `password`.
+    pub fn unlock_key(&self, password: &str) -> Result<SessionKey, SdkError> {
+        let secret = self.session_key.decrypt(password, "the session key")?;
+        let key = SessionKey::from_bytes(*secret)?;
+        if key.public_key() != self.session_public_key {
+            return Err(SessionFileError::Mismatch { field: "session_public_key" }.into());
+        }
+        Ok(key)
+    }
+
+    /// A [`SessionAccount`] ready to send this session's transactions through `provider`.
+    pub fn open<P>(&self, provider: P, password: &str) -> Result<SessionAccount<P>, SdkError> {
+        let authorization = self.owner_authorization.map(|[r, s]| StarkSignature { r, s });
+        Ok(SessionAccount::new(
+            provider,
+            self.account,
+            self.chain_id,
+            self.session()?,
+            self.unlock_key(password)?,
+            authorization,
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample(password: &str) -> (SessionFile, Felt) {
+        let key = SessionKey::from_secret_scalar(Felt::from(0xabcdu32)).unwrap();
+        let session = SessionBuilder::new(key.public_key())
+            .expires_at(1_900_000_000)
+            .allow(Felt::from(0x99u32), "increase")
+            .build()
+            .unwrap();
+        let names = BTreeMap::from([(session.allowed_methods()[0].selector, "increase".to_owned())]);
+        let file = SessionFile::new(Felt::ONE, Felt::TWO, &session, None, &key, password, &names).unwrap();
+        (file, key.public_key())
+    }
+
+    #[test]
+    fn a_saved_session_loads_back_with_its_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("session.json");
+        let (file, public_key) = sample("pw");
+        file.save(&path).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.contains("\"entrypoint\": \"increase\""), "{text}");
+        assert!(!text.contains(&format!("{:#x}", Felt::from(0xabcdu32))), "the secret is written in clear");
+        let loaded = SessionFile::load(&path).unwrap();
+        assert_eq!(loaded.unlock_key("pw").unwrap().public_key(), public_key);
+    }
+
+    #[test]
+    fn a_wrong_password_or_an_edited_file_is_refused() {
+        let (mut file, _) = sample("pw");
+        assert!(matches!(
+            file.unlock_key("not it"),
+            Err(SdkError::Keystore(KeystoreError::WrongPassword { .. }))
+        ));
+        file.expires_at += 1;
+        assert!(matches!(file.session(), Err(SdkError::SessionFile(SessionFileError::Mismatch { .. }))));
+    }
+}
