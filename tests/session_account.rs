@@ -10,9 +10,9 @@ use local_devnet::Devnet;
 use session_bindings::counter::CounterReader;
 use session_core::{PreflightError, SessionBuilder, SessionKey};
 use session_sdk::{
-    authorize_session, declare_if_needed, deploy_contract, deploy_session_account, load_keystore,
-    save_keystore, session_account_address, wait_for_success, SdkError, SessionAccount, SessionAdmin,
-    SessionFile,
+    account_history, authorize_session, declare_if_needed, deploy_contract, deploy_session_account,
+    load_keystore, save_keystore, session_account_address, session_status, wait_for_success, SdkError,
+    SessionAccount, SessionAdmin, SessionFile,
 };
 use starknet::accounts::{Account, ExecutionEncoding, SingleOwnerAccount};
 use starknet::core::types::{BlockId, BlockTag, Call, Felt, TransactionReceipt};
@@ -215,6 +215,28 @@ async fn one_owner_signature_many_session_transactions_and_every_protection() {
     let sent = owner.execute_v3(vec![game_call(counter, "reset", vec![])]).send().await.unwrap();
     wait_for_success(&world.devnet.provider(), sent.transaction_hash).await.unwrap();
     assert_eq!(world.count().await, 0);
+
+    // An auditor reads it all back: four sessions were used (the unused one left no trace).
+    let provider = world.devnet.provider();
+    let history = account_history(&provider, world.account).await.unwrap();
+    assert_eq!(history.revoke_all_epochs, vec![1]);
+    assert_eq!(history.sessions.len(), 4);
+    let record =
+        history.sessions.iter().find(|record| record.session_hash == session.session_hash()).unwrap();
+    assert!(record.revoked_event);
+    assert_eq!(record.allowed_methods_root, Some(session.session().allowed_methods_root()));
+    assert_eq!(record.expires_at, Some(session.session().expires_at));
+    let status_of = |account: &SessionAccount<Client>| {
+        let session = account.session().clone();
+        let (provider, hash) = (world.devnet.provider(), account.session_hash());
+        async move {
+            session_status(&provider, world.account, hash, session.expires_at, session.epoch).await.unwrap()
+        }
+    };
+    assert_eq!(status_of(&session).await.verdict(), "revoked");
+    assert_eq!(status_of(&other).await.verdict(), "revoked-all");
+    assert_eq!(status_of(&short).await.verdict(), "revoked-all");
+    assert_eq!(status_of(&fresh).await.verdict(), "cached");
 }
 
 #[tokio::test]
