@@ -1,4 +1,7 @@
 //! One module per command.
 
+pub mod account;
 pub mod demo;
 pub mod devnet;
+pub mod policy;
+pub mod session;

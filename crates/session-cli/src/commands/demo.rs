@@ -12,11 +12,10 @@ use session_sdk::{
 use starknet::accounts::{Account, ExecutionEncoding, SingleOwnerAccount};
 use starknet::core::types::{Call, Felt, TransactionReceipt};
 use starknet::core::utils::get_selector_from_name;
-use starknet::providers::jsonrpc::HttpTransport;
-use starknet::providers::JsonRpcClient;
 use starknet::signers::{LocalWallet, SigningKey};
 
-type Client = JsonRpcClient<HttpTransport>;
+use crate::input::Client;
+use crate::output::Output;
 
 /// Options of the demo.
 #[derive(Args)]
@@ -53,17 +52,11 @@ struct Ctx {
     account: Felt,
     game: Felt,
     owner_key: SigningKey,
-    json: bool,
+    out: Output,
     sent: u32,
 }
 
 impl Ctx {
-    fn say(&self, text: impl AsRef<str>) {
-        if !self.json {
-            println!("{}", text.as_ref());
-        }
-    }
-
     async fn now(&self) -> Result<u64> {
         Ok(self.devnet.latest_block_timestamp().await?)
     }
@@ -149,38 +142,39 @@ pub async fn run(args: Demo, json: bool) -> Result<()> {
     devnet.mint(account, 10_000_000_000_000_000_000).await?;
     deploy_session_account(devnet.provider(), devnet.chain_id(), &owner_key, salt).await?;
     let game = deploy_contract(&funder, &session_bindings::counter_artifact()?, vec![], Felt::ONE).await?;
-    let mut ctx = Ctx { devnet, account, game, owner_key, json, sent: 1 };
-    ctx.say(format!("Devnet:          {}", ctx.devnet.rpc_url()));
-    ctx.say(format!("Session account: {account:#066x} (DEPLOY_ACCOUNT, paid from its own balance)"));
-    ctx.say(format!("Game contract:   {game:#066x}"));
+    let mut ctx = Ctx { devnet, account, game, owner_key, out: Output { json }, sent: 1 };
+    ctx.out.say(format!("Devnet:          {}", ctx.devnet.rpc_url()));
+    ctx.out.say(format!("Session account: {account:#066x} (DEPLOY_ACCOUNT, paid from its own balance)"));
+    ctx.out.say(format!("Game contract:   {game:#066x}"));
 
     // One owner signature authorizes the session; the session key does the rest.
     let mut session = ctx.new_session(0).await?;
-    ctx.say("\nThe owner signs ONE session authorization: game.increase, for 1 hour.");
+    ctx.out.say("\nThe owner signs ONE session authorization: game.increase, for 1 hour.");
     let one_move = ctx.call("increase", vec![Felt::ONE])?;
     let first_signature = session.sign_calls(Felt::ZERO, std::slice::from_ref(&one_move))?.len();
     let first_gas = ctx.play(&session, vec![one_move.clone()]).await?;
-    ctx.say(format!("  move 1 sent by the session key (authorization cached on-chain), {first_gas} L2 gas"));
+    ctx.out
+        .say(format!("  move 1 sent by the session key (authorization cached on-chain), {first_gas} L2 gas"));
     session.use_on_chain_authorization();
     let cached_signature = session.sign_calls(Felt::ZERO, std::slice::from_ref(&one_move))?.len();
     let mut cached_gas = Vec::new();
     for number in 2..=args.moves {
         cached_gas.push(ctx.play(&session, vec![one_move.clone()]).await?);
-        ctx.say(format!(
+        ctx.out.say(format!(
             "  move {number} sent by the session key, {} L2 gas",
             cached_gas.last().copied().unwrap_or_default()
         ));
     }
     let owner_gas = ctx.owner_sends(vec![one_move.clone()]).await?;
-    ctx.say(format!("  the same move signed by the owner: {owner_gas} L2 gas"));
+    ctx.out.say(format!("  the same move signed by the owner: {owner_gas} L2 gas"));
 
     let mut protections = Vec::new();
-    ctx.say("\nProtections:");
+    ctx.out.say("\nProtections:");
     let reset = ctx.call("reset", vec![])?;
     let reason = expect_rejection(session.send(vec![reset.clone()]).await, |e| {
         matches!(e, SdkError::Preflight(PreflightError::MethodNotAllowed { .. }))
     })?;
-    ctx.say(format!("  game.reset (not in the session), pre-flight: {reason}"));
+    ctx.out.say(format!("  game.reset (not in the session), pre-flight: {reason}"));
     protections.push(Protection { rule: "method not allowed (pre-flight)", rejected_with: reason });
 
     session.set_preflight_checks(false);
@@ -189,7 +183,7 @@ pub async fn run(args: Demo, json: bool) -> Result<()> {
         |e| matches!(e, SdkError::PolicyViolation { reason, .. } if reason == "Session: method not allowed"),
     )?;
     session.set_preflight_checks(true);
-    ctx.say(format!("  game.reset with the pre-flight check bypassed, the account: {reason}"));
+    ctx.out.say(format!("  game.reset with the pre-flight check bypassed, the account: {reason}"));
     protections.push(Protection { rule: "method not allowed (on-chain)", rejected_with: reason });
 
     let call_self =
@@ -197,14 +191,14 @@ pub async fn run(args: Demo, json: bool) -> Result<()> {
     let reason = expect_rejection(session.send(vec![call_self]).await, |e| {
         matches!(e, SdkError::Preflight(PreflightError::CallToSelf { .. }))
     })?;
-    ctx.say(format!("  calling the account itself: {reason}"));
+    ctx.out.say(format!("  calling the account itself: {reason}"));
     protections.push(Protection { rule: "no call to the account", rejected_with: reason });
 
     ctx.devnet.increase_time(3601).await?;
     let reason = expect_rejection(session.execute(vec![one_move.clone()]).await, |e| {
         matches!(e, SdkError::SessionExpired { .. })
     })?;
-    ctx.say(format!("  after the session expired (devnet time +1h): {reason}"));
+    ctx.out.say(format!("  after the session expired (devnet time +1h): {reason}"));
     protections.push(Protection { rule: "expiry", rejected_with: reason });
 
     let admin = SessionAdmin::new(ctx.owner());
@@ -215,7 +209,7 @@ pub async fn run(args: Demo, json: bool) -> Result<()> {
     let reason = expect_rejection(second.execute(vec![one_move.clone()]).await, |e| {
         matches!(e, SdkError::SessionRevoked { .. })
     })?;
-    ctx.say(format!("  a second session, revoked by its hash: {reason}"));
+    ctx.out.say(format!("  a second session, revoked by its hash: {reason}"));
     protections.push(Protection { rule: "revocation", rejected_with: reason });
 
     let third = ctx.new_session(0).await?;
@@ -226,10 +220,10 @@ pub async fn run(args: Demo, json: bool) -> Result<()> {
     let stale = |e: &SdkError| matches!(e, SdkError::SessionRevoked { reason, .. } if reason == "Session: stale epoch");
     let reason = expect_rejection(third.execute(vec![one_move.clone()]).await, stale)?;
     expect_rejection(fourth.execute(vec![one_move.clone()]).await, stale)?;
-    ctx.say(format!("  two more sessions after revoke-all (one O(1) transaction): {reason}"));
+    ctx.out.say(format!("  two more sessions after revoke-all (one O(1) transaction): {reason}"));
     protections.push(Protection { rule: "revoke all", rejected_with: reason });
     ctx.owner_sends(vec![one_move]).await?;
-    ctx.say("  the owner still transacts");
+    ctx.out.say("  the owner still transacts");
 
     let average = if cached_gas.is_empty() {
         first_gas

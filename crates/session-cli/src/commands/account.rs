@@ -1,0 +1,168 @@
+//! `stark-session account`: the owner's keystore and the session account itself.
+
+use std::path::PathBuf;
+
+use anyhow::Result;
+use clap::{Args, Subcommand};
+use serde_json::json;
+use session_bindings::session_account::SessionAccountReader;
+use session_sdk::{load_keystore, save_keystore, session_account_address};
+use starknet::core::types::{BlockId, BlockTag, StarknetError};
+use starknet::providers::{Provider, ProviderError};
+use starknet::signers::SigningKey;
+
+use crate::cli_error::usage;
+use crate::input::{
+    account_address, parse_felt, password, read_account_file, AccountFile, NetworkArgs, OWNER_PASSWORD_ENV,
+};
+use crate::output::Output;
+
+/// Account commands.
+#[derive(Subcommand)]
+pub enum AccountCommand {
+    /// Create an owner key in a new encrypted keystore and write the account file (its future address).
+    Create(CreateArgs),
+    /// Deploy the account (DEPLOY_ACCOUNT, paid from the address's own STRK: fund it first).
+    Deploy(DeployArgs),
+    /// Show an account's owner key, session epoch and class.
+    Show(ShowArgs),
+}
+
+/// Options of `account create`.
+#[derive(Args)]
+pub struct CreateArgs {
+    /// The new owner keystore (starkli-compatible); never overwritten.
+    #[arg(long)]
+    keystore: PathBuf,
+    /// The account file to write.
+    #[arg(long, default_value = "account.json")]
+    output: PathBuf,
+    /// Deployment salt (0x-hex or decimal).
+    #[arg(long, default_value = "0")]
+    salt: String,
+}
+
+/// Options of `account deploy`.
+#[derive(Args)]
+pub struct DeployArgs {
+    /// The account file written by `account create`.
+    #[arg(long)]
+    account: PathBuf,
+    /// The owner keystore.
+    #[arg(long)]
+    keystore: PathBuf,
+    #[command(flatten)]
+    network: NetworkArgs,
+}
+
+/// Options of `account show`.
+#[derive(Args)]
+pub struct ShowArgs {
+    /// The account: an address or an account file.
+    #[arg(long)]
+    account: String,
+    #[command(flatten)]
+    network: NetworkArgs,
+}
+
+/// Runs an account command.
+pub async fn run(command: AccountCommand, out: Output) -> Result<()> {
+    match command {
+        AccountCommand::Create(args) => create(args, out),
+        AccountCommand::Deploy(args) => deploy(args, out).await,
+        AccountCommand::Show(args) => show(args, out).await,
+    }
+}
+
+fn create(args: CreateArgs, out: Output) -> Result<()> {
+    let salt = parse_felt(&args.salt, "salt")?;
+    if args.output.exists() {
+        return Err(usage(format!("{} already exists", args.output.display()), Some("pass --output")));
+    }
+    let owner = SigningKey::from_random();
+    let password = password(OWNER_PASSWORD_ENV, "New owner keystore password", true)?;
+    save_keystore(&owner, &args.keystore, &password)?;
+    let owner_public_key = owner.verifying_key().scalar();
+    let file = AccountFile {
+        address: session_account_address(owner_public_key, salt)?,
+        owner_public_key,
+        salt,
+        class_hash: session_bindings::session_account_artifact()?.class_hash,
+    };
+    std::fs::write(&args.output, serde_json::to_string_pretty(&file)?)?;
+    out.result(
+        format!(
+            "Owner keystore: {}\nAccount file:   {}\nAddress:        {:#066x}\nFund it with STRK, then `stark-session account deploy`.",
+            args.keystore.display(),
+            args.output.display(),
+            file.address
+        ),
+        json!({ "keystore": args.keystore, "account_file": args.output, "address": file.address,
+                "owner_public_key": file.owner_public_key, "salt": file.salt, "class_hash": file.class_hash }),
+    );
+    Ok(())
+}
+
+async fn deploy(args: DeployArgs, out: Output) -> Result<()> {
+    let file = read_account_file(&args.account)?;
+    let (provider, chain_id) = args.network.connect().await?;
+    match provider.get_class(BlockId::Tag(BlockTag::PreConfirmed), file.class_hash).await {
+        Err(ProviderError::StarknetError(StarknetError::ClassHashNotFound)) => {
+            return Err(usage(
+                format!("the session account class {:#x} is not declared on this network", file.class_hash),
+                Some("declare contracts/artifacts/session_account_SessionAccount.contract_class.json first (README)"),
+            ))
+        }
+        Err(source) => {
+            return Err(session_sdk::SdkError::Provider { context: "looking up the class".into(), source: Box::new(source) }.into())
+        }
+        Ok(_) => {}
+    }
+    let owner =
+        load_keystore(&args.keystore, &password(OWNER_PASSWORD_ENV, "Owner keystore password", false)?)?;
+    if owner.verifying_key().scalar() != file.owner_public_key {
+        return Err(usage("this keystore does not hold the account file's owner key", None));
+    }
+    let address = out
+        .waiting(
+            "deploying the account",
+            session_sdk::deploy_session_account(provider, chain_id, &owner, file.salt),
+        )
+        .await
+        .map_err(|error| match error {
+            session_sdk::SdkError::Transaction { ref message, .. } if message.contains("balance") => {
+                usage(format!("{error}"), Some(&format!("fund {:#x} with STRK first", file.address)))
+            }
+            other => other.into(),
+        })?;
+    out.result(format!("Deployed {address:#066x}"), json!({ "address": address }));
+    Ok(())
+}
+
+async fn show(args: ShowArgs, out: Output) -> Result<()> {
+    let address = account_address(&args.account)?;
+    let provider = args.network.provider();
+    let class_hash = provider
+        .get_class_hash_at(BlockId::Tag(BlockTag::PreConfirmed), address)
+        .await
+        .map_err(|source| match source {
+            ProviderError::StarknetError(StarknetError::ContractNotFound) => usage(
+                format!("no contract is deployed at {address:#x}"),
+                Some("deploy it with `account deploy`"),
+            ),
+            source => session_sdk::SdkError::Provider {
+                context: "reading the account".into(),
+                source: Box::new(source),
+            }
+            .into(),
+        })?;
+    let mut reader = SessionAccountReader::new(address, &provider);
+    reader.set_block(BlockId::Tag(BlockTag::PreConfirmed));
+    let owner = reader.get_owner().call().await?;
+    let epoch = reader.get_session_epoch().call().await?;
+    out.result(
+        format!("Account:       {address:#066x}\nClass hash:    {class_hash:#066x}\nOwner key:     {owner:#066x}\nSession epoch: {epoch}"),
+        json!({ "address": address, "class_hash": class_hash, "owner_public_key": owner, "session_epoch": epoch }),
+    );
+    Ok(())
+}

@@ -1,0 +1,243 @@
+//! The `stark-session` binary driven like a user would, against a devnet each test starts.
+
+use std::path::Path;
+
+use assert_cmd::Command;
+use cainome::cairo_serde::ContractAddress;
+use local_devnet::Devnet;
+use serde_json::Value;
+use session_bindings::counter::CounterReader;
+use starknet::core::types::{BlockId, BlockTag, Felt};
+
+const OWNER_PASSWORD: &str = "owner pw";
+const SESSION_PASSWORD: &str = "session pw";
+
+/// Exit codes the CLI documents.
+const EXIT_USAGE: i32 = 2;
+const EXIT_REJECTED: i32 = 3;
+
+/// A devnet with the session account class declared and a Counter game deployed.
+struct Chain {
+    devnet: Devnet,
+    game: Felt,
+    dir: tempfile::TempDir,
+}
+
+impl Chain {
+    async fn start() -> Self {
+        let devnet = Devnet::spawn().await.unwrap();
+        let funder = devnet.account(0);
+        session_sdk::declare_if_needed(&funder, &session_bindings::session_account_artifact().unwrap())
+            .await
+            .unwrap();
+        let game = session_sdk::deploy_contract(
+            &funder,
+            &session_bindings::counter_artifact().unwrap(),
+            vec![],
+            Felt::ONE,
+        )
+        .await
+        .unwrap();
+        Self { devnet, game, dir: tempfile::tempdir().unwrap() }
+    }
+
+    fn path(&self, name: &str) -> String {
+        self.dir.path().join(name).display().to_string()
+    }
+
+    /// Runs `stark-session --json <args>` against this devnet with both passwords in the environment.
+    fn run(&self, args: &[&str]) -> (i32, Value, String) {
+        self.run_with_session_password(args, SESSION_PASSWORD)
+    }
+
+    fn run_with_session_password(&self, args: &[&str], session_password: &str) -> (i32, Value, String) {
+        let output = Command::cargo_bin("stark-session")
+            .unwrap()
+            .arg("--json")
+            .args(args)
+            .env("STARKNET_RPC", self.devnet.rpc_url().as_str())
+            .env("STARK_SESSION_OWNER_PASSWORD", OWNER_PASSWORD)
+            .env("STARK_SESSION_PASSWORD", session_password)
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        let json = serde_json::from_str(&stdout).unwrap_or(Value::Null);
+        (output.status.code().unwrap_or(-1), json, String::from_utf8_lossy(&output.stderr).into_owned())
+    }
+
+    /// Runs a command that must succeed; returns its JSON.
+    fn ok(&self, args: &[&str]) -> Value {
+        let (code, json, stderr) = self.run(args);
+        assert_eq!(code, 0, "stark-session {args:?} failed: {stderr}");
+        json
+    }
+
+    async fn count(&self, account: Felt) -> u64 {
+        let mut reader = CounterReader::new(self.game, self.devnet.provider());
+        reader.set_block(BlockId::Tag(BlockTag::PreConfirmed));
+        reader.get(&ContractAddress(account)).call().await.unwrap()
+    }
+
+    /// Creates an owner keystore and account file, funds and deploys the account; returns its address.
+    async fn deployed_account(&self) -> Felt {
+        let (keystore, account_file) = (self.path("owner.json"), self.path("account.json"));
+        let created = self.ok(&["account", "create", "--keystore", &keystore, "--output", &account_file]);
+        let address = Felt::from_hex(created["address"].as_str().unwrap()).unwrap();
+        self.devnet.mint(address, 10_000_000_000_000_000_000).await.unwrap();
+        let deployed = self.ok(&["account", "deploy", "--account", &account_file, "--keystore", &keystore]);
+        assert_eq!(deployed["address"], created["address"]);
+        address
+    }
+}
+
+fn hex(felt: Felt) -> String {
+    format!("{felt:#x}")
+}
+
+#[test]
+fn demo_completes_with_one_owner_signature() {
+    let output = Command::cargo_bin("stark-session")
+        .unwrap()
+        .args(["--json", "demo", "--moves", "3"])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let summary: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(summary["owner_signatures_for_the_game_session"], 1);
+    assert_eq!(summary["session_transactions"], 3);
+    let rules: Vec<&str> =
+        summary["protections"].as_array().unwrap().iter().map(|p| p["rule"].as_str().unwrap()).collect();
+    assert_eq!(
+        rules,
+        [
+            "method not allowed (pre-flight)",
+            "method not allowed (on-chain)",
+            "no call to the account",
+            "expiry",
+            "revocation",
+            "revoke all"
+        ]
+    );
+    assert!(summary["l2_gas_session_cached_average"].as_u64().unwrap() > 0);
+}
+
+#[tokio::test]
+async fn create_use_revoke_then_inspect_and_policy_say_revoked() {
+    let chain = Chain::start().await;
+    let account = chain.deployed_account().await;
+    let (keystore, account_file, session_file) =
+        (chain.path("owner.json"), chain.path("account.json"), chain.path("session.json"));
+    let shown = chain.ok(&["account", "show", "--account", &account_file]);
+    assert_eq!(shown["session_epoch"], 0);
+
+    let allow = format!("{}:increase", hex(chain.game));
+    let created = chain.ok(&[
+        "session",
+        "create",
+        "--account",
+        &account_file,
+        "--keystore",
+        &keystore,
+        "--allow",
+        &allow,
+        "--expires-in",
+        "1h",
+        "--output",
+        &session_file,
+    ]);
+    let session_hash = created["session_hash"].as_str().unwrap().to_owned();
+    let text = std::fs::read_to_string(&session_file).unwrap();
+    assert!(text.contains("\"ciphertext\""), "the session key is stored encrypted");
+
+    chain.ok(&["session", "exec", &session_file, &hex(chain.game), "increase", "5"]);
+    chain.ok(&["session", "invoke", &session_file, &hex(chain.game), "increase", "0x2"]);
+    assert_eq!(chain.count(account).await, 7);
+
+    // Outside the session: refused, exit code of a rejection, nothing happened.
+    let (code, _, stderr) = chain.run(&["session", "exec", &session_file, &hex(chain.game), "reset"]);
+    assert_eq!(code, EXIT_REJECTED, "{stderr}");
+    assert!(stderr.contains("does not allow"), "{stderr}");
+
+    let inspected = chain.ok(&["session", "inspect", &session_file]);
+    assert_eq!(inspected["status"], "cached");
+    assert_eq!(inspected["authorized_by_current_owner"], true);
+    assert_eq!(inspected["permissions"][0], format!("may call increase on {:#066x}", chain.game));
+
+    chain.ok(&["session", "revoke", &session_hash, "--account", &account_file, "--keystore", &keystore]);
+    let (code, _, stderr) = chain.run(&["session", "exec", &session_file, &hex(chain.game), "increase", "1"]);
+    assert_eq!(code, EXIT_REJECTED, "{stderr}");
+    assert!(stderr.contains("revoked"), "{stderr}");
+    assert_eq!(chain.count(account).await, 7);
+
+    let inspected = chain.ok(&["session", "inspect", &session_file]);
+    assert_eq!(inspected["status"], "revoked");
+    let policy = chain.ok(&["policy", "show", &account_file]);
+    assert_eq!(policy["session_epoch"], 0);
+    let sessions = policy["sessions"].as_array().unwrap();
+    assert_eq!(sessions.len(), 1);
+    assert_eq!(sessions[0]["record"]["session_hash"], session_hash);
+    assert_eq!(sessions[0]["status"], "revoked");
+
+    // Revoke-all moves the epoch; the human output says so too.
+    let all = chain.ok(&["session", "revoke", "--all", "--account", &account_file, "--keystore", &keystore]);
+    assert_eq!(all["session_epoch"], 1);
+    let policy = Command::cargo_bin("stark-session")
+        .unwrap()
+        .args(["policy", "show", &account_file])
+        .env("STARKNET_RPC", chain.devnet.rpc_url().as_str())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&policy.stdout);
+    assert!(text.contains("session epoch: 1") && text.contains("revoked"), "{text}");
+}
+
+#[tokio::test]
+async fn bad_input_gets_a_specific_error_and_the_usage_exit_code() {
+    let chain = Chain::start().await;
+    chain.deployed_account().await;
+    let (keystore, account_file, session_file) =
+        (chain.path("owner.json"), chain.path("account.json"), chain.path("session.json"));
+
+    let expect_usage = |args: &[&str], expected: &str, session_password: &str| {
+        let (code, _, stderr) = chain.run_with_session_password(args, session_password);
+        assert_eq!(code, EXIT_USAGE, "{args:?}: {stderr}");
+        assert!(stderr.contains(expected), "{args:?}: expected {expected:?} in {stderr}");
+    };
+    let create = |allow: String| -> Vec<String> {
+        let args =
+            ["session", "create", "--account", &account_file, "--keystore", &keystore, "--allow", &allow];
+        args.iter().map(|arg| arg.to_string()).chain(["--output".into(), session_file.clone()]).collect()
+    };
+    let unknown = create(format!("{}:teleport", hex(chain.game)));
+    let unknown: Vec<&str> = unknown.iter().map(String::as_str).collect();
+    expect_usage(&unknown, "no external entrypoint \"teleport\"", SESSION_PASSWORD);
+    expect_usage(
+        &["account", "show", "--account", "0xnothex"],
+        "malformed account address",
+        SESSION_PASSWORD,
+    );
+    expect_usage(&["session", "exec", "missing.json", "0x1", "increase"], "missing.json", SESSION_PASSWORD);
+    assert!(!Path::new(&session_file).exists(), "nothing is written on bad input");
+
+    let good = create(format!("{}:increase", hex(chain.game)));
+    chain.ok(&good.iter().map(String::as_str).collect::<Vec<_>>());
+    let game = hex(chain.game);
+    expect_usage(&["session", "exec", &session_file, &game, "increase", "1"], "wrong password", "nope");
+    expect_usage(
+        &["session", "exec", &session_file, &game, "increase", "u256:-3"],
+        "u256:-3",
+        SESSION_PASSWORD,
+    );
+
+    // A wrong owner password: nothing signed, usage exit code.
+    let output = Command::cargo_bin("stark-session")
+        .unwrap()
+        .args(["session", "revoke", "--all", "--account", &account_file, "--keystore", &keystore])
+        .env("STARKNET_RPC", chain.devnet.rpc_url().as_str())
+        .env("STARK_SESSION_OWNER_PASSWORD", "not the owner's")
+        .output()
+        .unwrap();
+    let (code, stderr) = (output.status.code().unwrap_or(-1), String::from_utf8_lossy(&output.stderr));
+    assert_eq!(code, EXIT_USAGE, "{stderr}");
+    assert!(stderr.contains("wrong password") && stderr.contains("hint:"), "{stderr}");
+}
