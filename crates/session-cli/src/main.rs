@@ -59,11 +59,30 @@ async fn main() -> ExitCode {
         Ok(()) => ExitCode::from(cli_error::EXIT_OK),
         Err(error) => {
             let (code, hint) = cli_error::classify(&error);
-            eprintln!("error: {error:#}");
+            let message = one_line(&error);
+            if cli.json {
+                println!("{}", serde_json::json!({ "error": message, "hint": hint, "exit_code": code }));
+            }
+            eprintln!("error: {message}");
             if let Some(hint) = hint {
                 eprintln!("hint: {hint}");
             }
             ExitCode::from(code)
         }
     }
+}
+
+/// The error and its causes on one line, leaving out causes the text already shows.
+fn one_line(error: &anyhow::Error) -> String {
+    let mut line = String::new();
+    for cause in error.chain() {
+        let text = cause.to_string();
+        if !line.contains(&text) {
+            if !line.is_empty() {
+                line.push_str(": ");
+            }
+            line.push_str(&text);
+        }
+    }
+    line
 }

@@ -154,9 +154,10 @@ async fn create_use_revoke_then_inspect_and_policy_say_revoked() {
     assert_eq!(chain.count(account).await, 7);
 
     // Outside the session: refused, exit code of a rejection, nothing happened.
-    let (code, _, stderr) = chain.run(&["session", "exec", &session_file, &hex(chain.game), "reset"]);
+    let (code, json, stderr) = chain.run(&["session", "exec", &session_file, &hex(chain.game), "reset"]);
     assert_eq!(code, EXIT_REJECTED, "{stderr}");
     assert!(stderr.contains("does not allow"), "{stderr}");
+    assert_eq!(json["exit_code"], EXIT_REJECTED, "--json reports errors as JSON too: {json}");
 
     let inspected = chain.ok(&["session", "inspect", &session_file]);
     assert_eq!(inspected["status"], "cached");
