@@ -1,0 +1,348 @@
+//! `session-bench`: the session account's cost per transaction, measured from receipts on a devnet
+//! it starts, against devnet's predeployed OpenZeppelin account and our own owner-signed account;
+//! plus the SDK's off-chain speed and back-to-back throughput. Writes `BENCHMARKS.md` and a JSON
+//! file of raw figures.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+use clap::Parser;
+use local_devnet::Devnet;
+use serde::Serialize;
+use session_core::{SessionBuilder, SessionKey};
+use session_sdk::{
+    authorize_session, declare_if_needed, deploy_contract, deploy_session_account, session_account_address,
+    wait_for_success, SessionAccount, SessionAdmin,
+};
+use starknet::accounts::{Account, ConnectedAccount, ExecutionEncoding, SingleOwnerAccount};
+use starknet::core::types::{Call, Felt, TransactionReceipt, TransactionReceiptWithBlockInfo};
+use starknet::core::utils::get_selector_from_name;
+use starknet::providers::jsonrpc::HttpTransport;
+use starknet::providers::JsonRpcClient;
+use starknet::signers::{LocalWallet, SigningKey};
+
+type Client = JsonRpcClient<HttpTransport>;
+
+/// Options.
+#[derive(Parser)]
+#[command(name = "session-bench", about)]
+struct Options {
+    /// Where to write BENCHMARKS.md.
+    #[arg(long, default_value = "BENCHMARKS.md")]
+    markdown: PathBuf,
+    /// Where to write the raw figures.
+    #[arg(long, default_value = "benchmarks/results.json")]
+    json: PathBuf,
+    /// Transactions per throughput run.
+    #[arg(long, default_value_t = 100)]
+    throughput_transactions: usize,
+}
+
+/// One measured transaction kind.
+#[derive(Serialize)]
+struct Row {
+    case: String,
+    calls: usize,
+    l2_gas: u64,
+    l1_data_gas: u64,
+    signature_felts: usize,
+}
+
+/// Every figure of one run.
+#[derive(Serialize)]
+struct Results {
+    devnet_version: &'static str,
+    transactions: Vec<Row>,
+    policy_size: Vec<(usize, u64)>,
+    off_chain_microseconds: Vec<(String, f64)>,
+    throughput: Vec<(String, usize, f64)>,
+}
+
+fn receipt_cost(receipt: &TransactionReceiptWithBlockInfo) -> (u64, u64) {
+    match &receipt.receipt {
+        TransactionReceipt::Invoke(receipt) => {
+            (receipt.execution_resources.l2_gas, receipt.execution_resources.l1_data_gas)
+        }
+        _ => (0, 0),
+    }
+}
+
+struct Bench {
+    devnet: Devnet,
+    account: Felt,
+    owner_key: SigningKey,
+    game: Felt,
+    increase: Felt,
+}
+
+impl Bench {
+    fn moves(&self, count: usize) -> Vec<Call> {
+        (0..count)
+            .map(|_| Call { to: self.game, selector: self.increase, calldata: vec![Felt::ONE] })
+            .collect()
+    }
+
+    fn owner(&self) -> SingleOwnerAccount<Client, LocalWallet> {
+        SingleOwnerAccount::new(
+            self.devnet.provider(),
+            LocalWallet::from(self.owner_key.clone()),
+            self.account,
+            self.devnet.chain_id(),
+            ExecutionEncoding::New,
+        )
+    }
+
+    /// A session for the game's `increase` plus `extra_methods` other (unused) methods.
+    async fn session(&self, extra_methods: usize) -> Result<SessionAccount<Client>> {
+        let key = SessionKey::generate()?;
+        let expires_at = self.devnet.latest_block_timestamp().await? + 86_400;
+        let mut builder =
+            SessionBuilder::new(key.public_key()).expires_at(expires_at).allow(self.game, "increase");
+        for index in 0..extra_methods {
+            builder = builder.allow_selector(self.game, Felt::from(1_000_000 + index as u64));
+        }
+        let session = builder.build()?;
+        let chain_id = self.devnet.chain_id();
+        let authorization = authorize_session(&self.owner_key, &session, chain_id, self.account)?;
+        Ok(SessionAccount::new(
+            self.devnet.provider(),
+            self.account,
+            chain_id,
+            session,
+            key,
+            Some(authorization),
+        ))
+    }
+
+    /// Sends `calls` from a starknet-rs account; returns (L2 gas, L1 data gas).
+    async fn send<A: ConnectedAccount + Sync>(&self, account: &A, calls: Vec<Call>) -> Result<(u64, u64)>
+    where
+        A::SignError: 'static,
+    {
+        let sent = account.execute_v3(calls).send().await.map_err(|error| anyhow::anyhow!("{error:?}"))?;
+        Ok(receipt_cost(&wait_for_success(&self.devnet.provider(), sent.transaction_hash).await?))
+    }
+
+    async fn session_send(&self, session: &SessionAccount<Client>, calls: Vec<Call>) -> Result<(u64, u64)> {
+        Ok(receipt_cost(&session.execute(calls).await?))
+    }
+}
+
+fn signature_felts(session: &SessionAccount<Client>, calls: &[Call]) -> Result<usize> {
+    Ok(session.sign_calls(Felt::ZERO, calls)?.len())
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let options = Options::parse();
+    eprintln!("starting devnet {} ...", local_devnet::DEVNET_VERSION);
+    let devnet = Devnet::spawn().await.context("starting devnet")?;
+    let funder = devnet.account(0);
+    let owner_key = SigningKey::from_random();
+    declare_if_needed(&funder, &session_bindings::session_account_artifact()?).await?;
+    let account = session_account_address(owner_key.verifying_key().scalar(), Felt::ONE)?;
+    devnet.mint(account, 10_000_000_000_000_000_000).await?;
+    devnet.mint(account, 10_000_000_000_000_000_000).await?;
+    deploy_session_account(devnet.provider(), devnet.chain_id(), &owner_key, Felt::ONE).await?;
+    let game = deploy_contract(&funder, &session_bindings::counter_artifact()?, vec![], Felt::ONE).await?;
+    let bench = Bench { devnet, account, owner_key, game, increase: get_selector_from_name("increase")? };
+    let mut rows = Vec::new();
+    // Warm-up: each sender's first write to its counter slot costs extra; measure steady state.
+    bench.send(&bench.devnet.account(0), bench.moves(1)).await?;
+    bench.send(&bench.owner(), bench.moves(1)).await?;
+
+    for calls in [1, 3, 10] {
+        eprintln!("measuring transactions of {calls} call(s) ...");
+        let (l2_gas, l1_data_gas) = bench.send(&bench.devnet.account(0), bench.moves(calls)).await?;
+        rows.push(Row {
+            case: "OpenZeppelin account (devnet predeployed)".into(),
+            calls,
+            l2_gas,
+            l1_data_gas,
+            signature_felts: 2,
+        });
+        let (l2_gas, l1_data_gas) = bench.send(&bench.owner(), bench.moves(calls)).await?;
+        rows.push(Row {
+            case: "session account, owner-signed".into(),
+            calls,
+            l2_gas,
+            l1_data_gas,
+            signature_felts: 2,
+        });
+
+        let mut session = bench.session(0).await?;
+        let first_felts = signature_felts(&session, &bench.moves(calls))?;
+        let (l2_gas, l1_data_gas) = bench.session_send(&session, bench.moves(calls)).await?;
+        rows.push(Row {
+            case: "session, first use".into(),
+            calls,
+            l2_gas,
+            l1_data_gas,
+            signature_felts: first_felts,
+        });
+        session.use_on_chain_authorization();
+        let felts = signature_felts(&session, &bench.moves(calls))?;
+        let (l2_gas, l1_data_gas) = bench.session_send(&session, bench.moves(calls)).await?;
+        rows.push(Row { case: "session, cached".into(), calls, l2_gas, l1_data_gas, signature_felts: felts });
+
+        let mut registered = bench.session(0).await?;
+        SessionAdmin::new(bench.owner()).register_session(registered.session()).await?;
+        registered.use_on_chain_authorization();
+        let felts = signature_felts(&registered, &bench.moves(calls))?;
+        let (l2_gas, l1_data_gas) = bench.session_send(&registered, bench.moves(calls)).await?;
+        rows.push(Row {
+            case: "session, registered".into(),
+            calls,
+            l2_gas,
+            l1_data_gas,
+            signature_felts: felts,
+        });
+    }
+
+    eprintln!("measuring policy sizes ...");
+    let mut policy_size = Vec::new();
+    for methods in [1usize, 16, 256, 4096] {
+        let mut session = bench.session(methods - 1).await?;
+        bench.session_send(&session, bench.moves(1)).await?;
+        session.use_on_chain_authorization();
+        let (l2_gas, _) = bench.session_send(&session, bench.moves(1)).await?;
+        policy_size.push((methods, l2_gas));
+    }
+
+    eprintln!("measuring a relayed outside execution ...");
+    let session = bench.session(0).await?;
+    bench.session_send(&session, bench.moves(1)).await?;
+    let now = bench.devnet.latest_block_timestamp().await?;
+    let signed = session.sign_outside_execution(bench.moves(1), None, now - 60, now + 600)?;
+    let (l2_gas, l1_data_gas) = receipt_cost(&signed.submit(&bench.devnet.account(1)).await?);
+    rows.push(Row {
+        case: "SNIP-9 outside execution with a session (relayer's tx)".into(),
+        calls: 1,
+        l2_gas,
+        l1_data_gas,
+        signature_felts: signed.signature.len(),
+    });
+
+    eprintln!("measuring off-chain speed ...");
+    let mut off_chain = Vec::new();
+    let rounds = 200;
+    let started = Instant::now();
+    for _ in 0..rounds {
+        let key = SessionKey::generate()?;
+        let session = SessionBuilder::new(key.public_key())
+            .expires_at(2_000_000_000)
+            .allow(game, "increase")
+            .build()?;
+        authorize_session(&bench.owner_key, &session, bench.devnet.chain_id(), account)?;
+    }
+    off_chain.push((
+        "create a session (key + build + owner signature)".to_owned(),
+        started.elapsed().as_secs_f64() * 1e6 / rounds as f64,
+    ));
+    let calls = bench.moves(1);
+    let started = Instant::now();
+    for round in 0..rounds {
+        session.sign_calls(Felt::from(round as u64), &calls)?;
+    }
+    off_chain.push((
+        "sign a session transaction (1 call)".to_owned(),
+        started.elapsed().as_secs_f64() * 1e6 / rounds as f64,
+    ));
+
+    eprintln!("measuring throughput ...");
+    let count = options.throughput_transactions;
+    let mut throughput = Vec::new();
+    let started = Instant::now();
+    let hashes = session.send_sequence((0..count).map(|_| bench.moves(1)).collect()).await?;
+    for hash in hashes {
+        wait_for_success(&bench.devnet.provider(), hash).await?;
+    }
+    throughput.push((
+        "session key, send_sequence".to_owned(),
+        count,
+        count as f64 / started.elapsed().as_secs_f64(),
+    ));
+    let owner = bench.owner();
+    let started = Instant::now();
+    let mut nonce = owner.get_nonce().await?;
+    let mut hashes = Vec::new();
+    for _ in 0..count {
+        let sent = owner
+            .execute_v3(bench.moves(1))
+            .nonce(nonce)
+            .send()
+            .await
+            .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+        hashes.push(sent.transaction_hash);
+        nonce += Felt::ONE;
+    }
+    for hash in hashes {
+        wait_for_success(&bench.devnet.provider(), hash).await?;
+    }
+    throughput.push((
+        "owner key, starknet-rs execute_v3 with local nonces".to_owned(),
+        count,
+        count as f64 / started.elapsed().as_secs_f64(),
+    ));
+
+    let results = Results {
+        devnet_version: local_devnet::DEVNET_VERSION,
+        transactions: rows,
+        policy_size,
+        off_chain_microseconds: off_chain,
+        throughput,
+    };
+    if let Some(parent) = options.json.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    std::fs::write(&options.json, serde_json::to_string_pretty(&results)? + "\n")?;
+    std::fs::write(&options.markdown, markdown(&results))?;
+    eprintln!("wrote {} and {}", options.markdown.display(), options.json.display());
+    Ok(())
+}
+
+fn ratio(value: u64, base: u64) -> String {
+    format!("{:.2}×", value as f64 / base as f64)
+}
+
+fn markdown(results: &Results) -> String {
+    let mut text = String::from(MARKDOWN_HEAD);
+    text.push_str("\n## Per transaction (from receipts)\n\n| Case | Calls | L2 gas | vs OpenZeppelin | L1 data gas | Signature felts |\n|---|---:|---:|---:|---:|---:|\n");
+    for row in &results.transactions {
+        let base = results
+            .transactions
+            .iter()
+            .find(|base| base.case.starts_with("OpenZeppelin") && base.calls == row.calls)
+            .map_or(row.l2_gas, |base| base.l2_gas);
+        text.push_str(&format!(
+            "| {} | {} | {} | {} | {} | {} |\n",
+            row.case,
+            row.calls,
+            row.l2_gas,
+            ratio(row.l2_gas, base),
+            row.l1_data_gas,
+            row.signature_felts
+        ));
+    }
+    text.push_str("\n## Policy size (cached session, 1 call)\n\n| Allowed methods | Proof length | L2 gas | vs 1 method |\n|---:|---:|---:|---:|\n");
+    let base = results.policy_size.first().map_or(1, |(_, gas)| *gas);
+    for (methods, gas) in &results.policy_size {
+        let proof = (*methods as f64).log2().ceil() as u32;
+        text.push_str(&format!("| {methods} | {proof} | {gas} | {} |\n", ratio(*gas, base)));
+    }
+    text.push_str("\n## Off-chain (SDK, this machine, average)\n\n| Operation | µs |\n|---|---:|\n");
+    for (operation, micros) in &results.off_chain_microseconds {
+        text.push_str(&format!("| {operation} | {micros:.0} |\n"));
+    }
+    text.push_str("\n## Throughput against devnet (submit back-to-back, then wait for all)\n\n| Sender | Transactions | Tx/s |\n|---|---:|---:|\n");
+    for (sender, count, rate) in &results.throughput {
+        text.push_str(&format!("| {sender} | {count} | {rate:.1} |\n"));
+    }
+    text.push_str(MARKDOWN_TAIL);
+    text
+}
+
+const MARKDOWN_HEAD: &str = "# Benchmarks\n\nGenerated by `./scripts/bench.sh` (= `cargo run -p session-benchmarks --bin session-bench, dev profile with optimised dependencies`),\nwhich starts its own starknet-devnet 0.10.1 and measures every figure below from transaction\nreceipts (`execution_resources`). Raw figures: `benchmarks/results.json`. Machine: 2 cores, Linux;\nCairo 2.16.0, starknet-rs 0.17. The demo game's `increase` is the call in every transaction.\n";
+
+const MARKDOWN_TAIL: &str = include_str!("analysis.md");
