@@ -268,6 +268,22 @@ async fn sequences_resync_their_nonce_and_owner_rotation_ends_old_sessions() {
     }
     assert_eq!(world.count().await, 15);
 
+    // Generated bindings run through the session account with no glue (its local nonce resyncs).
+    let game = session_bindings::counter::Counter::new(counter, &session);
+    let sent = game.increase(&1).send().await.unwrap();
+    wait_for_success(&world.devnet.provider(), sent.transaction_hash).await.unwrap();
+    session.execute(vec![increase(counter, 1)]).await.unwrap();
+    assert_eq!(world.count().await, 17);
+
+    // A session registered by the owner needs no owner signature in its transactions.
+    let path = world.create_session("registered.json", world.now().await + 3600, 0);
+    let mut registered = world.open_session(&path);
+    world.admin().register_session(registered.session()).await.unwrap();
+    assert!(world.admin().is_session_registered(registered.session_hash()).await.unwrap());
+    registered.use_on_chain_authorization();
+    registered.execute(vec![increase(counter, 1)]).await.unwrap();
+    assert_eq!(world.count().await, 18);
+
     // Rotating the owner key ends every session the old key authorized; the new key transacts.
     let new_owner = SigningKey::from_random();
     let admin = world.admin();
@@ -286,7 +302,10 @@ async fn sequences_resync_their_nonce_and_owner_rotation_ends_old_sessions() {
     );
     let sent = new_account.execute_v3(vec![increase(counter, 1)]).send().await.unwrap();
     wait_for_success(&world.devnet.provider(), sent.transaction_hash).await.unwrap();
-    assert_eq!(world.count().await, 16);
+    assert_eq!(world.count().await, 19);
+    // The registered session was registered for the old owner: it stops too.
+    let stopped = registered.execute(vec![increase(counter, 1)]).await.unwrap_err();
+    assert!(matches!(stopped, SdkError::SessionUnauthorized { .. }), "{stopped:?}");
 }
 
 #[tokio::test]

@@ -23,7 +23,7 @@ pub type Client = JsonRpcClient<HttpTransport>;
 /// Known networks.
 #[derive(Clone, Copy, Debug, ValueEnum)]
 pub enum Network {
-    /// A local devnet on the default port (`stark-session devnet --port 5050`).
+    /// A local devnet on the default port (`stark-session devnet start`).
     Devnet,
     /// Starknet Sepolia (public Cartridge endpoint).
     Sepolia,

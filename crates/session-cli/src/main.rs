@@ -31,7 +31,8 @@ enum Command {
     /// Run the whole story on a local devnet: one owner signature, many session transactions,
     /// and every protection shown working.
     Demo(commands::demo::Demo),
-    /// Start the pinned local devnet (installed on first use), ready for sessions, until Ctrl-C.
+    /// Start or stop the pinned local devnet (installed on first use), ready for sessions.
+    #[command(subcommand)]
     Devnet(commands::devnet::DevnetCommand),
     /// The owner keystore and the session account.
     #[command(subcommand)]

@@ -190,6 +190,26 @@ async fn create_use_revoke_then_inspect_and_policy_say_revoked() {
         .unwrap();
     let text = String::from_utf8_lossy(&policy.stdout);
     assert!(text.contains("session epoch: 1") && text.contains("revoked"), "{text}");
+
+    // A new session picks up the new epoch; registered by the owner, it shows as registered.
+    let second = chain.path("second.json");
+    let created = chain.ok(&[
+        "session",
+        "create",
+        "--account",
+        &account_file,
+        "--keystore",
+        &keystore,
+        "--allow",
+        &allow,
+        "--output",
+        &second,
+    ]);
+    assert_eq!(created["epoch"], 1);
+    chain.ok(&["session", "register", &second, "--keystore", &keystore]);
+    assert_eq!(chain.ok(&["session", "inspect", &second])["status"], "registered");
+    chain.ok(&["session", "exec", &second, &hex(chain.game), "increase", "3"]);
+    assert_eq!(chain.count(account).await, 10);
 }
 
 #[tokio::test]
@@ -241,4 +261,39 @@ async fn bad_input_gets_a_specific_error_and_the_usage_exit_code() {
     let (code, stderr) = (output.status.code().unwrap_or(-1), String::from_utf8_lossy(&output.stderr));
     assert_eq!(code, EXIT_USAGE, "{stderr}");
     assert!(stderr.contains("wrong password") && stderr.contains("hint:"), "{stderr}");
+}
+
+#[tokio::test]
+async fn devnet_starts_in_the_background_and_stops() {
+    use starknet::providers::Provider;
+
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port_arg = port.to_string();
+    let output = Command::cargo_bin("stark-session")
+        .unwrap()
+        .args(["--json", "devnet", "start", "--background", "--port", &port_arg])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let started: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let url: starknet::providers::Url = started["rpc_url"].as_str().unwrap().parse().unwrap();
+    let provider =
+        starknet::providers::JsonRpcClient::new(starknet::providers::jsonrpc::HttpTransport::new(url));
+    assert!(provider.chain_id().await.is_ok(), "the background devnet answers");
+
+    let stopped =
+        Command::cargo_bin("stark-session").unwrap().args(["devnet", "stop", "--port", &port_arg]).output();
+    assert!(stopped.unwrap().status.success());
+    let mut down = false;
+    for _ in 0..50 {
+        if provider.chain_id().await.is_err() {
+            down = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(down, "devnet still answers after `devnet stop`");
+    let again =
+        Command::cargo_bin("stark-session").unwrap().args(["devnet", "stop", "--port", &port_arg]).output();
+    assert_eq!(again.unwrap().status.code(), Some(EXIT_USAGE));
 }

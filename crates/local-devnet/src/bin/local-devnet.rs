@@ -1,5 +1,5 @@
 //! `local-devnet install`: installs the pinned starknet-devnet into the cache folder if missing
-//! and prints its path. (`stark-session devnet` runs it.)
+//! and prints its path. (`stark-session devnet start` runs it.)
 
 use std::process::ExitCode;
 

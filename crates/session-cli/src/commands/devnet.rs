@@ -1,26 +1,67 @@
-//! `stark-session devnet`: a local chain ready for sessions, for trying things by hand.
+//! `stark-session devnet start|stop`: a local chain ready for sessions, for trying things by hand.
 
-use anyhow::Result;
-use clap::Args;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use clap::{Args, Subcommand};
 use local_devnet::{Devnet, DevnetOptions};
 use serde_json::json;
 use starknet::core::types::Felt;
 
-/// Options of the local devnet.
+use crate::cli_error::usage;
+
+/// The port `--network devnet` expects.
+const DEFAULT_PORT: u16 = 5050;
+
+/// Local devnet commands.
+#[derive(Subcommand)]
+pub enum DevnetCommand {
+    /// Start the pinned devnet (installed on first use), declare the session account class and
+    /// deploy the demo game; runs until Ctrl-C, or in the background with --background.
+    Start(StartArgs),
+    /// Stop a devnet started with `start --background`.
+    Stop(StopArgs),
+}
+
+/// Options of `devnet start`.
 #[derive(Args)]
-pub struct DevnetCommand {
-    /// Port to listen on (a free one by default; the CLI's `--network devnet` expects 5050).
-    #[arg(long)]
-    port: Option<u16>,
+pub struct StartArgs {
+    /// Port to listen on (`--network devnet` expects 5050).
+    #[arg(long, default_value_t = DEFAULT_PORT)]
+    port: u16,
     /// Seed of the predeployed accounts.
     #[arg(long, default_value_t = 0)]
     seed: u32,
+    /// Keep running after this command returns; stop it with `devnet stop`.
+    #[arg(long)]
+    background: bool,
 }
 
-/// Starts devnet, declares the session account class, deploys a demo game, and waits for Ctrl-C
-/// (which stops it).
-pub async fn run(args: DevnetCommand, json: bool) -> Result<()> {
-    let options = DevnetOptions { port: args.port, seed: args.seed, ..DevnetOptions::default() };
+/// Options of `devnet stop`.
+#[derive(Args)]
+pub struct StopArgs {
+    /// The port it was started on.
+    #[arg(long, default_value_t = DEFAULT_PORT)]
+    port: u16,
+}
+
+/// Runs a devnet command.
+pub async fn run(command: DevnetCommand, json: bool) -> Result<()> {
+    match command {
+        DevnetCommand::Start(args) if args.background => start_in_background(args, json).await,
+        DevnetCommand::Start(args) => start(args, json).await,
+        DevnetCommand::Stop(args) => stop(args, json),
+    }
+}
+
+fn pid_file(port: u16) -> PathBuf {
+    local_devnet::cache_dir().join(format!("stark-session-devnet-{port}.pid"))
+}
+
+/// Starts devnet, prepares it for sessions, prints what is where, and waits for Ctrl-C or SIGTERM.
+async fn start(args: StartArgs, json: bool) -> Result<()> {
+    let options = DevnetOptions { port: Some(args.port), seed: args.seed, ..DevnetOptions::default() };
     let devnet = Devnet::spawn_with(options).await?;
     let funder = devnet.account(0);
     let class_hash =
@@ -46,8 +87,70 @@ pub async fn run(args: DevnetCommand, json: bool) -> Result<()> {
         for (index, account) in devnet.accounts().iter().enumerate() {
             println!("  predeployed account #{index}: {:#066x}", account.address);
         }
-        println!("Ctrl-C stops it.");
+        println!("Ctrl-C (or `stark-session devnet stop`) stops it.");
     }
-    tokio::signal::ctrl_c().await?;
+    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    tokio::select! {
+        result = tokio::signal::ctrl_c() => result?,
+        _ = terminate.recv() => {}
+    }
+    Ok(()) // dropping `devnet` stops it
+}
+
+/// Re-runs `devnet start` detached, waits until it serves, and records its pid for `devnet stop`.
+async fn start_in_background(args: StartArgs, json: bool) -> Result<()> {
+    let pid_path = pid_file(args.port);
+    if pid_path.exists() {
+        return Err(usage(
+            format!("a devnet started by stark-session may already run on port {}", args.port),
+            Some("run `stark-session devnet stop` first"),
+        ));
+    }
+    let log_path = local_devnet::cache_dir().join(format!("stark-session-devnet-{}.log", args.port));
+    let log = std::fs::File::create(&log_path).with_context(|| format!("creating {}", log_path.display()))?;
+    let mut command = std::process::Command::new(std::env::current_exe()?);
+    command.args(["devnet", "start", "--port", &args.port.to_string(), "--seed", &args.seed.to_string()]);
+    command.stdin(std::process::Stdio::null()).stdout(log.try_clone()?).stderr(log);
+    #[cfg(unix)]
+    std::os::unix::process::CommandExt::process_group(&mut command, 0); // not stopped by the shell's Ctrl-C
+    let child = command.spawn().context("starting devnet in the background")?;
+    std::fs::write(&pid_path, child.id().to_string())?;
+    for _ in 0..600 {
+        let text = std::fs::read_to_string(&log_path).unwrap_or_default();
+        if text.contains("stops it.") {
+            let url = format!("http://127.0.0.1:{}/rpc", args.port);
+            if json {
+                println!("{}", json!({ "rpc_url": url, "pid": child.id(), "log": log_path }));
+            } else {
+                print!("{text}");
+                println!("(running in the background, pid {}; log {})", child.id(), log_path.display());
+            }
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let _ = std::fs::remove_file(&pid_path);
+    Err(anyhow::anyhow!("devnet did not come up within 2 minutes; see {}", log_path.display()))
+}
+
+/// Stops a background devnet by the pid `start --background` recorded.
+fn stop(args: StopArgs, json: bool) -> Result<()> {
+    let pid_path = pid_file(args.port);
+    let pid = std::fs::read_to_string(&pid_path).map_err(|_| {
+        usage(
+            format!("no background devnet recorded for port {}", args.port),
+            Some("start one with --background"),
+        )
+    })?;
+    let status = std::process::Command::new("kill").arg(pid.trim()).status().context("running kill")?;
+    std::fs::remove_file(&pid_path)?;
+    if !status.success() {
+        return Err(usage(format!("process {} had already stopped", pid.trim()), None));
+    }
+    if json {
+        println!("{}", json!({ "stopped": true, "port": args.port }));
+    } else {
+        println!("Stopped the devnet on port {}", args.port);
+    }
     Ok(())
 }
