@@ -1,0 +1,156 @@
+//! Attacks on the session account, each run on a real devnet and each asserting the specific
+//! rejection (SECURITY.md names these tests). Pre-flight checks are switched off where an attacker
+//! would not run them, so the chain alone is what refuses.
+
+mod common;
+
+use common::{game_call, increase, Client, World};
+use session_bindings::session_account::SessionAccountReader;
+use session_core::{SessionBuilder, SessionKey};
+use session_sdk::{authorize_session, wait_for_success, SdkError, SessionAccount};
+use starknet::core::types::{BlockId, BlockTag, Call, Felt};
+use starknet::core::utils::get_selector_from_name;
+
+/// A session allowing `counter.increase`, its authorization signed by `signer` over the session
+/// hash for (`chain_id`, `account`), its transactions signed by `signing_key`.
+async fn forged_session(
+    world: &World,
+    signer: &starknet::signers::SigningKey,
+    chain_id: Felt,
+    account: Felt,
+    signing_key: Option<SessionKey>,
+) -> SessionAccount<Client> {
+    let key = SessionKey::generate().unwrap();
+    let session = SessionBuilder::new(key.public_key())
+        .expires_at(world.now().await + 3600)
+        .allow(world.counter, "increase")
+        .build()
+        .unwrap();
+    let authorization = authorize_session(signer, &session, chain_id, account).unwrap();
+    let key = signing_key.unwrap_or(key);
+    SessionAccount::new(
+        world.devnet.provider(),
+        world.account,
+        world.devnet.chain_id(),
+        session,
+        key,
+        Some(authorization),
+    )
+}
+
+fn assert_unauthorized(error: SdkError, expected: &str) {
+    assert!(
+        matches!(&error, SdkError::SessionUnauthorized { reason, .. } if reason == expected),
+        "expected {expected:?}, got {error:?}"
+    );
+}
+
+#[tokio::test]
+async fn forged_authorizations_and_session_signatures_are_rejected() {
+    let world = World::start().await;
+    let (chain_id, account, counter) = (world.devnet.chain_id(), world.account, world.counter);
+    let owner = session_sdk::load_keystore(&world.owner_keystore, common::OWNER_PASSWORD).unwrap();
+    let stranger = starknet::signers::SigningKey::from_random();
+
+    // Attack 1: the authorization is signed by a key that is not the owner.
+    let session = forged_session(&world, &stranger, chain_id, account, None).await;
+    assert_unauthorized(
+        session.execute(vec![increase(counter, 1)]).await.unwrap_err(),
+        "Session: invalid authorization",
+    );
+
+    // Attack 2: the owner's authorization of the same session for another account, or another chain.
+    let session = forged_session(&world, &owner, chain_id, account + Felt::ONE, None).await;
+    assert_unauthorized(
+        session.execute(vec![increase(counter, 1)]).await.unwrap_err(),
+        "Session: invalid authorization",
+    );
+    let mainnet = Felt::from_hex_unchecked("0x534e5f4d41494e");
+    let session = forged_session(&world, &owner, mainnet, account, None).await;
+    assert_unauthorized(
+        session.execute(vec![increase(counter, 1)]).await.unwrap_err(),
+        "Session: invalid authorization",
+    );
+
+    // Attack 3: a genuine authorization, but transactions signed by another key than the session's.
+    let thief = SessionKey::generate().unwrap();
+    let session = forged_session(&world, &owner, chain_id, account, Some(thief)).await;
+    assert_unauthorized(
+        session.execute(vec![increase(counter, 1)]).await.unwrap_err(),
+        "Session: invalid session sig",
+    );
+
+    assert_eq!(world.count().await, 0, "no forged transaction ran");
+}
+
+#[tokio::test]
+async fn sessions_cannot_smuggle_calls_or_touch_the_account() {
+    let world = World::start().await;
+    let (account, counter) = (world.account, world.counter);
+    let mut session = world.open_session(&world.create_session("game.json", world.now().await + 3600, 0));
+    session.set_preflight_checks(false); // an attacker skips the SDK's checks
+    session.execute(vec![increase(counter, 1)]).await.unwrap();
+
+    // Attack 6: a disallowed call smuggled among allowed ones.
+    let smuggled = vec![increase(counter, 1), game_call(counter, "reset", vec![]), increase(counter, 1)];
+    let rejected = session.execute(smuggled).await.unwrap_err();
+    assert!(
+        matches!(&rejected, SdkError::PolicyViolation { reason, .. } if reason == "Session: method not allowed"),
+        "{rejected:?}"
+    );
+
+    // Attack 7: calls to the account itself, whatever the entrypoint.
+    let to_self = |entrypoint: &str, calldata: Vec<Felt>| Call {
+        to: account,
+        selector: get_selector_from_name(entrypoint).unwrap(),
+        calldata,
+    };
+    let attempts = [
+        to_self("set_owner", vec![Felt::from(0xbadu32), Felt::ZERO]),
+        to_self("revoke_all_sessions", vec![]),
+        to_self("revoke_session", vec![session.session_hash()]),
+        to_self("register_session", vec![Felt::ONE, Felt::from(u64::MAX), Felt::ONE, Felt::ZERO, Felt::ZERO]),
+        to_self("__execute__", vec![Felt::ZERO]),
+        to_self("execute_from_outside_v2", vec![Felt::ZERO]),
+    ];
+    for attempt in attempts {
+        let selector = attempt.selector;
+        let rejected = session.execute(vec![increase(counter, 1), attempt]).await.unwrap_err();
+        assert!(
+            matches!(&rejected, SdkError::PolicyViolation { reason, .. } if reason == "Session: call to self"),
+            "selector {selector:#x}: {rejected:?}"
+        );
+    }
+    assert_eq!(world.count().await, 1, "only the first, allowed transaction ran");
+    let mut reader = SessionAccountReader::new(account, world.devnet.provider());
+    reader.set_block(BlockId::Tag(BlockTag::PreConfirmed));
+    assert_eq!(reader.get_session_epoch().call().await.unwrap(), 0, "revoke-all did not run");
+}
+
+#[tokio::test]
+async fn a_session_signature_is_never_a_valid_account_signature() {
+    // Attack 13: the session key signs an off-chain message (a permit, an order); the account's
+    // SRC-6 `is_valid_signature` must not vouch for it.
+    let world = World::start().await;
+    let session = world.open_session(&world.create_session("game.json", world.now().await + 3600, 0));
+    let message = Felt::from(0x5151u32);
+    let signature = session.sign_calls(message, &[increase(world.counter, 1)]).unwrap();
+    let reader = SessionAccountReader::new(world.account, world.devnet.provider());
+    let verdict = reader.is_valid_signature(&message, &signature).call().await.unwrap();
+    assert_eq!(verdict, Felt::ZERO);
+}
+
+#[tokio::test]
+async fn a_thousand_back_to_back_session_transactions_each_land_exactly_once() {
+    let world = World::start().await;
+    let session = world.open_session(&world.create_session("game.json", world.now().await + 7200, 0));
+    let hashes =
+        session.send_sequence((0..1000).map(|_| vec![increase(world.counter, 1)]).collect()).await.unwrap();
+    assert_eq!(hashes.len(), 1000);
+    let distinct: std::collections::BTreeSet<_> = hashes.iter().collect();
+    assert_eq!(distinct.len(), 1000, "every transaction is distinct");
+    for hash in &hashes {
+        wait_for_success(&world.devnet.provider(), *hash).await.unwrap();
+    }
+    assert_eq!(world.count().await, 1000, "each accepted exactly once");
+}
