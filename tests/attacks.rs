@@ -154,3 +154,62 @@ async fn a_thousand_back_to_back_session_transactions_each_land_exactly_once() {
     }
     assert_eq!(world.count().await, 1000, "each accepted exactly once");
 }
+
+#[tokio::test]
+async fn malformed_replayed_and_malleated_signatures_are_rejected_on_chain() {
+    let world = World::start().await;
+    let counter = world.counter;
+    let session = std::sync::Arc::new(world.open_session(&world.create_session(
+        "game.json",
+        world.now().await + 3600,
+        0,
+    )));
+    let valid = {
+        let session = session.clone();
+        move |hash: Felt, calls: &[Call]| session.sign_calls(hash, calls).unwrap()
+    };
+    let expect =
+        |refusal: String, reason: &str| assert!(refusal.contains(reason), "expected {reason:?} in {refusal}");
+
+    // Attack 10: malformed signatures of every shape get their specific reason.
+    expect(
+        world.send_forged(vec![increase(counter, 1)], Box::new(|_, _, _| vec![])).await,
+        "Account: bad signature format",
+    );
+    let truncated = valid.clone();
+    let forge: common::Forge = Box::new(move |hash, _, calls| truncated(hash, calls)[..4].to_vec());
+    expect(world.send_forged(vec![increase(counter, 1)], forge).await, "Session: malformed signature");
+    let trailing = valid.clone();
+    let forge: common::Forge =
+        Box::new(move |hash, _, calls| [trailing(hash, calls), vec![Felt::ONE]].concat());
+    expect(world.send_forged(vec![increase(counter, 1)], forge).await, "Session: malformed signature");
+    let huge = valid.clone();
+    let forge: common::Forge = Box::new(move |hash, _, calls| {
+        let mut felts = huge(hash, calls);
+        let last = felts.len() - 1;
+        felts[last] = Felt::from(u64::MAX); // the proof count of a 1-method session's last field
+        felts
+    });
+    expect(world.send_forged(vec![increase(counter, 1)], forge).await, "Session: malformed signature");
+
+    // Attack 11: the signature of the fee-estimation (query) version replayed as the real transaction.
+    let query = valid.clone();
+    let forge: common::Forge = Box::new(move |_, query_hash, calls| query(query_hash, calls));
+    expect(world.send_forged(vec![increase(counter, 1)], forge).await, "Session: invalid session sig");
+
+    // Attack 14: an out-of-range session signature (s = 0 and s = curve order).
+    for bad_s in [
+        Felt::ZERO,
+        Felt::from_hex_unchecked("0x0800000000000010ffffffffffffffffb781126dcae7b2321e66a241adc64d2f"),
+    ] {
+        let malleated = valid.clone();
+        let forge: common::Forge = Box::new(move |hash, _, calls| {
+            let mut felts = malleated(hash, calls);
+            let session_s = felts.len() - 3; // [.., session_r, session_s, n_proofs = 1, proof length = 0]
+            felts[session_s] = bad_s;
+            felts
+        });
+        expect(world.send_forged(vec![increase(counter, 1)], forge).await, "Session: invalid session sig");
+    }
+    assert_eq!(world.count().await, 0, "no forged transaction ran");
+}

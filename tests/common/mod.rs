@@ -132,3 +132,91 @@ impl World {
         reader.get(&ContractAddress(self.account)).call().await.unwrap()
     }
 }
+
+/// What a forger puts in a transaction's signature, given the real and the query-version hashes.
+pub type Forge = Box<dyn Fn(Felt, Felt, &[Call]) -> Vec<Felt> + Send + Sync>;
+
+/// An attacker's view of the session account: sends transactions whose signature it makes up.
+pub struct ForgingAccount {
+    pub provider: Client,
+    pub address: Felt,
+    pub chain_id: Felt,
+    pub forge: Forge,
+}
+
+impl starknet::accounts::ExecutionEncoder for ForgingAccount {
+    fn encode_calls(&self, calls: &[Call]) -> Vec<Felt> {
+        session_core::snip12::serialize_calls(calls)
+    }
+}
+
+#[async_trait::async_trait]
+impl starknet::accounts::Account for ForgingAccount {
+    type SignError = std::convert::Infallible;
+
+    fn address(&self) -> Felt {
+        self.address
+    }
+
+    fn chain_id(&self) -> Felt {
+        self.chain_id
+    }
+
+    async fn sign_execution_v3(
+        &self,
+        execution: &starknet::accounts::RawExecutionV3,
+        _query_only: bool,
+    ) -> Result<Vec<Felt>, Self::SignError> {
+        let real = execution.transaction_hash(self.chain_id, self.address, false, self);
+        let query = execution.transaction_hash(self.chain_id, self.address, true, self);
+        Ok((self.forge)(real, query, execution.calls()))
+    }
+
+    async fn sign_declaration_v3(
+        &self,
+        _declaration: &starknet::accounts::RawDeclarationV3,
+        _query_only: bool,
+    ) -> Result<Vec<Felt>, Self::SignError> {
+        Ok(vec![])
+    }
+
+    fn is_signer_interactive(&self, _context: starknet::signers::SignerInteractivityContext<'_>) -> bool {
+        true // never asked to sign an estimate: every send below sets its gas
+    }
+}
+
+impl starknet::accounts::ConnectedAccount for ForgingAccount {
+    type Provider = Client;
+
+    fn provider(&self) -> &Client {
+        &self.provider
+    }
+
+    fn block_id(&self) -> BlockId {
+        BlockId::Tag(BlockTag::PreConfirmed)
+    }
+}
+
+impl World {
+    /// Sends `calls` from the session account with a forged signature; returns the node's refusal.
+    pub async fn send_forged(&self, calls: Vec<Call>, forge: Forge) -> String {
+        use starknet::accounts::Account;
+        let forger = ForgingAccount {
+            provider: self.devnet.provider(),
+            address: self.account,
+            chain_id: self.devnet.chain_id(),
+            forge,
+        };
+        let sent =
+            forger.execute_v3(calls).l1_gas(0).l2_gas(50_000_000).l1_data_gas(2_000).tip(0).send().await;
+        match sent {
+            Ok(sent) => {
+                match session_sdk::wait_for_success(&self.devnet.provider(), sent.transaction_hash).await {
+                    Ok(_) => panic!("the forged transaction was accepted"),
+                    Err(error) => format!("{error:?}"),
+                }
+            }
+            Err(error) => format!("{error:?}"),
+        }
+    }
+}
