@@ -213,3 +213,51 @@ async fn malformed_replayed_and_malleated_signatures_are_rejected_on_chain() {
     }
     assert_eq!(world.count().await, 0, "no forged transaction ran");
 }
+
+#[tokio::test]
+async fn proofs_and_outside_executions_cannot_be_repurposed() {
+    let world = World::start().await;
+    let counter = world.counter;
+    let mut session = world.open_session(&world.create_session("game.json", world.now().await + 3600, 0));
+
+    // Attack 5: the allowed selector on another contract (a second game), proof of the real leaf.
+    let other_game = session_sdk::deploy_contract(
+        &world.devnet.account(0),
+        &session_bindings::counter_artifact().unwrap(),
+        vec![],
+        Felt::TWO,
+    )
+    .await
+    .unwrap();
+    session.set_preflight_checks(false);
+    let rejected = session.execute(vec![increase(other_game, 1)]).await.unwrap_err();
+    assert!(
+        matches!(&rejected, SdkError::PolicyViolation { reason, .. } if reason == "Session: method not allowed"),
+        "{rejected:?}"
+    );
+    session.set_preflight_checks(true);
+
+    // Attack 9: outside executions for another caller, outside their window, or with altered calls.
+    let relayer = world.devnet.account(1);
+    let now = world.now().await;
+    let someone_else = Some(world.devnet.accounts()[2].address);
+    let expect = |result: Result<_, SdkError>, reason: &str| {
+        let error = result.map(|_| ()).unwrap_err();
+        assert!(error.to_string().contains(reason), "expected {reason:?}, got {error}");
+    };
+    let for_other = session
+        .sign_outside_execution(vec![increase(counter, 1)], someone_else, now - 60, now + 600)
+        .unwrap();
+    expect(for_other.submit(&relayer).await, "SNIP9: invalid caller");
+    let too_early =
+        session.sign_outside_execution(vec![increase(counter, 1)], None, now + 600, now + 1200).unwrap();
+    expect(too_early.submit(&relayer).await, "SNIP9: too early");
+    let too_late =
+        session.sign_outside_execution(vec![increase(counter, 1)], None, now - 600, now - 300).unwrap();
+    expect(too_late.submit(&relayer).await, "SNIP9: too late");
+    let mut altered =
+        session.sign_outside_execution(vec![increase(counter, 1)], None, now - 60, now + 600).unwrap();
+    altered.execution.calls = vec![increase(counter, 1000)];
+    expect(altered.submit(&relayer).await, "Session: invalid session sig");
+    assert_eq!(world.count().await, 0, "no repurposed call ran");
+}
