@@ -212,6 +212,17 @@ async fn malformed_replayed_and_malleated_signatures_are_rejected_on_chain() {
         expect(world.send_forged(vec![increase(counter, 1)], forge).await, "Session: invalid session sig");
     }
     assert_eq!(world.count().await, 0, "no forged transaction ran");
+
+    // Attack 4: an accepted session transaction replayed with its nonce and a valid signature.
+    use starknet::providers::Provider;
+    let pending = BlockId::Tag(BlockTag::PreConfirmed);
+    let used_nonce = world.devnet.provider().get_nonce(pending, world.account).await.unwrap();
+    session.execute(vec![increase(counter, 1)]).await.unwrap();
+    let replay = valid.clone();
+    let forge: common::Forge = Box::new(move |hash, _, calls| replay(hash, calls));
+    let refusal = world.send_forged_at(vec![increase(counter, 1)], forge, Some(used_nonce)).await;
+    assert!(refusal.to_lowercase().contains("nonce"), "expected a nonce refusal, got {refusal}");
+    assert_eq!(world.count().await, 1, "the replay did not run");
 }
 
 #[tokio::test]

@@ -200,6 +200,11 @@ impl starknet::accounts::ConnectedAccount for ForgingAccount {
 impl World {
     /// Sends `calls` from the session account with a forged signature; returns the node's refusal.
     pub async fn send_forged(&self, calls: Vec<Call>, forge: Forge) -> String {
+        self.send_forged_at(calls, forge, None).await
+    }
+
+    /// [`World::send_forged`] with a chosen nonce (`None`: the account's current one).
+    pub async fn send_forged_at(&self, calls: Vec<Call>, forge: Forge, nonce: Option<Felt>) -> String {
         use starknet::accounts::Account;
         let forger = ForgingAccount {
             provider: self.devnet.provider(),
@@ -207,8 +212,11 @@ impl World {
             chain_id: self.devnet.chain_id(),
             forge,
         };
-        let sent =
-            forger.execute_v3(calls).l1_gas(0).l2_gas(50_000_000).l1_data_gas(2_000).tip(0).send().await;
+        let mut execution = forger.execute_v3(calls).l1_gas(0).l2_gas(50_000_000).l1_data_gas(2_000).tip(0);
+        if let Some(nonce) = nonce {
+            execution = execution.nonce(nonce);
+        }
+        let sent = execution.send().await;
         match sent {
             Ok(sent) => {
                 match session_sdk::wait_for_success(&self.devnet.provider(), sent.transaction_hash).await {
