@@ -272,3 +272,56 @@ async fn proofs_and_outside_executions_cannot_be_repurposed() {
     expect(altered.submit(&relayer).await, "Session: invalid session sig");
     assert_eq!(world.count().await, 0, "no repurposed call ran");
 }
+
+/// Revert reasons a malformed or forged signature may get; anything else is a finding.
+const SIGNATURE_REASONS: &[&str] = &[
+    "Account: bad signature format",
+    "Account: invalid signature",
+    "Session: malformed signature",
+    "Session: bad auth length",
+    "Session: invalid authorization",
+    "Session: not authorized",
+    "Session: invalid session sig",
+    "Session: expired",
+    "Session: stale epoch",
+    "Session: unsupported policy",
+    "Session: zero session key",
+    "Session: proof too long",
+    "Session: proof count mismatch",
+    "Session: method not allowed",
+];
+
+#[tokio::test]
+async fn random_signatures_are_cleanly_rejected_by_validate() {
+    // Attack 10, randomized: mutations of a valid session signature (and random arrays) sent to the
+    // account; each must be refused with one of the account's signature reasons.
+    let world = World::start().await;
+    let session = world.open_session(&world.create_session("game.json", world.now().await + 3600, 0));
+    let template = session.sign_calls(Felt::ONE, &[increase(world.counter, 1)]).unwrap();
+    let mut state = 0x9e37_79b9_7f4a_7c15u64;
+    let mut random = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    for case in 0..60 {
+        let mut felts = template.clone();
+        match case % 4 {
+            0 => felts.truncate((random() % felts.len() as u64) as usize),
+            1 => felts.extend((0..1 + random() % 4).map(|_| Felt::from(random() % 40))),
+            2 => {
+                let index = (random() % felts.len() as u64) as usize;
+                felts[index] = Felt::from(random());
+            }
+            _ => felts = (0..random() % 20).map(|_| Felt::from(random() % 50)).collect(),
+        }
+        let refusal =
+            world.send_forged(vec![increase(world.counter, 1)], Box::new(move |_, _, _| felts.clone())).await;
+        assert!(
+            SIGNATURE_REASONS.iter().any(|reason| refusal.contains(reason)),
+            "case {case}: not a clean signature rejection: {refusal}"
+        );
+    }
+    assert_eq!(world.count().await, 0, "no mutated signature was accepted");
+}
