@@ -325,3 +325,59 @@ async fn random_signatures_are_cleanly_rejected_by_validate() {
     }
     assert_eq!(world.count().await, 0, "no mutated signature was accepted");
 }
+
+#[tokio::test]
+async fn callbacks_cannot_reenter_or_administer_the_account() {
+    // Attack 15: a contract the session may call calls back into the account.
+    let world = World::start().await;
+    let (account, counter) = (world.account, world.counter);
+    let caller = session_sdk::deploy_contract(
+        &world.devnet.account(0),
+        &session_bindings::callback_caller_artifact().unwrap(),
+        vec![],
+        Felt::THREE,
+    )
+    .await
+    .unwrap();
+    let owner = session_sdk::load_keystore(&world.owner_keystore, common::OWNER_PASSWORD).unwrap();
+    let key = SessionKey::generate().unwrap();
+    let session = SessionBuilder::new(key.public_key())
+        .expires_at(world.now().await + 3600)
+        .allow(counter, "increase")
+        .allow(caller, "call_back")
+        .build()
+        .unwrap();
+    let authorization = authorize_session(&owner, &session, world.devnet.chain_id(), account).unwrap();
+    let session = SessionAccount::new(
+        world.devnet.provider(),
+        account,
+        world.devnet.chain_id(),
+        session,
+        key,
+        Some(authorization),
+    );
+    let call_back = |selector: &str, calldata: Vec<Felt>| Call {
+        to: caller,
+        selector: get_selector_from_name("call_back").unwrap(),
+        calldata: [
+            vec![account, get_selector_from_name(selector).unwrap(), Felt::from(calldata.len())],
+            calldata,
+        ]
+        .concat(),
+    };
+
+    // Through the callback, administration is refused: the caller is not the account itself.
+    let rejected = session.execute(vec![call_back("revoke_all_sessions", vec![])]).await.unwrap_err();
+    assert!(rejected.to_string().contains("Account: unauthorized"), "{rejected}");
+
+    // An outside execution whose call re-enters execute_from_outside_v2 with a second, validly
+    // signed outside execution: the nested one is refused.
+    let now = world.now().await;
+    let inner =
+        session.sign_outside_execution(vec![increase(counter, 100)], None, now - 60, now + 600).unwrap();
+    let nested = call_back("execute_from_outside_v2", inner.execution.calldata(&inner.signature));
+    let outer = session.sign_outside_execution(vec![nested], None, now - 60, now + 600).unwrap();
+    let rejected = outer.submit(&world.devnet.account(1)).await.unwrap_err();
+    assert!(rejected.to_string().contains("SNIP9: reentrant call"), "{rejected}");
+    assert_eq!(world.count().await, 0, "no call of the nested execution ran");
+}

@@ -9,6 +9,7 @@ pub mod components;
 pub mod counter;
 pub mod errors;
 pub mod interfaces;
+pub mod mocks;
 pub mod presets;
 pub mod signature;
 pub mod snip12;

@@ -74,6 +74,8 @@ const SESSION_ACCOUNT_SIERRA: &str =
     include_str!("../../../contracts/artifacts/session_account_SessionAccount.contract_class.json");
 const COUNTER_SIERRA: &str =
     include_str!("../../../contracts/artifacts/session_account_Counter.contract_class.json");
+const CALLBACK_CALLER_SIERRA: &str =
+    include_str!("../../../contracts/artifacts/session_account_CallbackCaller.contract_class.json");
 
 /// The session account class.
 pub fn session_account_artifact() -> Result<ContractArtifact, ArtifactError> {
@@ -83,6 +85,12 @@ pub fn session_account_artifact() -> Result<ContractArtifact, ArtifactError> {
 /// The demo counter class.
 pub fn counter_artifact() -> Result<ContractArtifact, ArtifactError> {
     load("Counter", COUNTER_SIERRA)
+}
+
+/// The security tests' `CallbackCaller` class (calls back whatever it is told to; never deploy it
+/// for anything else).
+pub fn callback_caller_artifact() -> Result<ContractArtifact, ArtifactError> {
+    load("CallbackCaller", CALLBACK_CALLER_SIERRA)
 }
 
 fn load(name: &'static str, sierra_json: &str) -> Result<ContractArtifact, ArtifactError> {

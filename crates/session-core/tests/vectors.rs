@@ -315,8 +315,13 @@ fn write_felt_array(cairo: &mut String, name: &str, felts: &[Felt]) {
     writeln!(cairo, "pub fn {name}() -> Array<felt252> {{\n    array![{}]\n}}", items.join(", ")).unwrap();
 }
 
+/// A file of this checkout (`cargo test` sets `CARGO_MANIFEST_DIR` at run time; the compile-time value
+/// may name another clone sharing the build directory).
 fn repo_file(relative: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..").join(relative)
+    let manifest_dir = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
+    manifest_dir.join("../..").join(relative)
 }
 
 #[test]

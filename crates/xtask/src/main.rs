@@ -140,11 +140,15 @@ fn existing_artifacts(dir: &Path) -> Result<Vec<String>> {
     Ok(names)
 }
 
+/// The workspace this run is for. `cargo run` sets `CARGO_MANIFEST_DIR` at run time: prefer it to
+/// the compile-time value, which points at whichever clone built a binary shared through a common
+/// `CARGO_TARGET_DIR`.
 fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .unwrap_or_else(|_| Path::new(env!("CARGO_MANIFEST_DIR")).join("../.."))
+    let manifest_dir = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
+    let root = manifest_dir.join("../..");
+    root.canonicalize().unwrap_or(root)
 }
 
 #[cfg(test)]
