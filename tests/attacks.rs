@@ -270,6 +270,14 @@ async fn proofs_and_outside_executions_cannot_be_repurposed() {
         session.sign_outside_execution(vec![increase(counter, 1)], None, now - 60, now + 600).unwrap();
     altered.execution.calls = vec![increase(counter, 1000)];
     expect(altered.submit(&relayer).await, "Session: invalid session sig");
+
+    // Attack 13: the session key signs an outside execution of a call its policy does not allow.
+    session.set_preflight_checks(false);
+    let outside_policy = session
+        .sign_outside_execution(vec![game_call(counter, "reset", vec![])], None, now - 60, now + 600)
+        .unwrap();
+    session.set_preflight_checks(true);
+    expect(outside_policy.submit(&relayer).await, "Session: method not allowed");
     assert_eq!(world.count().await, 0, "no repurposed call ran");
 }
 
