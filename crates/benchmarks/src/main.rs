@@ -10,9 +10,8 @@ use anyhow::{Context, Result};
 use clap::Parser;
 use local_devnet::Devnet;
 use serde::Serialize;
-use session_core::{SessionBuilder, SessionKey};
 use session_sdk::{
-    authorize_session, declare_if_needed, deploy_contract, deploy_session_account, session_account_address,
+    create_session, declare_if_needed, deploy_contract, deploy_session_account, session_account_address,
     wait_for_success, SessionAccount, SessionAdmin,
 };
 use starknet::accounts::{Account, ConnectedAccount, ExecutionEncoding, SingleOwnerAccount};
@@ -98,24 +97,14 @@ impl Bench {
 
     /// A session for the game's `increase` plus `extra_methods` other (unused) methods.
     async fn session(&self, extra_methods: usize) -> Result<SessionAccount<Client>> {
-        let key = SessionKey::generate()?;
         let expires_at = self.devnet.latest_block_timestamp().await? + 86_400;
-        let mut builder =
-            SessionBuilder::new(key.public_key()).expires_at(expires_at).allow(self.game, "increase");
-        for index in 0..extra_methods {
-            builder = builder.allow_selector(self.game, Felt::from(1_000_000 + index as u64));
-        }
-        let session = builder.build()?;
-        let chain_id = self.devnet.chain_id();
-        let authorization = authorize_session(&self.owner_key, &session, chain_id, self.account)?;
-        Ok(SessionAccount::new(
-            self.devnet.provider(),
-            self.account,
-            chain_id,
-            session,
-            key,
-            Some(authorization),
-        ))
+        let (provider, chain_id) = (self.devnet.provider(), self.devnet.chain_id());
+        Ok(create_session(&self.owner_key, provider, self.account, chain_id, |builder| {
+            let builder = builder.expires_at(expires_at).allow(self.game, "increase");
+            (0..extra_methods).fold(builder, |builder, index| {
+                builder.allow_selector(self.game, Felt::from(1_000_000 + index as u64))
+            })
+        })?)
     }
 
     /// Sends `calls` from a starknet-rs account; returns (L2 gas, L1 data gas).

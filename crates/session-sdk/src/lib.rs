@@ -70,5 +70,5 @@ pub use deploy::{
 };
 pub use error::SdkError;
 pub use keystore::{load_keystore, save_keystore, EncryptedSecret, KeystoreError};
-pub use owner::{authorize_session, SessionAdmin};
+pub use owner::{authorize_session, create_session, SessionAdmin};
 pub use session_file::{SessionFile, SessionFileError, SessionFileMethod, SESSION_FILE_FORMAT};

@@ -2,13 +2,13 @@
 
 use session_bindings::session_account::{self as bindings, SessionAccount as SessionAccountContract};
 use session_core::snip12::owner_rotation_hash;
-use session_core::{Session, StarkSignature};
+use session_core::{Session, SessionBuilder, SessionKey, StarkSignature};
 use starknet::accounts::{AccountError, ConnectedAccount};
 use starknet::core::types::{BlockId, BlockTag, Felt};
 use starknet::signers::SigningKey;
 
 use crate::deploy::wait_for_success;
-use crate::SdkError;
+use crate::{SdkError, SessionAccount};
 
 /// The owner's authorization of `session` for `account` on `chain_id`: a signature of the session
 /// hash. Nothing is sent; the session key's transactions carry it (or register it on-chain).
@@ -45,6 +45,22 @@ pub fn authorize_session(
     let signature =
         owner.sign(&session.hash(chain_id, account)).map_err(|error| SdkError::Signing(error.to_string()))?;
     Ok(StarkSignature { r: signature.r, s: signature.s })
+}
+
+/// Creates a session for `account`: generates its key, lets `build` describe the session for that
+/// key's public key, and has `owner` authorize it (one signature, offline, nothing sent). Returns
+/// the handle that holds the session key in memory and sends its transactions.
+pub fn create_session<P>(
+    owner: &SigningKey,
+    provider: P,
+    account: Felt,
+    chain_id: Felt,
+    build: impl FnOnce(SessionBuilder) -> SessionBuilder,
+) -> Result<SessionAccount<P>, SdkError> {
+    let key = SessionKey::generate()?;
+    let session = build(SessionBuilder::new(key.public_key())).build()?;
+    let authorization = authorize_session(owner, &session, chain_id, account)?;
+    Ok(SessionAccount::new(provider, account, chain_id, session, key, Some(authorization)))
 }
 
 fn to_binding(session: &Session) -> bindings::Session {

@@ -4,9 +4,9 @@ use anyhow::{bail, Context, Result};
 use clap::Args;
 use local_devnet::Devnet;
 use serde::Serialize;
-use session_core::{PreflightError, Session, SessionBuilder, SessionKey};
+use session_core::PreflightError;
 use session_sdk::{
-    authorize_session, declare_if_needed, deploy_contract, deploy_session_account, session_account_address,
+    create_session, declare_if_needed, deploy_contract, deploy_session_account, session_account_address,
     wait_for_success, SdkError, SessionAccount, SessionAdmin,
 };
 use starknet::accounts::{Account, ExecutionEncoding, SingleOwnerAccount};
@@ -67,22 +67,11 @@ impl Ctx {
 
     /// A session allowing the game's `increase`, authorized by one owner signature.
     async fn new_session(&self, epoch: u128) -> Result<SessionAccount<Client>> {
-        let key = SessionKey::generate()?;
-        let session: Session = SessionBuilder::new(key.public_key())
-            .expires_at(self.now().await? + 3600)
-            .epoch(epoch)
-            .allow(self.game, "increase")
-            .build()?;
-        let chain_id = self.devnet.chain_id();
-        let authorization = authorize_session(&self.owner_key, &session, chain_id, self.account)?;
-        Ok(SessionAccount::new(
-            self.devnet.provider(),
-            self.account,
-            chain_id,
-            session,
-            key,
-            Some(authorization),
-        ))
+        let expires_at = self.now().await? + 3600;
+        let (provider, chain_id) = (self.devnet.provider(), self.devnet.chain_id());
+        Ok(create_session(&self.owner_key, provider, self.account, chain_id, |builder| {
+            builder.expires_at(expires_at).epoch(epoch).allow(self.game, "increase")
+        })?)
     }
 
     /// The owner's own account (owner-signed transactions).
