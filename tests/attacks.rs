@@ -389,3 +389,65 @@ async fn callbacks_cannot_reenter_or_administer_the_account() {
     assert!(rejected.to_string().contains("SNIP9: reentrant call"), "{rejected}");
     assert_eq!(world.count().await, 0, "no call of the nested execution ran");
 }
+
+#[tokio::test]
+async fn boundaries_proof_reuse_and_signature_swaps() {
+    let world = World::start().await;
+    let counter = world.counter;
+    let owner = session_sdk::load_keystore(&world.owner_keystore, common::OWNER_PASSWORD).unwrap();
+    let (chain_id, now) = (world.devnet.chain_id(), world.now().await);
+
+    // Attack 5: a valid proof (of `increase`, in a two-method tree) presented for another method.
+    let two_methods = std::sync::Arc::new(
+        session_sdk::create_session(&owner, world.devnet.provider(), world.account, chain_id, |session| {
+            session.expires_at(now + 3600).allow(counter, "increase").allow(counter, "get")
+        })
+        .unwrap(),
+    );
+    assert!(!two_methods
+        .session()
+        .proof(counter, get_selector_from_name("increase").unwrap())
+        .unwrap()
+        .is_empty());
+    let signer = two_methods.clone();
+    let forge: common::Forge =
+        Box::new(move |hash, _, _| signer.sign_calls(hash, &[increase(counter, 1)]).unwrap());
+    let refusal = world.send_forged(vec![game_call(counter, "reset", vec![])], forge).await;
+    assert!(refusal.contains("Session: method not allowed"), "{refusal}");
+
+    // Attack 16: once the session is cached, a third party swaps the short signature for the full
+    // form (both valid): accepted, same outcome — it can only cost the user the longer signature.
+    two_methods.execute(vec![increase(counter, 1)]).await.unwrap();
+    let signer = two_methods.clone(); // still holds the owner's authorization: the full form
+    let forge: common::Forge = Box::new(move |hash, _, calls| signer.sign_calls(hash, calls).unwrap());
+    let swapped = world.devnet.provider();
+    let outcome = {
+        use starknet::accounts::Account;
+        let forger = common::ForgingAccount { provider: swapped, address: world.account, chain_id, forge };
+        let sent = forger
+            .execute_v3(vec![increase(counter, 1)])
+            .l1_gas(0)
+            .l2_gas(50_000_000)
+            .l1_data_gas(2_000)
+            .tip(0)
+            .send()
+            .await
+            .unwrap();
+        wait_for_success(&world.devnet.provider(), sent.transaction_hash).await
+    };
+    assert!(outcome.is_ok(), "{outcome:?}");
+    assert_eq!(world.count().await, 2, "the swapped transaction did exactly what was signed");
+
+    // Attack 8: one second after expiry the chain refuses the session.
+    let expires_at = world.now().await + 100;
+    let short =
+        session_sdk::create_session(&owner, world.devnet.provider(), world.account, chain_id, |session| {
+            session.expires_at(expires_at).allow(counter, "increase")
+        })
+        .unwrap();
+    short.execute(vec![increase(counter, 1)]).await.unwrap();
+    world.devnet.set_time(expires_at + 1).await.unwrap();
+    let expired = short.execute(vec![increase(counter, 1)]).await.unwrap_err();
+    assert!(matches!(expired, SdkError::SessionExpired { .. }), "{expired:?}");
+    assert_eq!(world.count().await, 3);
+}
