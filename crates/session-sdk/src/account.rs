@@ -178,11 +178,7 @@ impl<P> SessionAccount<P> {
             calls,
         };
         let hash = execution.message_hash(self.chain_id, self.address);
-        let signature = self.sign_calls(hash, &execution.calls).map_err(|error| match error {
-            SessionSignError::Preflight(error) => SdkError::Preflight(error),
-            SessionSignError::Key(error) => SdkError::Key(error),
-            SessionSignError::DeclareNotAllowed => SdkError::Signing(error.to_string()),
-        })?;
+        let signature = self.sign_calls(hash, &execution.calls)?;
         Ok(SignedOutsideExecution { account: self.address, execution, signature })
     }
 }

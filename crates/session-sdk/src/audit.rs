@@ -180,9 +180,8 @@ pub async fn session_status<P: Provider + Sync>(
     let mut reader = SessionAccountReader::new(account, provider);
     reader.set_block(BlockId::Tag(BlockTag::PreConfirmed));
     let view = |entrypoint: &'static str| {
-        move |error: session_bindings::cainome::cairo_serde::Error| SdkError::Transaction {
-            context: format!("calling {entrypoint} on {account:#x}"),
-            message: error.to_string(),
+        move |error: session_bindings::cainome::cairo_serde::Error| {
+            SdkError::from_call(entrypoint, account, error)
         }
     };
     let now = latest_block_timestamp(provider).await?;

@@ -120,15 +120,8 @@ pub async fn deploy_session_account<P: Provider + Send + Sync>(
     let deployment = factory.deploy_v3(salt);
     let address = deployment.address();
     let sent = deployment.send().await.map_err(|error| match error {
-        AccountFactoryError::Provider(ProviderError::StarknetError(error)) => {
-            SdkError::rejected("deploying the account", format!("{error:?}"))
-        }
-        AccountFactoryError::Provider(source) => {
-            SdkError::Provider { context: "deploying the account".into(), source: Box::new(source) }
-        }
-        other => {
-            SdkError::Transaction { context: "deploying the account".into(), message: other.to_string() }
-        }
+        AccountFactoryError::Provider(error) => SdkError::from_provider("deploying the account", error),
+        other => SdkError::rejected("deploying the account", other.to_string()),
     })?;
     wait_for_success(factory.provider(), sent.transaction_hash).await?;
     Ok(address)

@@ -158,17 +158,26 @@ impl SdkError {
     }
 
     /// The error for a failed starknet-rs account operation while doing `context`.
-    pub(crate) fn from_account<S: std::fmt::Debug + std::fmt::Display>(
+    pub(crate) fn from_account<S: std::fmt::Display>(
         context: impl Into<String>,
         error: AccountError<S>,
     ) -> Self {
+        match error {
+            AccountError::Provider(error) => SdkError::from_provider(context, error),
+            other => SdkError::rejected(context, format!("{other}")),
+        }
+    }
+
+    /// The error for a node's answer to a transaction while doing `context`: a nonce refusal, a
+    /// session rejection (by its revert reason), another refusal, or a failed request.
+    pub(crate) fn from_provider(context: impl Into<String>, error: ProviderError) -> Self {
         let context = context.into();
         match error {
-            AccountError::Provider(ProviderError::StarknetError(StarknetError::InvalidTransactionNonce(
-                message,
-            ))) => SdkError::InvalidNonce { context, message },
+            ProviderError::StarknetError(StarknetError::InvalidTransactionNonce(message)) => {
+                SdkError::InvalidNonce { context, message }
+            }
             // Revert reasons are inside the error data, which only the Debug form shows.
-            AccountError::Provider(ProviderError::StarknetError(error)) => {
+            ProviderError::StarknetError(error) => {
                 let message = format!("{error:?}");
                 // Nodes word it differently: "Invalid transaction nonce", "nonce is invalid".
                 let lower = message.to_lowercase();
@@ -177,8 +186,7 @@ impl SdkError {
                 }
                 SdkError::rejected(context, message)
             }
-            AccountError::Provider(source) => SdkError::Provider { context, source: Box::new(source) },
-            other => SdkError::rejected(context, format!("{other}")),
+            source => SdkError::Provider { context, source: Box::new(source) },
         }
     }
 
@@ -188,9 +196,30 @@ impl SdkError {
         error: AccountError<SessionSignError>,
     ) -> Self {
         match error {
-            AccountError::Signing(SessionSignError::Preflight(error)) => SdkError::Preflight(error),
-            AccountError::Signing(SessionSignError::Key(error)) => SdkError::Key(error),
+            AccountError::Signing(error) => error.into(),
             other => SdkError::from_account(context, other),
+        }
+    }
+
+    /// The error for a failed view call `entrypoint` of `contract`.
+    pub(crate) fn from_call(
+        entrypoint: &str,
+        contract: Felt,
+        error: session_bindings::cainome::cairo_serde::Error,
+    ) -> Self {
+        SdkError::Transaction {
+            context: format!("calling {entrypoint} on {contract:#x}"),
+            message: error.to_string(),
+        }
+    }
+}
+
+impl From<SessionSignError> for SdkError {
+    fn from(error: SessionSignError) -> Self {
+        match error {
+            SessionSignError::Preflight(error) => SdkError::Preflight(error),
+            SessionSignError::Key(error) => SdkError::Key(error),
+            SessionSignError::DeclareNotAllowed => SdkError::Signing(error.to_string()),
         }
     }
 }

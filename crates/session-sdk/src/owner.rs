@@ -170,10 +170,7 @@ impl<A: ConnectedAccount + Sync> SessionAdmin<A> {
         entrypoint: &str,
         result: Result<T, session_bindings::cainome::cairo_serde::Error>,
     ) -> Result<T, SdkError> {
-        result.map_err(|error| SdkError::Transaction {
-            context: format!("calling {entrypoint}"),
-            message: error.to_string(),
-        })
+        result.map_err(|error| SdkError::from_call(entrypoint, self.contract.address, error))
     }
 
     async fn finish(
