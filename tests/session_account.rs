@@ -7,9 +7,9 @@ mod common;
 use common::{game_call, increase, Client, World};
 use session_core::PreflightError;
 use session_sdk::{account_history, session_status, wait_for_success, SdkError, SessionAccount};
-use starknet::accounts::{Account, ExecutionEncoding, SingleOwnerAccount};
+use starknet::accounts::Account;
 use starknet::core::types::TransactionReceipt;
-use starknet::signers::{LocalWallet, SigningKey};
+use starknet::signers::SigningKey;
 
 #[tokio::test]
 async fn one_owner_signature_many_session_transactions_and_every_protection() {
@@ -171,12 +171,11 @@ async fn sequences_resync_their_nonce_and_owner_rotation_ends_old_sessions() {
     assert!(matches!(rejected, SdkError::SessionUnauthorized { .. }), "{rejected:?}");
     let old_owner = world.owner().execute_v3(vec![increase(counter, 1)]).send().await;
     assert!(format!("{old_owner:?}").contains("Account: invalid signature"), "{old_owner:?}");
-    let new_account = SingleOwnerAccount::new(
+    let new_account = session_sdk::owner_account(
         world.devnet.provider(),
-        LocalWallet::from(new_owner),
-        world.account,
         world.devnet.chain_id(),
-        ExecutionEncoding::New,
+        world.account,
+        new_owner,
     );
     let sent = new_account.execute_v3(vec![increase(counter, 1)]).send().await.unwrap();
     wait_for_success(&world.devnet.provider(), sent.transaction_hash).await.unwrap();

@@ -14,7 +14,7 @@ use session_sdk::{
     authorize_session, declare_if_needed, deploy_contract, deploy_session_account, load_keystore,
     save_keystore, session_account_address, SessionAccount, SessionAdmin, SessionFile,
 };
-use starknet::accounts::{ExecutionEncoding, SingleOwnerAccount};
+use starknet::accounts::SingleOwnerAccount;
 use starknet::core::types::{BlockId, BlockTag, Call, Felt};
 use starknet::core::utils::get_selector_from_name;
 use starknet::providers::jsonrpc::HttpTransport;
@@ -72,15 +72,7 @@ impl World {
     /// The owner's account, its key unlocked from the keystore for this one action.
     pub fn owner(&self) -> SingleOwnerAccount<Client, LocalWallet> {
         let key = load_keystore(&self.owner_keystore, OWNER_PASSWORD).unwrap();
-        let mut account = SingleOwnerAccount::new(
-            self.devnet.provider(),
-            LocalWallet::from(key),
-            self.account,
-            self.devnet.chain_id(),
-            ExecutionEncoding::New,
-        );
-        account.set_block_id(BlockId::Tag(BlockTag::PreConfirmed));
-        account
+        session_sdk::owner_account(self.devnet.provider(), self.devnet.chain_id(), self.account, key)
     }
 
     pub fn admin(&self) -> SessionAdmin<SingleOwnerAccount<Client, LocalWallet>> {

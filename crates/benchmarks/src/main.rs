@@ -11,10 +11,10 @@ use clap::Parser;
 use local_devnet::Devnet;
 use serde::Serialize;
 use session_sdk::{
-    create_session, declare_if_needed, deploy_contract, deploy_session_account, session_account_address,
-    wait_for_success, SessionAccount, SessionAdmin,
+    create_session, declare_if_needed, deploy_contract, deploy_session_account, owner_account,
+    session_account_address, wait_for_success, SessionAccount, SessionAdmin,
 };
-use starknet::accounts::{Account, ConnectedAccount, ExecutionEncoding, SingleOwnerAccount};
+use starknet::accounts::{Account, ConnectedAccount, SingleOwnerAccount};
 use starknet::core::types::{Call, Felt, TransactionReceipt, TransactionReceiptWithBlockInfo};
 use starknet::core::utils::get_selector_from_name;
 use starknet::providers::jsonrpc::HttpTransport;
@@ -86,13 +86,7 @@ impl Bench {
     }
 
     fn owner(&self) -> SingleOwnerAccount<Client, LocalWallet> {
-        SingleOwnerAccount::new(
-            self.devnet.provider(),
-            LocalWallet::from(self.owner_key.clone()),
-            self.account,
-            self.devnet.chain_id(),
-            ExecutionEncoding::New,
-        )
+        owner_account(self.devnet.provider(), self.devnet.chain_id(), self.account, self.owner_key.clone())
     }
 
     /// A session for the game's `increase` plus `extra_methods` other (unused) methods.

@@ -75,6 +75,17 @@ pub async fn account_history<P: Provider>(provider: &P, account: Felt) -> Result
     }
 }
 
+impl SessionRecord {
+    /// Records the session's fields, as an event carried them.
+    fn describe(&mut self, session_key: Felt, expires_at: u64, root: Felt, policy: Felt, epoch: u128) {
+        self.session_key = Some(session_key);
+        self.expires_at = Some(expires_at);
+        self.allowed_methods_root = Some(root);
+        self.policy = Some(policy);
+        self.epoch = Some(epoch);
+    }
+}
+
 impl AccountHistory {
     fn session(&mut self, session_hash: Felt) -> &mut SessionRecord {
         let index = match self.sessions.iter().position(|record| record.session_hash == session_hash) {
@@ -106,20 +117,24 @@ impl AccountHistory {
             }
             AccountEvent::SessionEvent(SessionEvent::SessionRegistered(registered)) => {
                 let record = self.session(registered.session_hash);
-                record.session_key = Some(registered.session_key);
-                record.expires_at = Some(registered.expires_at);
-                record.allowed_methods_root = Some(registered.allowed_methods_root);
-                record.policy = Some(registered.policy);
-                record.epoch = Some(registered.epoch);
+                record.describe(
+                    registered.session_key,
+                    registered.expires_at,
+                    registered.allowed_methods_root,
+                    registered.policy,
+                    registered.epoch,
+                );
                 record.registered_event = true;
             }
             AccountEvent::SessionEvent(SessionEvent::SessionCached(cached)) => {
                 let record = self.session(cached.session_hash);
-                record.session_key = Some(cached.session_key);
-                record.expires_at = Some(cached.expires_at);
-                record.allowed_methods_root = Some(cached.allowed_methods_root);
-                record.policy = Some(cached.policy);
-                record.epoch = Some(cached.epoch);
+                record.describe(
+                    cached.session_key,
+                    cached.expires_at,
+                    cached.allowed_methods_root,
+                    cached.policy,
+                    cached.epoch,
+                );
                 record.cached_for_owner = Some(cached.authorized_by);
             }
             AccountEvent::SessionEvent(SessionEvent::SessionRevoked(revoked)) => {
@@ -177,8 +192,7 @@ pub async fn session_status<P: Provider + Sync>(
     expires_at: u64,
     epoch: u128,
 ) -> Result<SessionStatus, SdkError> {
-    let mut reader = SessionAccountReader::new(account, provider);
-    reader.set_block(BlockId::Tag(BlockTag::PreConfirmed));
+    let reader = reader(provider, account);
     let view = |entrypoint: &'static str| {
         move |error: session_bindings::cainome::cairo_serde::Error| {
             SdkError::from_call(entrypoint, account, error)
@@ -196,6 +210,42 @@ pub async fn session_status<P: Provider + Sync>(
             .map_err(view("is_session_registered"))?,
         cached: reader.is_session_cached(&session_hash).call().await.map_err(view("is_session_cached"))?,
     })
+}
+
+/// An account's owner key and session epoch, now.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct AccountState {
+    /// The owner's public key.
+    pub owner_public_key: Felt,
+    /// The session epoch (sessions of older epochs are revoked).
+    pub session_epoch: u128,
+}
+
+/// The owner key and session epoch of the session account at `account` (pre-confirmed state).
+pub async fn account_state<P: Provider + Sync>(
+    provider: &P,
+    account: Felt,
+) -> Result<AccountState, SdkError> {
+    let reader = reader(provider, account);
+    Ok(AccountState {
+        owner_public_key: reader
+            .get_owner()
+            .call()
+            .await
+            .map_err(|error| SdkError::from_call("get_owner", account, error))?,
+        session_epoch: reader
+            .get_session_epoch()
+            .call()
+            .await
+            .map_err(|error| SdkError::from_call("get_session_epoch", account, error))?,
+    })
+}
+
+/// A view-only binding of the session account at `account`, reading the pre-confirmed state.
+fn reader<P: Provider + Sync>(provider: &P, account: Felt) -> SessionAccountReader<&P> {
+    let mut reader = SessionAccountReader::new(account, provider);
+    reader.set_block(BlockId::Tag(BlockTag::PreConfirmed));
+    reader
 }
 
 /// The latest block's timestamp.

@@ -62,7 +62,8 @@ pub use session_core as protocol;
 
 pub use account::{SessionAccount, SessionSignError, SignedOutsideExecution};
 pub use audit::{
-    account_history, latest_block_timestamp, session_status, AccountHistory, SessionRecord, SessionStatus,
+    account_history, account_state, latest_block_timestamp, session_status, AccountHistory, AccountState,
+    SessionRecord, SessionStatus,
 };
 pub use deploy::{
     declare_if_needed, deploy_contract, deploy_session_account, deploy_session_account_via_udc,
@@ -70,5 +71,5 @@ pub use deploy::{
 };
 pub use error::SdkError;
 pub use keystore::{load_keystore, save_keystore, EncryptedSecret, KeystoreError};
-pub use owner::{authorize_session, create_session, SessionAdmin};
+pub use owner::{authorize_session, create_session, owner_account, SessionAdmin};
 pub use session_file::{SessionFile, SessionFileError, SessionFileMethod, SESSION_FILE_FORMAT};

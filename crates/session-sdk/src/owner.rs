@@ -3,9 +3,10 @@
 use session_bindings::session_account::{self as bindings, SessionAccount as SessionAccountContract};
 use session_core::snip12::owner_rotation_hash;
 use session_core::{Session, SessionBuilder, SessionKey, StarkSignature};
-use starknet::accounts::{AccountError, ConnectedAccount};
+use starknet::accounts::{AccountError, ConnectedAccount, ExecutionEncoding, SingleOwnerAccount};
 use starknet::core::types::{BlockId, BlockTag, Felt};
-use starknet::signers::SigningKey;
+use starknet::providers::Provider;
+use starknet::signers::{LocalWallet, SigningKey};
 
 use crate::deploy::wait_for_success;
 use crate::{SdkError, SessionAccount};
@@ -61,6 +62,25 @@ pub fn create_session<P>(
     let session = build(SessionBuilder::new(key.public_key())).build()?;
     let authorization = authorize_session(owner, &session, chain_id, account)?;
     Ok(SessionAccount::new(provider, account, chain_id, session, key, Some(authorization)))
+}
+
+/// The session account at `address` as its owner uses it: a starknet-rs `SingleOwnerAccount`
+/// signing with `owner`, reading the pre-confirmed state (what [`SessionAdmin`] needs).
+pub fn owner_account<P: Provider + Send + Sync>(
+    provider: P,
+    chain_id: Felt,
+    address: Felt,
+    owner: SigningKey,
+) -> SingleOwnerAccount<P, LocalWallet> {
+    let mut account = SingleOwnerAccount::new(
+        provider,
+        LocalWallet::from(owner),
+        address,
+        chain_id,
+        ExecutionEncoding::New,
+    );
+    account.set_block_id(BlockId::Tag(BlockTag::PreConfirmed));
+    account
 }
 
 fn to_binding(session: &Session) -> bindings::Session {

@@ -5,8 +5,7 @@ use std::path::PathBuf;
 use anyhow::Result;
 use clap::{Args, Subcommand};
 use serde_json::json;
-use session_bindings::session_account::SessionAccountReader;
-use session_sdk::{load_keystore, save_keystore, session_account_address};
+use session_sdk::{account_state, load_keystore, save_keystore, session_account_address, AccountState};
 use starknet::core::types::{BlockId, BlockTag, StarknetError};
 use starknet::providers::{Provider, ProviderError};
 use starknet::signers::SigningKey;
@@ -156,10 +155,8 @@ async fn show(args: ShowArgs, out: Output) -> Result<()> {
             }
             .into(),
         })?;
-    let mut reader = SessionAccountReader::new(address, &provider);
-    reader.set_block(BlockId::Tag(BlockTag::PreConfirmed));
-    let owner = reader.get_owner().call().await?;
-    let epoch = reader.get_session_epoch().call().await?;
+    let AccountState { owner_public_key: owner, session_epoch: epoch } =
+        account_state(&provider, address).await?;
     out.result(
         format!("Account:       {address:#066x}\nClass hash:    {class_hash:#066x}\nOwner key:     {owner:#066x}\nSession epoch: {epoch}"),
         json!({ "address": address, "class_hash": class_hash, "owner_public_key": owner, "session_epoch": epoch }),

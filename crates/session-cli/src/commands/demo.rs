@@ -6,10 +6,10 @@ use local_devnet::Devnet;
 use serde::Serialize;
 use session_core::PreflightError;
 use session_sdk::{
-    create_session, declare_if_needed, deploy_contract, deploy_session_account, session_account_address,
-    wait_for_success, SdkError, SessionAccount, SessionAdmin,
+    create_session, declare_if_needed, deploy_contract, deploy_session_account, owner_account,
+    session_account_address, wait_for_success, SdkError, SessionAccount, SessionAdmin,
 };
-use starknet::accounts::{Account, ExecutionEncoding, SingleOwnerAccount};
+use starknet::accounts::{Account, SingleOwnerAccount};
 use starknet::core::types::{Call, Felt, TransactionReceipt};
 use starknet::core::utils::get_selector_from_name;
 use starknet::signers::{LocalWallet, SigningKey};
@@ -76,13 +76,7 @@ impl Ctx {
 
     /// The owner's own account (owner-signed transactions).
     fn owner(&self) -> SingleOwnerAccount<Client, LocalWallet> {
-        SingleOwnerAccount::new(
-            self.devnet.provider(),
-            LocalWallet::from(self.owner_key.clone()),
-            self.account,
-            self.devnet.chain_id(),
-            ExecutionEncoding::New,
-        )
+        owner_account(self.devnet.provider(), self.devnet.chain_id(), self.account, self.owner_key.clone())
     }
 
     /// Sends `calls` through the session and returns the L2 gas the transaction used.

@@ -3,9 +3,7 @@
 use anyhow::Result;
 use clap::{Args, Subcommand};
 use serde_json::json;
-use session_bindings::session_account::SessionAccountReader;
-use session_sdk::{account_history, session_status};
-use starknet::core::types::{BlockId, BlockTag};
+use session_sdk::{account_history, account_state, session_status, AccountState};
 
 use crate::input::{account_address, NetworkArgs};
 use crate::output::Output;
@@ -31,10 +29,8 @@ pub async fn run(command: PolicyCommand, out: Output) -> Result<()> {
     let PolicyCommand::Show(args) = command;
     let account = account_address(&args.account)?;
     let provider = args.network.provider();
-    let mut reader = SessionAccountReader::new(account, &provider);
-    reader.set_block(BlockId::Tag(BlockTag::PreConfirmed));
-    let owner = reader.get_owner().call().await?;
-    let epoch = reader.get_session_epoch().call().await?;
+    let AccountState { owner_public_key: owner, session_epoch: epoch } =
+        account_state(&provider, account).await?;
     let history = out.waiting("reading the account's events", account_history(&provider, account)).await?;
 
     let mut lines = vec![

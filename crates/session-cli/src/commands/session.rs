@@ -8,8 +8,10 @@ use clap::{Args, Subcommand};
 use serde_json::json;
 use session_core::SessionBuilder;
 use session_sdk::protocol::SessionKey;
-use session_sdk::{latest_block_timestamp, load_keystore, session_status, SessionAdmin, SessionFile};
-use starknet::accounts::{ExecutionEncoding, SingleOwnerAccount};
+use session_sdk::{
+    account_state, latest_block_timestamp, load_keystore, session_status, SessionAdmin, SessionFile,
+};
+use starknet::accounts::SingleOwnerAccount;
 use starknet::core::crypto::{ecdsa_verify, Signature};
 use starknet::core::types::{BlockId, BlockTag, Call, ContractClass, Felt, TransactionReceipt};
 use starknet::core::utils::get_selector_from_name;
@@ -135,10 +137,7 @@ fn owner_account(
     chain_id: Felt,
 ) -> Result<SingleOwnerAccount<Client, LocalWallet>> {
     let key = load_keystore(keystore, &password(OWNER_PASSWORD_ENV, "Owner keystore password", false)?)?;
-    let mut owner =
-        SingleOwnerAccount::new(provider, LocalWallet::from(key), account, chain_id, ExecutionEncoding::New);
-    owner.set_block_id(BlockId::Tag(BlockTag::PreConfirmed));
-    Ok(owner)
+    Ok(session_sdk::owner_account(provider, chain_id, account, key))
 }
 
 /// Checks that `contract` has an external entrypoint `name`; returns its selector.
@@ -168,13 +167,13 @@ async fn create(args: CreateArgs, out: Output) -> Result<()> {
     let (provider, chain_id) = args.network.connect().await?;
     let key = SessionKey::generate()?;
     let now = latest_block_timestamp(&provider).await?;
-    let admin_view = session_bindings::session_account::SessionAccountReader::new(account, &provider);
-    let epoch = admin_view.get_session_epoch().call().await.map_err(|error| {
-        usage(
-            format!("{account:#x} is not a session account here ({error})"),
-            Some("check --account and --network"),
-        )
-    })?;
+    let epoch =
+        account_state(&provider, account).await.map(|state| state.session_epoch).map_err(|error| {
+            usage(
+                format!("{account:#x} is not a session account here ({error})"),
+                Some("check --account and --network"),
+            )
+        })?;
     let mut builder = SessionBuilder::new(key.public_key()).expires_at(now + args.expires_in).epoch(epoch);
     let mut names = BTreeMap::new();
     for allow in &args.allow {
@@ -294,9 +293,7 @@ async fn inspect(args: InspectArgs, out: Output) -> Result<()> {
     let provider = args.network.provider();
     let status =
         session_status(&provider, file.account, file.session_hash, file.expires_at, file.epoch).await?;
-    let mut reader = session_bindings::session_account::SessionAccountReader::new(file.account, &provider);
-    reader.set_block(BlockId::Tag(BlockTag::PreConfirmed));
-    let owner = reader.get_owner().call().await?;
+    let owner = account_state(&provider, file.account).await?.owner_public_key;
     let authorized_by_owner = file
         .owner_authorization
         .is_some_and(|[r, s]| ecdsa_verify(&owner, &file.session_hash, &Signature { r, s }).unwrap_or(false));
