@@ -420,21 +420,7 @@ async fn boundaries_proof_reuse_and_signature_swaps() {
     two_methods.execute(vec![increase(counter, 1)]).await.unwrap();
     let signer = two_methods.clone(); // still holds the owner's authorization: the full form
     let forge: common::Forge = Box::new(move |hash, _, calls| signer.sign_calls(hash, calls).unwrap());
-    let swapped = world.devnet.provider();
-    let outcome = {
-        use starknet::accounts::Account;
-        let forger = common::ForgingAccount { provider: swapped, address: world.account, chain_id, forge };
-        let sent = forger
-            .execute_v3(vec![increase(counter, 1)])
-            .l1_gas(0)
-            .l2_gas(50_000_000)
-            .l1_data_gas(2_000)
-            .tip(0)
-            .send()
-            .await
-            .unwrap();
-        wait_for_success(&world.devnet.provider(), sent.transaction_hash).await
-    };
+    let outcome = world.try_forged(vec![increase(counter, 1)], forge, None).await;
     assert!(outcome.is_ok(), "{outcome:?}");
     assert_eq!(world.count().await, 2, "the swapped transaction did exactly what was signed");
 

@@ -197,6 +197,20 @@ impl World {
 
     /// [`World::send_forged`] with a chosen nonce (`None`: the account's current one).
     pub async fn send_forged_at(&self, calls: Vec<Call>, forge: Forge, nonce: Option<Felt>) -> String {
+        match self.try_forged(calls, forge, nonce).await {
+            Ok(_) => panic!("the forged transaction was accepted"),
+            Err(refusal) => refusal,
+        }
+    }
+
+    /// Sends `calls` from the session account with a forged signature; the receipt, or the node's
+    /// or the account's refusal.
+    pub async fn try_forged(
+        &self,
+        calls: Vec<Call>,
+        forge: Forge,
+        nonce: Option<Felt>,
+    ) -> Result<starknet::core::types::TransactionReceiptWithBlockInfo, String> {
         use starknet::accounts::Account;
         let forger = ForgingAccount {
             provider: self.devnet.provider(),
@@ -208,15 +222,9 @@ impl World {
         if let Some(nonce) = nonce {
             execution = execution.nonce(nonce);
         }
-        let sent = execution.send().await;
-        match sent {
-            Ok(sent) => {
-                match session_sdk::wait_for_success(&self.devnet.provider(), sent.transaction_hash).await {
-                    Ok(_) => panic!("the forged transaction was accepted"),
-                    Err(error) => format!("{error:?}"),
-                }
-            }
-            Err(error) => format!("{error:?}"),
-        }
+        let sent = execution.send().await.map_err(|error| format!("{error:?}"))?;
+        session_sdk::wait_for_success(&self.devnet.provider(), sent.transaction_hash)
+            .await
+            .map_err(|error| format!("{error:?}"))
     }
 }

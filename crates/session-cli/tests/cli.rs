@@ -78,6 +78,26 @@ impl Chain {
         reader.get(&ContractAddress(account)).call().await.unwrap()
     }
 
+    /// `session create` arguments for the account of [`Chain::deployed_account`], allowing `allow`
+    /// and writing the session file `output`.
+    fn session_create_args(&self, allow: &str, output: &str) -> Vec<String> {
+        let (keystore, account_file) = (self.path("owner.json"), self.path("account.json"));
+        [
+            "session",
+            "create",
+            "--account",
+            &account_file,
+            "--keystore",
+            &keystore,
+            "--allow",
+            allow,
+            "--output",
+            output,
+        ]
+        .map(str::to_owned)
+        .to_vec()
+    }
+
     /// Creates an owner keystore and account file, funds and deploys the account; returns its address.
     async fn deployed_account(&self) -> Felt {
         let (keystore, account_file) = (self.path("owner.json"), self.path("account.json"));
@@ -88,6 +108,10 @@ impl Chain {
         assert_eq!(deployed["address"], created["address"]);
         address
     }
+}
+
+fn strs(args: &[String]) -> Vec<&str> {
+    args.iter().map(String::as_str).collect()
 }
 
 fn hex(felt: Felt) -> String {
@@ -131,20 +155,9 @@ async fn create_use_revoke_then_inspect_and_policy_say_revoked() {
     assert_eq!(shown["session_epoch"], 0);
 
     let allow = format!("{}:increase", hex(chain.game));
-    let created = chain.ok(&[
-        "session",
-        "create",
-        "--account",
-        &account_file,
-        "--keystore",
-        &keystore,
-        "--allow",
-        &allow,
-        "--expires-in",
-        "1h",
-        "--output",
-        &session_file,
-    ]);
+    let mut create = chain.session_create_args(&allow, &session_file);
+    create.extend(["--expires-in".to_owned(), "1h".to_owned()]);
+    let created = chain.ok(&strs(&create));
     let session_hash = created["session_hash"].as_str().unwrap().to_owned();
     let text = std::fs::read_to_string(&session_file).unwrap();
     assert!(text.contains("\"ciphertext\""), "the session key is stored encrypted");
@@ -193,18 +206,7 @@ async fn create_use_revoke_then_inspect_and_policy_say_revoked() {
 
     // A new session picks up the new epoch; registered by the owner, it shows as registered.
     let second = chain.path("second.json");
-    let created = chain.ok(&[
-        "session",
-        "create",
-        "--account",
-        &account_file,
-        "--keystore",
-        &keystore,
-        "--allow",
-        &allow,
-        "--output",
-        &second,
-    ]);
+    let created = chain.ok(&strs(&chain.session_create_args(&allow, &second)));
     assert_eq!(created["epoch"], 1);
     chain.ok(&["session", "register", &second, "--keystore", &keystore]);
     assert_eq!(chain.ok(&["session", "inspect", &second])["status"], "registered");
@@ -224,14 +226,12 @@ async fn bad_input_gets_a_specific_error_and_the_usage_exit_code() {
         assert_eq!(code, EXIT_USAGE, "{args:?}: {stderr}");
         assert!(stderr.contains(expected), "{args:?}: expected {expected:?} in {stderr}");
     };
-    let create = |allow: String| -> Vec<String> {
-        let args =
-            ["session", "create", "--account", &account_file, "--keystore", &keystore, "--allow", &allow];
-        args.iter().map(|arg| arg.to_string()).chain(["--output".into(), session_file.clone()]).collect()
-    };
-    let unknown = create(format!("{}:teleport", hex(chain.game)));
-    let unknown: Vec<&str> = unknown.iter().map(String::as_str).collect();
-    expect_usage(&unknown, "no external entrypoint \"teleport\"", SESSION_PASSWORD);
+    let unknown = format!("{}:teleport", hex(chain.game));
+    expect_usage(
+        &strs(&chain.session_create_args(&unknown, &session_file)),
+        "no external entrypoint \"teleport\"",
+        SESSION_PASSWORD,
+    );
     expect_usage(
         &["account", "show", "--account", "0xnothex"],
         "malformed account address",
@@ -240,8 +240,8 @@ async fn bad_input_gets_a_specific_error_and_the_usage_exit_code() {
     expect_usage(&["session", "exec", "missing.json", "0x1", "increase"], "missing.json", SESSION_PASSWORD);
     assert!(!Path::new(&session_file).exists(), "nothing is written on bad input");
 
-    let good = create(format!("{}:increase", hex(chain.game)));
-    chain.ok(&good.iter().map(String::as_str).collect::<Vec<_>>());
+    let allow = format!("{}:increase", hex(chain.game));
+    chain.ok(&strs(&chain.session_create_args(&allow, &session_file)));
     let game = hex(chain.game);
     expect_usage(&["session", "exec", &session_file, &game, "increase", "1"], "wrong password", "nope");
     expect_usage(
