@@ -110,6 +110,14 @@ impl Bench {
         Ok(receipt_cost(&wait_for_success(&self.devnet.provider(), sent.transaction_hash).await?))
     }
 
+    /// Waits until every transaction in `hashes` succeeded.
+    async fn wait_for_all(&self, hashes: Vec<Felt>) -> Result<()> {
+        for hash in hashes {
+            wait_for_success(&self.devnet.provider(), hash).await?;
+        }
+        Ok(())
+    }
+
     async fn session_send(&self, session: &SessionAccount<Client>, calls: Vec<Call>) -> Result<(u64, u64)> {
         Ok(receipt_cost(&session.execute(calls).await?))
     }
@@ -217,9 +225,7 @@ async fn main() -> Result<()> {
     let mut throughput = Vec::new();
     let started = Instant::now();
     let hashes = session.send_sequence((0..count).map(|_| bench.moves(1)).collect()).await?;
-    for hash in hashes {
-        wait_for_success(&bench.devnet.provider(), hash).await?;
-    }
+    bench.wait_for_all(hashes).await?;
     throughput.push((
         "session key, send_sequence".to_owned(),
         count,
@@ -239,9 +245,7 @@ async fn main() -> Result<()> {
         hashes.push(sent.transaction_hash);
         nonce += Felt::ONE;
     }
-    for hash in hashes {
-        wait_for_success(&bench.devnet.provider(), hash).await?;
-    }
+    bench.wait_for_all(hashes).await?;
     throughput.push((
         "owner key, starknet-rs execute_v3 with local nonces".to_owned(),
         count,

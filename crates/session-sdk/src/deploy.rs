@@ -53,21 +53,26 @@ pub async fn wait_for_success<P: Provider>(
     }
 }
 
+/// Whether the class `class_hash` is declared on the network (pre-confirmed state).
+pub async fn is_class_declared<P: Provider>(provider: &P, class_hash: Felt) -> Result<bool, SdkError> {
+    match provider.get_class(BlockId::Tag(BlockTag::PreConfirmed), class_hash).await {
+        Ok(_) => Ok(true),
+        Err(ProviderError::StarknetError(StarknetError::ClassHashNotFound)) => Ok(false),
+        Err(source) => Err(SdkError::Provider {
+            context: format!("looking up class {class_hash:#x}"),
+            source: Box::new(source),
+        }),
+    }
+}
+
 /// Declares `artifact` with `account` unless the class is already declared; returns its class hash.
 pub async fn declare_if_needed<A: ConnectedAccount + Sync>(
     account: &A,
     artifact: &ContractArtifact,
 ) -> Result<Felt, SdkError> {
     let provider = account.provider();
-    match provider.get_class(BlockId::Tag(BlockTag::PreConfirmed), artifact.class_hash).await {
-        Ok(_) => return Ok(artifact.class_hash),
-        Err(ProviderError::StarknetError(StarknetError::ClassHashNotFound)) => {}
-        Err(source) => {
-            return Err(SdkError::Provider {
-                context: "looking up the class".into(),
-                source: Box::new(source),
-            })
-        }
+    if is_class_declared(provider, artifact.class_hash).await? {
+        return Ok(artifact.class_hash);
     }
     let declared = account
         .declare_v3(artifact.class.clone(), artifact.compiled_class_hash)

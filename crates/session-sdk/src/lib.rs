@@ -67,7 +67,7 @@ pub use audit::{
 };
 pub use deploy::{
     declare_if_needed, deploy_contract, deploy_session_account, deploy_session_account_via_udc,
-    session_account_address, wait_for_success, STRK_TOKEN,
+    is_class_declared, session_account_address, wait_for_success, STRK_TOKEN,
 };
 pub use error::SdkError;
 pub use keystore::{load_keystore, save_keystore, EncryptedSecret, KeystoreError};

@@ -105,17 +105,11 @@ fn create(args: CreateArgs, out: Output) -> Result<()> {
 async fn deploy(args: DeployArgs, out: Output) -> Result<()> {
     let file = read_account_file(&args.account)?;
     let (provider, chain_id) = args.network.connect().await?;
-    match provider.get_class(BlockId::Tag(BlockTag::PreConfirmed), file.class_hash).await {
-        Err(ProviderError::StarknetError(StarknetError::ClassHashNotFound)) => {
-            return Err(usage(
-                format!("the session account class {:#x} is not declared on this network", file.class_hash),
-                Some("declare contracts/artifacts/session_account_SessionAccount.contract_class.json first (README)"),
-            ))
-        }
-        Err(source) => {
-            return Err(session_sdk::SdkError::Provider { context: "looking up the class".into(), source: Box::new(source) }.into())
-        }
-        Ok(_) => {}
+    if !session_sdk::is_class_declared(&provider, file.class_hash).await? {
+        return Err(usage(
+            format!("the session account class {:#x} is not declared on this network", file.class_hash),
+            Some("declare contracts/artifacts/session_account_SessionAccount.contract_class.json first (README)"),
+        ));
     }
     let owner =
         load_keystore(&args.keystore, &password(OWNER_PASSWORD_ENV, "Owner keystore password", false)?)?;
