@@ -47,8 +47,22 @@ pub mod SessionErrors {
     pub const PROOF_TOO_LONG: felt252 = 'Session: proof too long';
     /// The number of proofs differs from the number of calls.
     pub const PROOF_COUNT_MISMATCH: felt252 = 'Session: proof count mismatch';
-    /// The session's policy field is not one this account enforces.
-    pub const UNSUPPORTED_POLICY: felt252 = 'Session: unsupported policy';
+    /// The policy sent in the signature does not hash to the session's `policy`.
+    pub const POLICY_MISMATCH: felt252 = 'Session: policy mismatch';
+    /// A call's argument breaks an argument rule of its allowed method.
+    pub const ARGUMENT_NOT_ALLOWED: felt252 = 'Session: argument not allowed';
+    /// A call would move or approve value of a token the policy does not list.
+    pub const TOKEN_NOT_ALLOWED: felt252 = 'Session: token not allowed';
+    /// A value-moving call's amount is missing or not a valid `u256`.
+    pub const BAD_AMOUNT: felt252 = 'Session: bad amount';
+    /// The calls would move more of a token than the session has left.
+    pub const SPEND_LIMIT_EXCEEDED: felt252 = 'Session: spend limit exceeded';
+    /// The session already made its maximum number of transactions.
+    pub const TRANSACTION_LIMIT_REACHED: felt252 = 'Session: tx limit reached';
+    /// The transaction's maximum fee is above the session's per-transaction cap.
+    pub const FEE_CAP_EXCEEDED: felt252 = 'Session: fee cap exceeded';
+    /// The transaction's maximum fee does not fit in the session's remaining fee budget.
+    pub const FEE_BUDGET_EXCEEDED: felt252 = 'Session: fee budget exceeded';
     /// The session public key is zero.
     pub const ZERO_SESSION_KEY: felt252 = 'Session: zero session key';
     /// The session is already revoked.

@@ -17,7 +17,8 @@ pub const ISESSION_ID: felt252 = selector!("ISession.v1");
 /// Its SNIP-12 (revision 1) type, signed by the owner as typed data:
 /// `"Session"("Session Key":"felt","Expires At":"timestamp","Allowed Methods":"merkletree","Policy":"felt","Epoch":"u128")`
 /// where `Allowed Methods` is the root of a `merkletree` of
-/// `"Allowed Method"("Contract Address":"ContractAddress","Selector":"selector")` leaves.
+/// `"Allowed Method"("Contract Address":"ContractAddress","Selector":"selector","Argument Rules":"felt")`
+/// leaves and `Policy` is 0 or the hash of a [`Policy`] (see `snip12::policy_hash`).
 #[derive(Copy, Drop, Serde, PartialEq, Debug)]
 pub struct Session {
     /// The session's Stark public key.
@@ -26,10 +27,47 @@ pub struct Session {
     pub expires_at: u64,
     /// SNIP-12 `merkletree` root of the allowed `(contract address, selector)` methods.
     pub allowed_methods_root: felt252,
-    /// Hash of extra policy rules; must be 0 (no extra rules) in this version.
+    /// 0 (no limits beyond methods and expiry), or the hash of the session's [`Policy`], which
+    /// then travels in every session signature.
     pub policy: felt252,
     /// The account's session epoch when the session was issued; `revoke_all_sessions` ends it.
     pub epoch: u128,
+}
+
+/// Limits of a session beyond its allowed methods and expiry, committed by `Session.policy`.
+#[derive(Copy, Drop, Serde, PartialEq, Debug)]
+pub struct Policy {
+    /// Most fee one session transaction may commit to (its resource bounds, in FRI); 0: no cap.
+    pub max_fee_per_tx: u128,
+    /// Most fee all the session's transactions together may commit to; 0: no budget.
+    pub fee_budget: u128,
+    /// Most successful session transactions (and outside executions); 0: no limit.
+    pub max_transactions: u64,
+    /// Value each token may move or approve over the session's lifetime. Tokens not listed
+    /// may move nothing, in every session.
+    pub spend_limits: Span<SpendLimit>,
+}
+
+/// The most value of one ERC-20 token a session may transfer or approve, in total.
+#[derive(Copy, Drop, Serde, PartialEq, Debug)]
+pub struct SpendLimit {
+    /// The token contract.
+    pub token: ContractAddress,
+    /// The total amount, in the token's smallest unit (`u256` max: unlimited).
+    pub amount: u256,
+}
+
+/// A rule on one calldata argument of an allowed method, committed inside its Merkle leaf.
+#[derive(Copy, Drop, Serde, PartialEq, Debug)]
+pub enum ArgumentRule {
+    /// `calldata[index] == value`.
+    Equal: (u32, felt252),
+    /// `calldata[index]` is one of the values.
+    OneOf: (u32, Span<felt252>),
+    /// `calldata[index]`, read as an unsigned integer, is at most the bound.
+    AtMost: (u32, felt252),
+    /// The `u256` at `calldata[index]` (low) and `calldata[index + 1]` (high) is at most the bound.
+    AtMostU256: (u32, u256),
 }
 
 /// A SNIP-9 version 2 outside execution.
@@ -52,8 +90,9 @@ pub struct OutsideExecution {
 pub trait ISRC6<TState> {
     /// Runs the calls of a validated transaction; only the protocol may call it.
     fn __execute__(ref self: TState, calls: Array<Call>);
-    /// Returns `'VALID'` if the transaction signature is the owner's, or a valid session's for these calls.
-    fn __validate__(self: @TState, calls: Array<Call>) -> felt252;
+    /// Returns `'VALID'` if the transaction signature is the owner's, or a valid session's for
+    /// these calls (it may record the session's committed fee).
+    fn __validate__(ref self: TState, calls: Array<Call>) -> felt252;
     /// Returns `'VALID'` if `signature` is the owner's `[r, s]` over `hash`, else 0 (session keys never qualify).
     fn is_valid_signature(self: @TState, hash: felt252, signature: Array<felt252>) -> felt252;
 }
@@ -107,6 +146,12 @@ pub trait ISession<TState> {
     fn is_session_cached(self: @TState, session_hash: felt252) -> bool;
     /// The current session epoch; sessions of other epochs are revoked.
     fn get_session_epoch(self: @TState) -> u128;
+    /// How many transactions (and outside executions) of the session succeeded.
+    fn get_session_transaction_count(self: @TState, session_hash: felt252) -> u64;
+    /// The fee the session's transactions committed to so far (sum of their maximum fees).
+    fn get_session_fees_committed(self: @TState, session_hash: felt252) -> u128;
+    /// The amount of `token` the session transferred or approved so far.
+    fn get_session_spent(self: @TState, session_hash: felt252, token: ContractAddress) -> u256;
 }
 
 /// SNIP-9 version 2: executing calls signed by the account and submitted by someone else.
@@ -124,7 +169,7 @@ pub trait ISRC9_V2<TState> {
 #[starknet::interface]
 pub trait SessionAccountABI<TState> {
     fn __execute__(ref self: TState, calls: Array<Call>);
-    fn __validate__(self: @TState, calls: Array<Call>) -> felt252;
+    fn __validate__(ref self: TState, calls: Array<Call>) -> felt252;
     fn is_valid_signature(self: @TState, hash: felt252, signature: Array<felt252>) -> felt252;
     fn __validate_declare__(self: @TState, class_hash: felt252) -> felt252;
     fn __validate_deploy__(
@@ -141,6 +186,9 @@ pub trait SessionAccountABI<TState> {
     fn is_session_registered(self: @TState, session_hash: felt252) -> bool;
     fn is_session_cached(self: @TState, session_hash: felt252) -> bool;
     fn get_session_epoch(self: @TState) -> u128;
+    fn get_session_transaction_count(self: @TState, session_hash: felt252) -> u64;
+    fn get_session_fees_committed(self: @TState, session_hash: felt252) -> u128;
+    fn get_session_spent(self: @TState, session_hash: felt252, token: ContractAddress) -> u256;
     fn execute_from_outside_v2(
         ref self: TState, outside_execution: OutsideExecution, signature: Span<felt252>,
     ) -> Array<Span<felt252>>;

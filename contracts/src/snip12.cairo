@@ -17,7 +17,7 @@ pub const SESSION_TYPE_HASH: felt252 = selector!(
 );
 /// `starknet_keccak` of the allowed-method leaf type.
 pub const ALLOWED_METHOD_TYPE_HASH: felt252 = selector!(
-    "\"Allowed Method\"(\"Contract Address\":\"ContractAddress\",\"Selector\":\"selector\")",
+    "\"Allowed Method\"(\"Contract Address\":\"ContractAddress\",\"Selector\":\"selector\",\"Argument Rules\":\"felt\")",
 );
 /// `starknet_keccak` of the SNIP-9 v2 outside execution type (with its `Call` type appended).
 pub const OUTSIDE_EXECUTION_TYPE_HASH: felt252 = selector!(
@@ -68,9 +68,27 @@ pub fn session_hash(session: @Session, chain_id: felt252, account: ContractAddre
     message_hash(domain, account, session_struct_hash(session))
 }
 
-/// The `merkletree` leaf of an allowed method.
-pub fn allowed_method_leaf(contract_address: ContractAddress, selector: felt252) -> felt252 {
-    poseidon_hash_span(array![ALLOWED_METHOD_TYPE_HASH, contract_address.into(), selector].span())
+/// The `merkletree` leaf of an allowed method whose argument rules hash to `rules_hash`.
+pub fn allowed_method_leaf(
+    contract_address: ContractAddress, selector: felt252, rules_hash: felt252,
+) -> felt252 {
+    poseidon_hash_span(
+        array![ALLOWED_METHOD_TYPE_HASH, contract_address.into(), selector, rules_hash].span(),
+    )
+}
+
+/// The `Argument Rules` field of a leaf: 0 without rules, else the Poseidon hash of the
+/// serialized `Span<ArgumentRule>` (its length first).
+pub fn argument_rules_hash(rules_felts: Span<felt252>) -> felt252 {
+    if rules_felts.len() <= 1 {
+        return 0;
+    }
+    poseidon_hash_span(rules_felts)
+}
+
+/// The `Policy` field of a session: the Poseidon hash of the serialized `Policy`.
+pub fn policy_hash(policy_felts: Span<felt252>) -> felt252 {
+    poseidon_hash_span(policy_felts)
 }
 
 /// Hash of a `merkletree` node's children: `poseidon_hash(min, max)`, i.e. the Hades

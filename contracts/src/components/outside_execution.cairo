@@ -47,8 +47,9 @@ pub mod OutsideExecutionComponent {
         /// - `execute_after < block time < execute_before`;
         /// - the nonce was never used (it is marked used before the calls run);
         /// - `signature` is the owner's `[r, s]` over the SNIP-9 v2 hash, or a session signature
-        ///   over it obeying every session rule (allowed methods, no call to the account, exact
-        ///   expiry, revocation, epoch);
+        ///   over it obeying every session rule (allowed methods and argument rules, no call to
+        ///   the account, exact expiry, revocation, epoch, spend and transaction limits; the
+        ///   relayer pays the fee, so fee limits do not apply);
         /// - not called from inside another outside execution.
         fn execute_from_outside_v2(
             ref self: ComponentState<TContractState>,
@@ -72,8 +73,8 @@ pub mod OutsideExecutionComponent {
                 @outside_execution, get_tx_info().unbox().chain_id, get_contract_address(),
             );
             let mut session = get_dep_component_mut!(ref self, Session);
-            session.assert_valid_signature(hash, outside_execution.calls, signature, now);
-            session.use_session(signature);
+            let _ = session.assert_valid_signature(hash, outside_execution.calls, signature, now);
+            session.use_session(signature, outside_execution.calls);
 
             self.OutsideExecution_executing.write(true);
             let mut owner = get_dep_component_mut!(ref self, Owner);

@@ -6,10 +6,18 @@
 //! calls execute (`use_session`, from `__execute__` and from outside execution), where the
 //! timestamp is exact. A transaction of a just-expired session therefore reverts (and pays its
 //! fee) instead of being rejected for free.
+//!
+//! Policies: validation rejects, for free, calls that break an argument rule, move value of an
+//! unlisted token, or would exceed a spend or transaction limit given the counters so far; the
+//! counters themselves grow at execution (`use_session`), so only successful executions count.
+//! The fee budget is the exception: it is charged in `__validate__` (with the transaction's
+//! maximum fee), because a reverted transaction still pays its fee.
 
 /// Session validation, registration, caching and revocation.
 #[starknet::component]
 pub mod SessionComponent {
+    use core::num::traits::CheckedAdd;
+    use starknet::ContractAddress;
     use starknet::account::Call;
     use starknet::storage::{
         Map, StorageMapReadAccess, StorageMapWriteAccess, StoragePointerReadAccess,
@@ -19,15 +27,18 @@ pub mod SessionComponent {
     use crate::components::owner::OwnerComponent;
     use crate::components::owner::OwnerComponent::InternalTrait as OwnerInternalTrait;
     use crate::errors::{AccountErrors, SessionErrors};
-    use crate::interfaces::{ISession, Session};
+    use crate::interfaces::{ISession, Policy, Session};
+    use crate::policy::{
+        assert_arguments_allowed, assert_tokens_listed, value_moved_of,
+    };
     use crate::signature::{
         AccountSignature, MAX_SESSION_CALLS, SessionSignature, is_valid_stark_signature,
         parse_signature,
     };
-    use crate::snip12::{allowed_method_leaf, session_hash, session_key_message, verify_merkle_proof};
-
-    /// Policy value of a session with no rules beyond its allowed methods and expiry.
-    pub const NO_POLICY: felt252 = 0;
+    use crate::snip12::{
+        allowed_method_leaf, argument_rules_hash, policy_hash, session_hash, session_key_message,
+        verify_merkle_proof,
+    };
 
     #[storage]
     pub struct Storage {
@@ -39,6 +50,12 @@ pub mod SessionComponent {
         pub Session_registered: Map<felt252, bool>,
         /// The current epoch; sessions of other epochs are revoked.
         pub Session_epoch: u128,
+        /// Successful transactions per session (counted for sessions with a policy).
+        pub Session_transaction_count: Map<felt252, u64>,
+        /// Maximum fees committed per session (counted for sessions with a fee budget).
+        pub Session_fees_committed: Map<felt252, u128>,
+        /// Value moved or approved per (session, token).
+        pub Session_spent: Map<(felt252, ContractAddress), u256>,
     }
 
     #[event]
@@ -100,7 +117,8 @@ pub mod SessionComponent {
         /// the owner signature.
         ///
         /// Requirements: called by the account itself (an owner transaction); the session has a
-        /// non-zero key, no policy, the current epoch, is not expired, revoked or registered.
+        /// non-zero key, the current epoch, is not expired, revoked or registered. Its policy,
+        /// if any, still travels in each of its transaction signatures.
         /// Emits `SessionRegistered`.
         fn register_session(ref self: ComponentState<TContractState>, session: Session) {
             let owner = get_dep_component!(@self, Owner);
@@ -171,6 +189,27 @@ pub mod SessionComponent {
         fn get_session_epoch(self: @ComponentState<TContractState>) -> u128 {
             self.Session_epoch.read()
         }
+
+        /// Successful transactions of the session (counted when it has a policy).
+        fn get_session_transaction_count(
+            self: @ComponentState<TContractState>, session_hash: felt252,
+        ) -> u64 {
+            self.Session_transaction_count.read(session_hash)
+        }
+
+        /// Maximum fees the session's transactions committed to (counted with a fee budget).
+        fn get_session_fees_committed(
+            self: @ComponentState<TContractState>, session_hash: felt252,
+        ) -> u128 {
+            self.Session_fees_committed.read(session_hash)
+        }
+
+        /// Value of `token` the session moved or approved.
+        fn get_session_spent(
+            self: @ComponentState<TContractState>, session_hash: felt252, token: ContractAddress,
+        ) -> u256 {
+            self.Session_spent.read((session_hash, token))
+        }
     }
 
     /// Validation entry points for the embedding account.
@@ -183,38 +222,85 @@ pub mod SessionComponent {
     > of InternalTrait<TContractState> {
         /// Panics unless `signature` authorizes `calls` under `hash` (a transaction hash or an
         /// outside-execution hash): an owner `[r, s]`, or a valid session signature whose every
-        /// rule holds at time `now`.
+        /// rule holds at time `now`. Returns the session's hash and policy for a session.
         fn assert_valid_signature(
             self: @ComponentState<TContractState>,
             hash: felt252,
             calls: Span<Call>,
             signature: Span<felt252>,
             now: u64,
-        ) {
+        ) -> Option<(felt252, Option<Policy>)> {
             match parse_signature(signature) {
-                AccountSignature::Owner(owner_signature) => assert(
-                    get_dep_component!(self, Owner).is_owner_signature(hash, owner_signature),
-                    AccountErrors::INVALID_SIGNATURE,
+                AccountSignature::Owner(owner_signature) => {
+                    assert(
+                        get_dep_component!(self, Owner).is_owner_signature(hash, owner_signature),
+                        AccountErrors::INVALID_SIGNATURE,
+                    );
+                    None
+                },
+                AccountSignature::Session(session_signature) => Some(
+                    self.assert_valid_session_use(hash, calls, @session_signature, now),
                 ),
-                AccountSignature::Session(session_signature) => self
-                    .assert_valid_session_use(hash, calls, @session_signature, now),
             }
         }
 
-        /// At execution time (exact clock): panics if the session of `signature` has expired, and
-        /// caches its owner authorization on its first use. Does nothing for owner signatures.
+        /// For `__validate__`: `assert_valid_signature`, then for a session with a fee cap or
+        /// budget, checks the transaction's maximum fee against them and charges the budget.
+        fn validate_transaction(
+            ref self: ComponentState<TContractState>,
+            hash: felt252,
+            calls: Span<Call>,
+            signature: Span<felt252>,
+            now: u64,
+            max_fee: u256,
+        ) {
+            let Some((session_hash, Some(policy))) = self
+                .assert_valid_signature(hash, calls, signature, now) else {
+                return;
+            };
+            if policy.max_fee_per_tx != 0 {
+                assert(max_fee <= policy.max_fee_per_tx.into(), SessionErrors::FEE_CAP_EXCEEDED);
+            }
+            if policy.fee_budget != 0 {
+                let committed: u256 = self.Session_fees_committed.read(session_hash).into();
+                let total = committed + max_fee;
+                assert(total <= policy.fee_budget.into(), SessionErrors::FEE_BUDGET_EXCEEDED);
+                self.Session_fees_committed.write(session_hash, total.try_into().expect(SessionErrors::FEE_BUDGET_EXCEEDED));
+            }
+        }
+
+        /// At execution time (exact clock), for a session signature: panics if the session has
+        /// expired or a policy limit would be exceeded; counts the transaction and the value
+        /// `calls` move; caches the owner authorization on first use. Does nothing for owners.
         ///
-        /// Emits `SessionCached` on a session's first use.
-        fn use_session(ref self: ComponentState<TContractState>, signature: Span<felt252>) {
+        /// Emits `SessionCached` on a session's first use with an owner authorization.
+        fn use_session(
+            ref self: ComponentState<TContractState>, signature: Span<felt252>, calls: Span<Call>,
+        ) {
             let AccountSignature::Session(parsed) = parse_signature(signature) else {
                 return;
             };
             let session = parsed.session;
             assert(get_block_timestamp() < session.expires_at, SessionErrors::EXPIRED);
-            if parsed.owner_authorization.is_none() {
+            if parsed.owner_authorization.is_none() && parsed.policy.is_none() {
                 return;
             }
             let hash = self.session_hash_of(@session);
+            if let Some((policy, _)) = parsed.policy {
+                let count = self.Session_transaction_count.read(hash);
+                self.assert_transaction_allowed(@policy, count);
+                self.Session_transaction_count.write(hash, count + 1);
+                for limit in policy.spend_limits {
+                    let amount = value_moved_of(calls, *limit.token);
+                    if amount != 0 {
+                        let total = self.spent_after(hash, *limit.token, amount, *limit.amount);
+                        self.Session_spent.write((hash, *limit.token), total);
+                    }
+                }
+            }
+            if parsed.owner_authorization.is_none() {
+                return;
+            }
             let owner_key = get_dep_component!(@self, Owner).Owner_public_key.read();
             if self.Session_authorized_by.read(hash) != owner_key {
                 self.Session_authorized_by.write(hash, owner_key);
@@ -244,12 +330,23 @@ pub mod SessionComponent {
             calls: Span<Call>,
             signature: @SessionSignature,
             now: u64,
-        ) {
+        ) -> (felt252, Option<Policy>) {
             assert(calls.len() <= MAX_SESSION_CALLS, SessionErrors::TOO_MANY_CALLS);
-            let proofs = *signature.proofs;
-            assert(proofs.len() == calls.len(), SessionErrors::PROOF_COUNT_MISMATCH);
+            let permissions = *signature.permissions;
+            assert(permissions.len() == calls.len(), SessionErrors::PROOF_COUNT_MISMATCH);
             let session = signature.session;
             self.assert_usable(session, now);
+            let policy = match *signature.policy {
+                Some((
+                    policy, policy_felts,
+                )) => {
+                    assert(
+                        policy_hash(policy_felts) == *session.policy, SessionErrors::POLICY_MISMATCH,
+                    );
+                    Some(policy)
+                },
+                None => None,
+            };
             let session_hash = self.session_hash_of(session);
             assert(!self.Session_revoked.read(session_hash), SessionErrors::REVOKED);
 
@@ -276,15 +373,60 @@ pub mod SessionComponent {
             let root = *session.allowed_methods_root;
             for i in 0..calls.len() {
                 let call = calls[i];
+                let permission = permissions[i];
                 assert(*call.to != account, SessionErrors::CALL_TO_SELF);
-                let leaf = allowed_method_leaf(*call.to, *call.selector);
-                assert(verify_merkle_proof(leaf, *proofs[i], root), SessionErrors::METHOD_NOT_ALLOWED);
+                let rules_hash = argument_rules_hash(*permission.rules_felts);
+                let leaf = allowed_method_leaf(*call.to, *call.selector, rules_hash);
+                assert(
+                    verify_merkle_proof(leaf, *permission.proof, root),
+                    SessionErrors::METHOD_NOT_ALLOWED,
+                );
+                assert_arguments_allowed(*permission.rules, *call.calldata);
             }
+
+            match policy {
+                Some(policy) => {
+                    assert_tokens_listed(calls, policy.spend_limits);
+                    self
+                        .assert_transaction_allowed(
+                            @policy, self.Session_transaction_count.read(session_hash),
+                        );
+                    for limit in policy.spend_limits {
+                        let amount = value_moved_of(calls, *limit.token);
+                        if amount != 0 {
+                            self.spent_after(session_hash, *limit.token, amount, *limit.amount);
+                        }
+                    }
+                },
+                None => assert_tokens_listed(calls, array![].span()),
+            }
+            (session_hash, policy)
+        }
+
+        /// Panics unless the policy allows one more transaction after `count`.
+        fn assert_transaction_allowed(
+            self: @ComponentState<TContractState>, policy: @Policy, count: u64,
+        ) {
+            let max = *policy.max_transactions;
+            assert(max == 0 || count < max, SessionErrors::TRANSACTION_LIMIT_REACHED);
+        }
+
+        /// The session's total spent of `token` after moving `amount` more; panics above `limit`.
+        fn spent_after(
+            self: @ComponentState<TContractState>,
+            session_hash: felt252,
+            token: ContractAddress,
+            amount: u256,
+            limit: u256,
+        ) -> u256 {
+            let spent = self.Session_spent.read((session_hash, token));
+            let total = spent.checked_add(amount).expect(SessionErrors::SPEND_LIMIT_EXCEEDED);
+            assert(total <= limit, SessionErrors::SPEND_LIMIT_EXCEEDED);
+            total
         }
 
         /// Panics unless the session's own fields allow use at `now`.
         fn assert_usable(self: @ComponentState<TContractState>, session: @Session, now: u64) {
-            assert(*session.policy == NO_POLICY, SessionErrors::UNSUPPORTED_POLICY);
             assert(*session.session_key != 0, SessionErrors::ZERO_SESSION_KEY);
             assert(now < *session.expires_at, SessionErrors::EXPIRED);
             assert(*session.epoch == self.Session_epoch.read(), SessionErrors::STALE_EPOCH);

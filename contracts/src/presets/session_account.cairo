@@ -11,6 +11,7 @@ pub mod SessionAccount {
     use crate::components::owner::OwnerComponent;
     use crate::components::session::SessionComponent;
     use crate::errors::AccountErrors;
+    use crate::policy::max_fee;
     use crate::interfaces::{
         IDeployable, ISESSION_ID, ISRC5, ISRC5_ID, ISRC6, ISRC6_ID, ISRC9_V2_ID,
     };
@@ -67,23 +68,29 @@ pub mod SessionAccount {
         /// Runs the calls of a validated invoke transaction, atomically.
         ///
         /// Requirements: called by the protocol (caller 0); transaction version 3; for a session
-        /// transaction, the session has not expired at the exact block time.
+        /// transaction, the session has not expired at the exact block time and its policy's
+        /// transaction and spend limits hold (they count this transaction if it succeeds).
         fn __execute__(ref self: ContractState, calls: Array<Call>) {
             assert(get_caller_address().is_zero(), AccountErrors::INVALID_CALLER);
             let tx_info = get_tx_info().unbox();
             let version = tx_info.version;
             assert(version == TX_VERSION || version == QUERY_TX_VERSION, AccountErrors::INVALID_TX_VERSION);
-            self.session.use_session(tx_info.signature);
+            self.session.use_session(tx_info.signature, calls.span());
             self.owner.execute_calls(calls.span());
         }
 
-        /// Returns `'VALID'` if the signature is the owner's or a valid session's for `calls`.
-        fn __validate__(self: @ContractState, calls: Array<Call>) -> felt252 {
+        /// Returns `'VALID'` if the signature is the owner's or a valid session's for `calls`;
+        /// for a session with a fee budget, charges the transaction's maximum fee to it.
+        fn __validate__(ref self: ContractState, calls: Array<Call>) -> felt252 {
             let tx_info = get_tx_info().unbox();
             self
                 .session
-                .assert_valid_signature(
-                    tx_info.transaction_hash, calls.span(), tx_info.signature, get_block_timestamp(),
+                .validate_transaction(
+                    tx_info.transaction_hash,
+                    calls.span(),
+                    tx_info.signature,
+                    get_block_timestamp(),
+                    max_fee(tx_info.resource_bounds, tx_info.tip),
                 );
             starknet::VALIDATED
         }

@@ -18,7 +18,7 @@ fn owner_tx_signature() -> Array<felt252> {
 
 #[test]
 fn test___validate___accepts_owner_signature() {
-    let state = setup();
+    let mut state = setup();
     sign_with(owner_tx_signature());
     assert_eq!(state.__validate__(array![call(vectors::GAME, selector!("reset"))]), 'VALID');
 }
@@ -26,7 +26,7 @@ fn test___validate___accepts_owner_signature() {
 #[test]
 #[should_panic(expected: 'Account: invalid signature')]
 fn test___validate___rejects_owner_signature_of_another_transaction() {
-    let state = setup();
+    let mut state = setup();
     sign_with(owner_tx_signature());
     set_transaction_hash(vectors::TX_HASH + 1);
     state.__validate__(array![]);
@@ -35,7 +35,7 @@ fn test___validate___rejects_owner_signature_of_another_transaction() {
 #[test]
 #[should_panic(expected: 'Account: invalid signature')]
 fn test___validate___rejects_signature_of_another_key() {
-    let state = setup();
+    let mut state = setup();
     // The owner's authorization of a session is a valid owner signature, but of another hash.
     let (r, s) = vectors::MAIN_AUTHORIZATION;
     sign_with(array![r, s]);
@@ -96,7 +96,7 @@ fn test___execute___accepts_query_version_for_fee_estimation() {
 
 #[test]
 fn test_is_valid_signature_accepts_only_the_owner() {
-    let state = setup();
+    let mut state = setup();
     assert_eq!(state.is_valid_signature(vectors::TX_HASH, owner_tx_signature()), 'VALID');
     assert_eq!(state.is_valid_signature(vectors::TX_HASH + 1, owner_tx_signature()), 0);
     let mut three = owner_tx_signature();
@@ -108,7 +108,7 @@ fn test_is_valid_signature_accepts_only_the_owner() {
 
 #[test]
 fn test___validate_declare___and_deploy_accept_the_owner() {
-    let state = setup();
+    let mut state = setup();
     sign_with(owner_tx_signature());
     assert_eq!(state.__validate_declare__(0x1), 'VALID');
     assert_eq!(state.__validate_deploy__(0x1, 0x2, vectors::OWNER_PUBLIC_KEY), 'VALID');
@@ -117,7 +117,7 @@ fn test___validate_declare___and_deploy_accept_the_owner() {
 #[test]
 #[should_panic(expected: 'Account: invalid signature')]
 fn test___validate_declare___rejects_sessions() {
-    let state = setup();
+    let mut state = setup();
     sign_with(vectors::sig_main_full_no_calls());
     state.__validate_declare__(0x1);
 }
@@ -125,7 +125,7 @@ fn test___validate_declare___rejects_sessions() {
 #[test]
 #[should_panic(expected: 'Account: invalid signature')]
 fn test___validate_deploy___rejects_wrong_signature() {
-    let state = setup();
+    let mut state = setup();
     let (r, s) = vectors::MAIN_AUTHORIZATION;
     sign_with(array![r, s]);
     state.__validate_deploy__(0x1, 0x2, vectors::OWNER_PUBLIC_KEY);
@@ -133,7 +133,7 @@ fn test___validate_deploy___rejects_wrong_signature() {
 
 #[test]
 fn test_supports_interface() {
-    let state = setup();
+    let mut state = setup();
     assert!(state.supports_interface(ISRC5_ID));
     assert!(state.supports_interface(ISRC6_ID));
     assert!(state.supports_interface(ISRC9_V2_ID));

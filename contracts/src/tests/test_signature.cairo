@@ -1,6 +1,8 @@
+use crate::interfaces::ArgumentRule;
 use crate::signature::{
     AccountSignature, SESSION_MAGIC, StarkSignature, is_valid_stark_signature, parse_signature,
 };
+use crate::snip12::policy_hash;
 use super::common::with_felt;
 use super::vectors;
 
@@ -19,17 +21,52 @@ fn test_parse_rust_encoded_session_signatures() {
             assert_eq!(parsed.session, vectors::main_session());
             let (r, s) = vectors::MAIN_AUTHORIZATION;
             assert_eq!(parsed.owner_authorization, Some(StarkSignature { r, s }));
-            assert_eq!(parsed.proofs.len(), 2);
+            assert_eq!(parsed.permissions.len(), 2);
+            assert!(parsed.policy.is_none());
         },
         AccountSignature::Owner(_) => panic!("parsed as an owner signature"),
     }
     match parse_signature(vectors::sig_main_cached_increase().span()) {
         AccountSignature::Session(parsed) => {
             assert!(parsed.owner_authorization.is_none());
-            assert_eq!(parsed.proofs.len(), 1);
+            assert_eq!(parsed.permissions.len(), 1);
         },
         AccountSignature::Owner(_) => panic!("parsed as an owner signature"),
     }
+}
+
+#[test]
+fn test_parse_policy_and_argument_rules() {
+    match parse_signature(vectors::sig_policy_cached_rules().span()) {
+        AccountSignature::Session(parsed) => {
+            let (policy, policy_felts) = parsed.policy.expect('no policy');
+            assert_eq!(policy, vectors::policy());
+            assert_eq!(policy_hash(policy_felts), vectors::POLICY_HASH);
+            assert_eq!(parsed.permissions.len(), 4);
+            let transfer_from = *parsed.permissions.at(3);
+            assert_eq!(
+                transfer_from.rules, array![ArgumentRule::AtMostU256((2, 500))].span(),
+            );
+        },
+        AccountSignature::Owner(_) => panic!("parsed as an owner signature"),
+    }
+}
+
+#[test]
+#[should_panic(expected: 'Session: malformed signature')]
+fn test_parse_unknown_argument_rule_kind() {
+    // The cached rules signature: magic, 5 session felts, auth 0, r, s, 7 policy felts, n_calls,
+    // then the first call: proof length, proof, rule count 1, rule kind (index 19 + proof length).
+    let signature = vectors::sig_policy_cached_rules();
+    let proof_length: u32 = (*signature.at(17)).try_into().unwrap();
+    parse_signature(with_felt(signature, 19 + proof_length, 4).span());
+}
+
+#[test]
+#[should_panic(expected: 'Session: malformed signature')]
+fn test_parse_policy_missing_for_a_policy_session() {
+    // Policy field set to non-zero on a session signature that carries no policy.
+    parse_signature(with_felt(vectors::sig_main_cached_increase(), 4, 1).span());
 }
 
 #[test]
@@ -41,7 +78,7 @@ fn test_parse_empty_signature() {
 #[test]
 #[should_panic(expected: 'Account: bad signature format')]
 fn test_parse_unknown_marker() {
-    parse_signature(with_felt(vectors::sig_main_full_increase(), 0, 'session-v2').span());
+    parse_signature(with_felt(vectors::sig_main_full_increase(), 0, 'session-v1').span());
 }
 
 #[test]

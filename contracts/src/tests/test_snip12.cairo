@@ -4,8 +4,8 @@ use crate::interfaces::OutsideExecution;
 use crate::snip12::{
     ALLOWED_METHOD_TYPE_HASH, CALL_TYPE_HASH, OUTSIDE_EXECUTION_TYPE_HASH, SESSION_DOMAIN_NAME,
     SESSION_DOMAIN_VERSION, SESSION_TYPE_HASH, STARKNET_DOMAIN_TYPE_HASH, allowed_method_leaf,
-    domain_hash, merkle_pair_hash, outside_execution_hash, session_hash, session_struct_hash,
-    verify_merkle_proof,
+    argument_rules_hash, domain_hash, merkle_pair_hash, outside_execution_hash, policy_hash,
+    session_hash, session_struct_hash, verify_merkle_proof,
 };
 use super::common::{ACCOUNT_ADDRESS, call};
 use super::vectors;
@@ -52,19 +52,56 @@ fn test_session_hash_binds_chain_and_account() {
 #[test]
 fn test_every_leaf_and_proof_matches_rust_and_verifies() {
     let root = vectors::main_session().allowed_methods_root;
-    for (contract, selector, leaf, proof) in vectors::main_methods() {
-        assert_eq!(allowed_method_leaf(contract.try_into().unwrap(), selector), leaf);
+    for (contract, selector, rules, leaf, proof) in vectors::main_methods() {
+        assert_eq!(
+            allowed_method_leaf(contract.try_into().unwrap(), selector, argument_rules_hash(rules)),
+            leaf,
+        );
         assert!(verify_merkle_proof(leaf, proof, root));
     }
+    let root = vectors::policy_session().allowed_methods_root;
+    let mut with_rules = 0;
+    for (contract, selector, rules, leaf, proof) in vectors::policy_methods() {
+        if rules.len() > 1 {
+            with_rules += 1;
+        }
+        assert_eq!(
+            allowed_method_leaf(contract.try_into().unwrap(), selector, argument_rules_hash(rules)),
+            leaf,
+        );
+        assert!(verify_merkle_proof(leaf, proof, root));
+    }
+    assert_eq!(with_rules, 4);
+}
+
+#[test]
+fn test_a_leaf_commits_to_its_argument_rules() {
+    let root = vectors::policy_session().allowed_methods_root;
+    for (contract, selector, rules, leaf, proof) in vectors::policy_methods() {
+        if rules.len() > 1 {
+            // The same method without its rules is not in the tree.
+            let unrestricted = allowed_method_leaf(contract.try_into().unwrap(), selector, 0);
+            assert_ne!(unrestricted, leaf);
+            assert!(!verify_merkle_proof(unrestricted, proof, root));
+        }
+    }
+}
+
+#[test]
+fn test_policy_hash_matches_rust() {
+    let mut felts = array![];
+    vectors::policy().serialize(ref felts);
+    assert_eq!(policy_hash(felts.span()), vectors::POLICY_HASH);
+    assert_eq!(vectors::policy_session().policy, vectors::POLICY_HASH);
 }
 
 #[test]
 fn test_merkle_proof_rejects_other_leaves_and_tampered_proofs() {
     let root = vectors::main_session().allowed_methods_root;
     let methods = vectors::main_methods();
-    let (_, _, leaf, proof) = *methods.at(0);
-    let (_, _, other_leaf, _) = *methods.at(1);
-    let burn = allowed_method_leaf(vectors::TOKEN.try_into().unwrap(), selector!("burn"));
+    let (_, _, _, leaf, proof) = *methods.at(0);
+    let (_, _, _, other_leaf, _) = *methods.at(1);
+    let burn = allowed_method_leaf(vectors::TOKEN.try_into().unwrap(), selector!("burn"), 0);
     assert!(!verify_merkle_proof(burn, proof, root));
     assert!(!verify_merkle_proof(other_leaf, proof, root));
     let mut tampered = array![];
@@ -78,9 +115,9 @@ fn test_merkle_proof_rejects_other_leaves_and_tampered_proofs() {
 #[test]
 fn test_single_leaf_is_its_own_root() {
     let single = vectors::single_session();
-    let (_, _, leaf, proof) = *vectors::single_methods().at(0);
+    let (_, _, _, leaf, proof) = *vectors::single_methods().at(0);
     assert_eq!(single.allowed_methods_root, leaf);
-    assert_eq!(proof.len(), 0);
+    assert_eq!(SpanTrait::len(proof), 0);
     assert!(verify_merkle_proof(leaf, proof, single.allowed_methods_root));
 }
 

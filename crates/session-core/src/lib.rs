@@ -6,6 +6,7 @@
 //! - [`snip12`]: SNIP-12 revision 1 hashes (session, allowed-method leaves, SNIP-9 outside execution).
 //! - [`MethodTree`]: the SNIP-12 `merkletree` of allowed methods and its proofs.
 //! - [`AccountSignature`]: encoding and decoding of owner and session signatures.
+//! - [`Policy`] / [`ArgumentRule`]: spend, transaction and fee limits, and rules on arguments.
 //! - [`preflight`]: why the contract would reject a session's calls, before sending them.
 //! - [`SessionKey`]: a session private key that is zeroized on drop and never printed.
 //!
@@ -15,6 +16,7 @@
 
 mod keys;
 mod merkle;
+pub mod policy;
 pub mod preflight;
 mod session;
 mod signature;
@@ -22,10 +24,11 @@ pub mod snip12;
 
 pub use keys::{KeyError, SessionKey};
 pub use merkle::MethodTree;
-pub use preflight::{check_session_calls, PreflightError};
-pub use session::{AllowedMethod, BuildError, Session, SessionBuilder};
+pub use policy::{parse_u256, ArgumentRule, Policy};
+pub use preflight::{check_session_calls, check_session_fee, PreflightError, SessionUsage};
+pub use session::{AllowedMethod, BuildError, CallPermission, CallRefusal, MethodPermission, Session, SessionBuilder};
 pub use signature::{
     AccountSignature, DecodeError, SessionSignature, StarkSignature, MAX_PROOF_LENGTH, MAX_SESSION_CALLS,
     SESSION_MAGIC,
 };
-pub use starknet_core::types::{Call, Felt};
+pub use starknet_core::types::{Call, Felt, U256};

@@ -7,6 +7,7 @@ use starknet_core::utils::get_selector_from_name;
 use starknet_crypto::poseidon_hash_many;
 
 use crate::merkle::MethodTree;
+use crate::policy::{argument_rules_felts, argument_rules_hash, ArgumentRule, Policy};
 use crate::snip12::{allowed_method_leaf, message_hash, session_domain_hash, type_hash, SESSION_TYPE};
 
 /// One `(contract address, entrypoint selector)` a session may call.
@@ -26,10 +27,33 @@ impl AllowedMethod {
         Ok(Self { contract_address, selector })
     }
 
-    /// The `merkletree` leaf of this method.
+}
+
+/// One leaf of the allowed-methods tree: a method and the rules its arguments must obey
+/// (none: any arguments). A method may appear in several leaves; a call needs to obey one.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct MethodPermission {
+    /// The method.
+    pub method: AllowedMethod,
+    /// Rules on its calldata.
+    pub rules: Vec<ArgumentRule>,
+}
+
+impl MethodPermission {
+    /// The `merkletree` leaf of this permission.
     pub fn leaf(&self) -> Felt {
-        allowed_method_leaf(self.contract_address, self.selector)
+        allowed_method_leaf(self.method.contract_address, self.method.selector, argument_rules_hash(&self.rules))
     }
+}
+
+/// What a session signature carries for one call: the Merkle proof of the leaf it uses and that
+/// leaf's serialized rules.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CallPermission {
+    /// Siblings from the leaf up.
+    pub proof: Vec<Felt>,
+    /// The leaf's rules as the contract serializes a `Span<ArgumentRule>`.
+    pub rules: Vec<Felt>,
 }
 
 /// Why a session could not be built.
@@ -50,6 +74,15 @@ pub enum BuildError {
         /// The rejected name.
         name: String,
     },
+    /// A policy that sets no limit was given (leave the policy out instead).
+    #[error("the policy sets no limit; omit it")]
+    EmptyPolicy,
+    /// An argument rule has no values to choose from.
+    #[error("argument rule on index {index} has no allowed values")]
+    EmptyRule {
+        /// Calldata index of the rule.
+        index: u32,
+    },
     /// Too many methods for proofs of at most `MAX_PROOF_LENGTH` siblings.
     #[error("{count} allowed methods exceed the maximum of {max}")]
     TooManyMethods {
@@ -61,24 +94,32 @@ pub enum BuildError {
 }
 
 /// A session as the contract sees it: the session public key, expiry, allowed-methods tree,
-/// policy hash and epoch. The owner authorizes it by signing [`Session::hash`].
+/// policy and epoch. The owner authorizes it by signing [`Session::hash`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Session {
     /// The session key's Stark public key.
     pub session_key: Felt,
     /// Unix time (seconds) from which the session no longer works.
     pub expires_at: u64,
-    /// Hash of extra policy rules; 0 (none) is the only value the contract accepts today.
-    pub policy: Felt,
     /// The account's session epoch the session belongs to.
     pub epoch: u128,
-    methods: Vec<AllowedMethod>,
+    policy: Option<Policy>,
+    methods: Vec<MethodPermission>,
     tree: MethodTree,
 }
 
+/// Why a session cannot cover a call (see [`Session::permissions_for`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CallRefusal {
+    /// No leaf allows the method.
+    MethodNotAllowed(AllowedMethod),
+    /// The method is allowed, but the call's arguments obey none of its leaves' rules.
+    ArgumentNotAllowed(AllowedMethod),
+}
+
 impl Session {
-    /// The allowed methods, in canonical (tree) order.
-    pub fn allowed_methods(&self) -> &[AllowedMethod] {
+    /// The allowed methods with their argument rules, in canonical (tree) order.
+    pub fn allowed_methods(&self) -> &[MethodPermission] {
         &self.methods
     }
 
@@ -87,22 +128,37 @@ impl Session {
         self.tree.root()
     }
 
-    /// The proof that `(contract_address, selector)` is allowed, or `None` if it is not.
-    pub fn proof(&self, contract_address: Felt, selector: Felt) -> Option<Vec<Felt>> {
-        let method = AllowedMethod { contract_address, selector };
-        let index = self.methods.binary_search(&method).ok()?;
-        self.tree.proof(index)
+    /// The session's policy, if it has one.
+    pub fn policy(&self) -> Option<&Policy> {
+        self.policy.as_ref()
     }
 
-    /// One proof per call, or the first call that is not allowed.
-    pub fn proofs_for(&self, calls: &[Call]) -> Result<Vec<Vec<Felt>>, AllowedMethod> {
-        calls
-            .iter()
-            .map(|call| {
-                self.proof(call.to, call.selector)
-                    .ok_or(AllowedMethod { contract_address: call.to, selector: call.selector })
-            })
-            .collect()
+    /// The session's `policy` field: 0 without a policy, else the policy's hash.
+    pub fn policy_hash(&self) -> Felt {
+        self.policy.as_ref().map_or(Felt::ZERO, Policy::hash)
+    }
+
+    /// The permission covering `call`: the proof of the first leaf of its method whose rules the
+    /// call obeys, with those rules.
+    pub fn permission_for(&self, call: &Call) -> Result<CallPermission, CallRefusal> {
+        let method = AllowedMethod { contract_address: call.to, selector: call.selector };
+        let mut method_allowed = false;
+        for (index, permission) in self.methods.iter().enumerate() {
+            if permission.method != method {
+                continue;
+            }
+            method_allowed = true;
+            if permission.rules.iter().all(|rule| rule.allows(&call.calldata)) {
+                let proof = self.tree.proof(index).ok_or(CallRefusal::MethodNotAllowed(method))?;
+                return Ok(CallPermission { proof, rules: argument_rules_felts(&permission.rules) });
+            }
+        }
+        Err(if method_allowed { CallRefusal::ArgumentNotAllowed(method) } else { CallRefusal::MethodNotAllowed(method) })
+    }
+
+    /// One permission per call, or why the first uncovered call is refused.
+    pub fn permissions_for(&self, calls: &[Call]) -> Result<Vec<CallPermission>, CallRefusal> {
+        calls.iter().map(|call| self.permission_for(call)).collect()
     }
 
     /// The SNIP-12 struct hash of the session.
@@ -112,7 +168,7 @@ impl Session {
             self.session_key,
             self.expires_at.into(),
             self.allowed_methods_root(),
-            self.policy,
+            self.policy_hash(),
             self.epoch.into(),
         ])
     }
@@ -128,22 +184,22 @@ impl Session {
             self.session_key,
             self.expires_at.into(),
             self.allowed_methods_root(),
-            self.policy,
+            self.policy_hash(),
             self.epoch.into(),
         ]
     }
 }
 
-/// Builds a [`Session`], normalising its methods: sorted by (address, selector), duplicates
-/// removed, so the same permissions always give the same root.
+/// Builds a [`Session`], normalising its methods: sorted by (address, selector, rules),
+/// duplicates removed, so the same permissions always give the same root.
 #[derive(Clone, Debug, Default)]
 #[must_use]
 pub struct SessionBuilder {
     session_key: Felt,
     expires_at: u64,
-    policy: Felt,
+    policy: Option<Policy>,
     epoch: u128,
-    methods: BTreeSet<AllowedMethod>,
+    methods: BTreeSet<MethodPermission>,
     error: Option<BuildError>,
 }
 
@@ -168,28 +224,43 @@ impl SessionBuilder {
         self
     }
 
-    /// Sets the policy hash (0: no extra rules).
-    pub fn policy(mut self, policy: Felt) -> Self {
-        self.policy = policy;
+    /// Sets the session's limits (spending, transactions, fees).
+    pub fn policy(mut self, policy: Policy) -> Self {
+        self.policy = Some(policy);
         self
     }
 
-    /// Allows calling `entrypoint` (by name) on `contract_address`.
-    pub fn allow(mut self, contract_address: Felt, entrypoint: &str) -> Self {
+    /// Allows calling `entrypoint` (by name) on `contract_address` with any arguments.
+    pub fn allow(self, contract_address: Felt, entrypoint: &str) -> Self {
+        self.allow_with_rules(contract_address, entrypoint, Vec::new())
+    }
+
+    /// Allows calling `entrypoint` (by name) on `contract_address` when every rule holds.
+    pub fn allow_with_rules(mut self, contract_address: Felt, entrypoint: &str, rules: Vec<ArgumentRule>) -> Self {
         match AllowedMethod::new(contract_address, entrypoint) {
-            Ok(method) => {
-                self.methods.insert(method);
-            }
+            Ok(method) => self.insert(MethodPermission { method, rules }),
             Err(error) => {
                 self.error.get_or_insert(error);
+                self
             }
         }
-        self
     }
 
-    /// Allows calling the entrypoint with this selector on `contract_address`.
-    pub fn allow_selector(mut self, contract_address: Felt, selector: Felt) -> Self {
-        self.methods.insert(AllowedMethod { contract_address, selector });
+    /// Allows calling the entrypoint with this selector on `contract_address` when every rule
+    /// holds (no rules: any arguments).
+    pub fn allow_selector(self, contract_address: Felt, selector: Felt, rules: Vec<ArgumentRule>) -> Self {
+        self.insert(MethodPermission { method: AllowedMethod { contract_address, selector }, rules })
+    }
+
+    fn insert(mut self, mut permission: MethodPermission) -> Self {
+        permission.rules.sort();
+        permission.rules.dedup();
+        if let Some(ArgumentRule::OneOf { index, .. }) =
+            permission.rules.iter().find(|rule| matches!(rule, ArgumentRule::OneOf { values, .. } if values.is_empty()))
+        {
+            self.error.get_or_insert(BuildError::EmptyRule { index: *index });
+        }
+        self.methods.insert(permission);
         self
     }
 
@@ -207,8 +278,11 @@ impl SessionBuilder {
         if self.methods.len() > MAX_METHODS {
             return Err(BuildError::TooManyMethods { count: self.methods.len(), max: MAX_METHODS });
         }
-        let methods: Vec<AllowedMethod> = self.methods.into_iter().collect();
-        let tree = MethodTree::new(methods.iter().map(AllowedMethod::leaf).collect())
+        if self.policy.as_ref().is_some_and(Policy::is_empty) {
+            return Err(BuildError::EmptyPolicy);
+        }
+        let methods: Vec<MethodPermission> = self.methods.into_iter().collect();
+        let tree = MethodTree::new(methods.iter().map(MethodPermission::leaf).collect())
             .ok_or(BuildError::NoMethods)?;
         Ok(Session {
             session_key: self.session_key,
@@ -259,6 +333,15 @@ mod tests {
             SessionBuilder::new(Felt::ONE).expires_at(1).allow(Felt::ONE, "tränsfer").build(),
             Err(BuildError::InvalidEntrypoint { .. })
         ));
+        assert_eq!(
+            SessionBuilder::new(Felt::ONE).expires_at(1).allow(Felt::ONE, "a").policy(Policy::default()).build(),
+            Err(BuildError::EmptyPolicy)
+        );
+        let empty_set = vec![ArgumentRule::OneOf { index: 2, values: vec![] }];
+        assert_eq!(
+            SessionBuilder::new(Felt::ONE).expires_at(1).allow_with_rules(Felt::ONE, "a", empty_set).build(),
+            Err(BuildError::EmptyRule { index: 2 })
+        );
     }
 
     #[test]
@@ -282,12 +365,45 @@ mod tests {
             selector: get_selector_from_name("reset").unwrap(),
             calldata: vec![],
         };
-        let proofs = session.proofs_for(std::slice::from_ref(&allowed)).unwrap();
-        let leaf = allowed_method_leaf(allowed.to, allowed.selector);
-        assert!(MethodTree::verify(leaf, &proofs[0], session.allowed_methods_root()));
+        let permissions = session.permissions_for(std::slice::from_ref(&allowed)).unwrap();
+        let leaf = allowed_method_leaf(allowed.to, allowed.selector, Felt::ZERO);
+        assert!(MethodTree::verify(leaf, &permissions[0].proof, session.allowed_methods_root()));
+        assert_eq!(permissions[0].rules, vec![Felt::ZERO]);
         assert_eq!(
-            session.proofs_for(&[allowed, other.clone()]),
-            Err(AllowedMethod { contract_address: other.to, selector: other.selector })
+            session.permissions_for(&[allowed, other.clone()]),
+            Err(CallRefusal::MethodNotAllowed(AllowedMethod { contract_address: other.to, selector: other.selector }))
+        );
+    }
+
+    #[test]
+    fn a_call_uses_the_leaf_whose_rules_it_obeys() {
+        let token = Felt::from(0x222u64);
+        let to_alice = vec![ArgumentRule::Equal { index: 0, value: Felt::from(0xa11ceu64) }];
+        let small = vec![ArgumentRule::AtMostU256 { index: 1, bound: starknet_core::types::U256::from(10u8) }];
+        let session = SessionBuilder::new(Felt::ONE)
+            .expires_at(1)
+            .allow_with_rules(token, "transfer", to_alice.clone())
+            .allow_with_rules(token, "transfer", small.clone())
+            .build()
+            .unwrap();
+        let transfer = |recipient: u64, amount: u64| Call {
+            to: token,
+            selector: get_selector_from_name("transfer").unwrap(),
+            calldata: vec![Felt::from(recipient), Felt::from(amount), Felt::ZERO],
+        };
+        let root = session.allowed_methods_root();
+        for (call, rules) in [(transfer(0xa11ce, 1000), &to_alice), (transfer(0xb0b, 10), &small)] {
+            let permission = session.permission_for(&call).unwrap();
+            let leaf = allowed_method_leaf(token, call.selector, argument_rules_hash(rules));
+            assert!(MethodTree::verify(leaf, &permission.proof, root));
+            assert_eq!(permission.rules, argument_rules_felts(rules));
+        }
+        assert_eq!(
+            session.permission_for(&transfer(0xb0b, 11)),
+            Err(CallRefusal::ArgumentNotAllowed(AllowedMethod {
+                contract_address: token,
+                selector: get_selector_from_name("transfer").unwrap()
+            }))
         );
     }
 

@@ -3,13 +3,19 @@
 //!
 //! Owner: `[r, s]`. Session:
 //! `[SESSION_MAGIC, session_key, expires_at, allowed_methods_root, policy, epoch,
-//!   auth_len, (owner_r, owner_s)?, session_r, session_s, n_proofs, (len, proof…)…]`,
-//! `auth_len` being 2 with the owner's authorization, 0 when it is stored on-chain.
+//!   auth_len, (owner_r, owner_s)?, session_r, session_s, (Policy)?,
+//!   n_calls, (proof_len, proof…, rules…)…]`,
+//! `auth_len` being 2 with the owner's authorization, 0 when it is stored on-chain; the
+//! serialized [`Policy`] present exactly when `policy` is not 0; each call's rules serialized as
+//! a `Span<ArgumentRule>` (`[0]` without rules).
 
 use starknet_core::types::Felt;
 
-/// First felt of a session signature: `'session-v1'`.
-pub const SESSION_MAGIC: Felt = Felt::from_hex_unchecked("0x73657373696f6e2d7631");
+use crate::policy::{argument_rules_from_felts, Policy};
+use crate::session::CallPermission;
+
+/// First felt of a session signature: `'session-v2'`.
+pub const SESSION_MAGIC: Felt = Felt::from_hex_unchecked("0x73657373696f6e2d7632");
 /// Most calls a session transaction may carry.
 pub const MAX_SESSION_CALLS: usize = 32;
 /// Longest Merkle proof the contract accepts.
@@ -33,8 +39,10 @@ pub struct SessionSignature {
     pub owner_authorization: Option<StarkSignature>,
     /// The session key's signature of `session_key_message(hash, session_hash)`.
     pub session_signature: StarkSignature,
-    /// One Merkle proof per call.
-    pub proofs: Vec<Vec<Felt>>,
+    /// The serialized policy; present exactly when the session's policy field is not 0.
+    pub policy: Option<Vec<Felt>>,
+    /// One proof and rule set per call.
+    pub calls: Vec<CallPermission>,
 }
 
 /// A transaction (or outside-execution) signature of the session account.
@@ -56,7 +64,7 @@ pub enum DecodeError {
         /// The first felt, if any.
         first: Option<Felt>,
     },
-    /// Ended early, a length did not fit, or felts were left over (`Session: malformed signature`).
+    /// Ended early, a length or value did not fit, or felts were left over (`Session: malformed signature`).
     #[error("malformed session signature: {reason}")]
     Malformed {
         /// What was wrong.
@@ -95,10 +103,12 @@ impl AccountSignature {
                     None => felts.push(Felt::ZERO),
                 }
                 felts.extend([session.session_signature.r, session.session_signature.s]);
-                felts.push(Felt::from(session.proofs.len()));
-                for proof in &session.proofs {
-                    felts.push(Felt::from(proof.len()));
-                    felts.extend(proof);
+                felts.extend(session.policy.iter().flatten());
+                felts.push(Felt::from(session.calls.len()));
+                for call in &session.calls {
+                    felts.push(Felt::from(call.proof.len()));
+                    felts.extend(&call.proof);
+                    felts.extend(&call.rules);
                 }
                 felts
             }
@@ -123,22 +133,31 @@ impl AccountSignature {
             length => return Err(DecodeError::BadAuthorizationLength { length }),
         };
         let session_signature = reader.signature()?;
+        let policy = if session[3] == Felt::ZERO {
+            None
+        } else {
+            let (_, used) = Policy::from_felts(reader.rest).map_err(|reason| DecodeError::Malformed { reason })?;
+            Some(reader.take(used)?.to_vec())
+        };
         let count = reader.u32()?;
         if count > MAX_SESSION_CALLS {
             return Err(DecodeError::TooManyCalls { count });
         }
-        let mut proofs = Vec::with_capacity(count);
+        let mut calls = Vec::with_capacity(count);
         for _ in 0..count {
             let length = reader.u32()?;
             if length > MAX_PROOF_LENGTH {
                 return Err(DecodeError::ProofTooLong { length });
             }
-            proofs.push(reader.take(length)?.to_vec());
+            let proof = reader.take(length)?.to_vec();
+            let (_, used) =
+                argument_rules_from_felts(reader.rest).map_err(|reason| DecodeError::Malformed { reason })?;
+            calls.push(CallPermission { proof, rules: reader.take(used)?.to_vec() });
         }
         if !reader.rest.is_empty() {
             return Err(DecodeError::Malformed { reason: "trailing felts" });
         }
-        Ok(Self::Session(SessionSignature { session, owner_authorization, session_signature, proofs }))
+        Ok(Self::Session(SessionSignature { session, owner_authorization, session_signature, policy, calls }))
     }
 }
 
@@ -182,8 +201,10 @@ impl<'a> Reader<'a> {
 #[cfg(test)]
 mod tests {
     use proptest::prelude::*;
+    use starknet_core::types::U256;
 
     use super::*;
+    use crate::policy::{argument_rules_felts, ArgumentRule};
 
     fn felt() -> impl Strategy<Value = Felt> {
         any::<[u8; 32]>().prop_map(|bytes| Felt::from_bytes_be(&bytes))
@@ -194,25 +215,42 @@ mod tests {
             felt(),
             any::<u64>(),
             felt(),
-            felt(),
             any::<u128>(),
+            proptest::option::of(felt()),
             proptest::option::of((felt(), felt())),
             (felt(), felt()),
-            proptest::collection::vec(proptest::collection::vec(felt(), 0..=MAX_PROOF_LENGTH), 0..6),
+            proptest::collection::vec(
+                (proptest::collection::vec(felt(), 0..=MAX_PROOF_LENGTH), proptest::option::of(felt())),
+                0..6,
+            ),
         )
-            .prop_map(|(key, expiry, root, policy, epoch, auth, (r, s), proofs)| {
+            .prop_map(|(key, expiry, root, epoch, policy, auth, (r, s), calls)| {
+                let policy = policy.map(|token| Policy {
+                    max_transactions: expiry,
+                    spend_limits: [(token, U256::from(epoch))].into(),
+                    ..Policy::default()
+                });
                 AccountSignature::Session(SessionSignature {
-                    session: [key, expiry.into(), root, policy, epoch.into()],
+                    session: [key, expiry.into(), root, policy.as_ref().map_or(Felt::ZERO, Policy::hash), epoch.into()],
                     owner_authorization: auth.map(|(r, s)| StarkSignature { r, s }),
                     session_signature: StarkSignature { r, s },
-                    proofs,
+                    policy: policy.map(|policy| policy.to_felts()),
+                    calls: calls
+                        .into_iter()
+                        .map(|(proof, recipient)| CallPermission {
+                            proof,
+                            rules: argument_rules_felts(
+                                &recipient.map(|value| ArgumentRule::Equal { index: 0, value }).into_iter().collect::<Vec<_>>(),
+                            ),
+                        })
+                        .collect(),
                 })
             })
     }
 
     #[test]
-    fn magic_is_the_short_string_session_v1() {
-        assert_eq!(SESSION_MAGIC, crate::snip12::short_string("session-v1"));
+    fn magic_is_the_short_string_session_v2() {
+        assert_eq!(SESSION_MAGIC, crate::snip12::short_string("session-v2"));
     }
 
     #[test]
@@ -221,7 +259,8 @@ mod tests {
             session: [Felt::ONE, Felt::TWO, Felt::THREE, Felt::ZERO, Felt::ZERO],
             owner_authorization: None,
             session_signature: StarkSignature { r: Felt::ONE, s: Felt::TWO },
-            proofs: vec![vec![Felt::ONE]],
+            policy: None,
+            calls: vec![CallPermission { proof: vec![Felt::ONE], rules: vec![Felt::ZERO] }],
         })
         .encode();
         assert!(AccountSignature::decode(&valid).is_ok());
@@ -245,9 +284,15 @@ mod tests {
         let mut many = valid.clone();
         many[9] = Felt::from(33u64);
         assert_eq!(AccountSignature::decode(&many), Err(DecodeError::TooManyCalls { count: 33 }));
-        let mut long = valid;
+        let mut long = valid.clone();
         long[10] = Felt::from(17u64);
         assert_eq!(AccountSignature::decode(&long), Err(DecodeError::ProofTooLong { length: 17 }));
+        let mut bad_rule = valid.clone();
+        bad_rule[12] = Felt::ONE;
+        assert_eq!(AccountSignature::decode(&bad_rule), Err(DecodeError::Malformed { reason: "truncated" }));
+        let mut claims_policy = valid;
+        claims_policy[4] = Felt::ONE;
+        assert_eq!(AccountSignature::decode(&claims_policy), Err(DecodeError::Malformed { reason: "truncated" }));
     }
 
     proptest! {

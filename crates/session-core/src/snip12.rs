@@ -9,8 +9,7 @@ pub const STARKNET_DOMAIN_TYPE: &str = r#""StarknetDomain"("name":"shortstring",
 /// The session type (a `merkletree` field's leaf type is not appended).
 pub const SESSION_TYPE: &str = r#""Session"("Session Key":"felt","Expires At":"timestamp","Allowed Methods":"merkletree","Policy":"felt","Epoch":"u128")"#;
 /// The allowed-method leaf type.
-pub const ALLOWED_METHOD_TYPE: &str =
-    r#""Allowed Method"("Contract Address":"ContractAddress","Selector":"selector")"#;
+pub const ALLOWED_METHOD_TYPE: &str = r#""Allowed Method"("Contract Address":"ContractAddress","Selector":"selector","Argument Rules":"felt")"#;
 /// The SNIP-9 v2 outside execution type, with its `Call` type appended.
 pub const OUTSIDE_EXECUTION_TYPE: &str = r#""OutsideExecution"("Caller":"ContractAddress","Nonce":"felt","Execute After":"u128","Execute Before":"u128","Calls":"Call*")"Call"("To":"ContractAddress","Selector":"selector","Calldata":"felt*")"#;
 /// The SNIP-9 `Call` type.
@@ -55,9 +54,10 @@ pub fn session_domain_hash(chain_id: Felt) -> Felt {
     domain_hash(short_string(SESSION_DOMAIN_NAME), SESSION_DOMAIN_VERSION, chain_id)
 }
 
-/// The `merkletree` leaf of an allowed method.
-pub fn allowed_method_leaf(contract_address: Felt, selector: Felt) -> Felt {
-    poseidon_hash_many(&[type_hash(ALLOWED_METHOD_TYPE), contract_address, selector])
+/// The `merkletree` leaf of an allowed method whose argument rules hash to `rules_hash`
+/// (0 without rules, see [`crate::argument_rules_hash`]).
+pub fn allowed_method_leaf(contract_address: Felt, selector: Felt, rules_hash: Felt) -> Felt {
+    poseidon_hash_many(&[type_hash(ALLOWED_METHOD_TYPE), contract_address, selector, rules_hash])
 }
 
 /// Hash of a `merkletree` node's children: `poseidon_hash(min, max)` (Hades, capacity 2).

@@ -1,0 +1,136 @@
+//! The pure rules of session policies: argument rules, the ERC-20 calls that move value, and a
+//! transaction's maximum fee.
+//!
+//! Spending is read from calldata (not from balance changes): a call counts as moving value when
+//! its selector is one of the ERC-20 entrypoints below, whatever contract it targets, and its
+//! `u256` amount is counted against the target's spend limit. `approve` counts its full amount
+//! (an allowance lets the spender move that much later), even when it lowers an allowance.
+//! Limits: tokens with non-standard value entrypoints (e.g. `burn`, `permit`, `send`) are not
+//! recognised — do not allow such methods in a session, or restrict them with argument rules.
+
+use core::num::traits::{Bounded, CheckedAdd};
+use starknet::ContractAddress;
+use starknet::account::Call;
+use starknet::ResourcesBounds;
+use crate::errors::SessionErrors;
+use crate::interfaces::{ArgumentRule, SpendLimit};
+
+/// Resource name of L2 gas in a transaction's resource bounds (the tip is paid per L2 gas unit).
+const L2_GAS: felt252 = 'L2_GAS';
+
+/// Panics with `Session: argument not allowed` unless `calldata` obeys every rule.
+pub fn assert_arguments_allowed(rules: Span<ArgumentRule>, calldata: Span<felt252>) {
+    for rule in rules {
+        assert(argument_obeys(*rule, calldata), SessionErrors::ARGUMENT_NOT_ALLOWED);
+    }
+}
+
+fn argument_obeys(rule: ArgumentRule, calldata: Span<felt252>) -> bool {
+    match rule {
+        ArgumentRule::Equal((index, value)) => match calldata.get(index) {
+            Some(argument) => *argument.unbox() == value,
+            None => false,
+        },
+        ArgumentRule::OneOf((
+            index, values,
+        )) => match calldata.get(index) {
+            Some(argument) => {
+                let argument = *argument.unbox();
+                let mut found = false;
+                for value in values {
+                    if *value == argument {
+                        found = true;
+                        break;
+                    }
+                }
+                found
+            },
+            None => false,
+        },
+        ArgumentRule::AtMost((
+            index, bound,
+        )) => match calldata.get(index) {
+            Some(argument) => {
+                let argument: u256 = (*argument.unbox()).into();
+                argument <= bound.into()
+            },
+            None => false,
+        },
+        ArgumentRule::AtMostU256((index, bound)) => match read_u256(calldata, index) {
+            Some(argument) => argument <= bound,
+            None => false,
+        },
+    }
+}
+
+/// The amount a call moves or approves if it is an ERC-20 value call (`transfer`,
+/// `transfer_from`/`transferFrom`, `approve`, `increase_allowance`/`increaseAllowance`), else
+/// `None`. Panics with `Session: bad amount` when such a call's amount is missing or invalid.
+pub fn value_moved(call: @Call) -> Option<u256> {
+    let amount_index = value_amount_index(*call.selector)?;
+    Some(read_u256(*call.calldata, amount_index).expect(SessionErrors::BAD_AMOUNT))
+}
+
+/// The calldata index of the amount of an ERC-20 value entrypoint, `None` for other selectors.
+fn value_amount_index(selector: felt252) -> Option<u32> {
+    if selector == selector!("transfer")
+        || selector == selector!("approve")
+        || selector == selector!("increase_allowance")
+        || selector == selector!("increaseAllowance") {
+        Some(1)
+    } else if selector == selector!("transfer_from") || selector == selector!("transferFrom") {
+        Some(2)
+    } else {
+        None
+    }
+}
+
+/// The total value `calls` move of `token`.
+pub fn value_moved_of(calls: Span<Call>, token: ContractAddress) -> u256 {
+    let mut total: u256 = 0;
+    for call in calls {
+        if *call.to == token {
+            if let Some(amount) = value_moved(call) {
+                total = total.checked_add(amount).unwrap_or(Bounded::MAX);
+            }
+        }
+    }
+    total
+}
+
+/// Panics with `Session: token not allowed` if a call moves value of a token without a limit.
+pub fn assert_tokens_listed(calls: Span<Call>, limits: Span<SpendLimit>) {
+    for call in calls {
+        if value_amount_index(*call.selector).is_some() {
+            let mut listed = false;
+            for limit in limits {
+                if *limit.token == *call.to {
+                    listed = true;
+                    break;
+                }
+            }
+            assert(listed, SessionErrors::TOKEN_NOT_ALLOWED);
+        }
+    }
+}
+
+/// The most a transaction with these resource bounds and tip can pay:
+/// `Σ max_amount × max_price_per_unit + tip × max L2 gas`.
+pub fn max_fee(resource_bounds: Span<ResourcesBounds>, tip: u128) -> u256 {
+    let mut total: u256 = 0;
+    for bounds in resource_bounds {
+        let amount: u256 = (*bounds.max_amount).into();
+        let price: u256 = (*bounds.max_price_per_unit).into();
+        total += amount * price;
+        if *bounds.resource == L2_GAS {
+            total += amount * tip.into();
+        }
+    }
+    total
+}
+
+fn read_u256(calldata: Span<felt252>, index: u32) -> Option<u256> {
+    let low: u128 = (*calldata.get(index)?.unbox()).try_into()?;
+    let high: u128 = (*calldata.get(index.checked_add(1)?)?.unbox()).try_into()?;
+    Some(u256 { low, high })
+}

@@ -1,0 +1,351 @@
+//! Policy rules: spend limits, default-deny of unlisted tokens, transaction limits, argument
+//! rules and fee caps — each accepted at its limit and rejected one unit over.
+
+use starknet::account::Call;
+use crate::components::session::SessionComponent::InternalTrait;
+use crate::interfaces::{ISRC6, ISession};
+use crate::policy::{max_fee, value_moved};
+use crate::presets::session_account::SessionAccount;
+use super::common::{as_account, as_protocol, drop_events, setup, sign_with, with_felt};
+use super::vectors;
+
+const RECIPIENT: felt252 = 0xb0b;
+
+/// An account on which the owner registered the policy session (so cached signatures work).
+fn registered() -> SessionAccount::ContractState {
+    let mut state = setup();
+    as_account();
+    state.register_session(vectors::policy_session());
+    drop_events();
+    as_protocol();
+    state
+}
+
+fn token_call(selector: felt252, calldata: Array<felt252>) -> Call {
+    Call { to: vectors::TOKEN.try_into().unwrap(), selector, calldata: calldata.span() }
+}
+
+fn game_call(selector: felt252, calldata: Array<felt252>) -> Call {
+    Call { to: vectors::GAME.try_into().unwrap(), selector, calldata: calldata.span() }
+}
+
+fn transfer(amount: felt252) -> Call {
+    token_call(selector!("transfer"), array![RECIPIENT, amount, 0])
+}
+
+/// Validates `calls` with `signature` (as `__validate__`).
+fn validate(ref state: SessionAccount::ContractState, signature: Array<felt252>, calls: Array<Call>) {
+    sign_with(signature);
+    assert_eq!(state.__validate__(calls), 'VALID');
+}
+
+/// Runs the execution-side policy accounting of `calls` (as `__execute__` does before the calls).
+fn use_session(ref state: SessionAccount::ContractState, signature: Array<felt252>, calls: Array<Call>) {
+    state.session.use_session(signature.span(), calls.span());
+}
+
+fn spent(state: @SessionAccount::ContractState) -> u256 {
+    state.get_session_spent(vectors::POLICY_SESSION_HASH, vectors::TOKEN.try_into().unwrap())
+}
+
+// Spend limits (1000 of TOKEN).
+
+#[test]
+fn test___validate___accepts_transfer_of_the_whole_limit() {
+    let mut state = setup();
+    validate(ref state, vectors::sig_policy_full_transfer(), array![transfer(1000)]);
+}
+
+#[test]
+#[should_panic(expected: 'Session: spend limit exceeded')]
+fn test___validate___rejects_transfer_one_over_the_limit() {
+    let mut state = setup();
+    validate(ref state, vectors::sig_policy_full_transfer(), array![transfer(1001)]);
+}
+
+#[test]
+fn test___validate___sums_calls_to_the_same_token() {
+    let mut state = registered();
+    validate(ref state, vectors::sig_policy_cached_two_transfers(), array![transfer(500), transfer(500)]);
+}
+
+#[test]
+#[should_panic(expected: 'Session: spend limit exceeded')]
+fn test___validate___rejects_calls_summing_one_over_the_limit() {
+    let mut state = registered();
+    validate(ref state, vectors::sig_policy_cached_two_transfers(), array![transfer(500), transfer(501)]);
+}
+
+#[test]
+#[should_panic(expected: 'Session: spend limit exceeded')]
+fn test___validate___rejects_amount_with_a_high_word() {
+    let mut state = registered();
+    let huge = token_call(selector!("transfer"), array![RECIPIENT, 0, 1]);
+    validate(ref state, vectors::sig_policy_cached_transfer(), array![huge]);
+}
+
+#[test]
+fn test_use_session_counts_spending_and_validation_sees_it() {
+    let mut state = registered();
+    use_session(ref state, vectors::sig_policy_cached_transfer(), array![transfer(999)]);
+    assert_eq!(spent(@state), 999);
+    validate(ref state, vectors::sig_policy_cached_transfer(), array![transfer(1)]);
+    use_session(ref state, vectors::sig_policy_cached_transfer(), array![transfer(1)]);
+    assert_eq!(spent(@state), 1000);
+}
+
+#[test]
+#[should_panic(expected: 'Session: spend limit exceeded')]
+fn test___validate___rejects_one_over_what_is_left() {
+    let mut state = registered();
+    use_session(ref state, vectors::sig_policy_cached_transfer(), array![transfer(999)]);
+    validate(ref state, vectors::sig_policy_cached_transfer(), array![transfer(2)]);
+}
+
+#[test]
+#[should_panic(expected: 'Session: spend limit exceeded')]
+fn test_use_session_rejects_one_over_what_is_left() {
+    let mut state = registered();
+    use_session(ref state, vectors::sig_policy_cached_transfer(), array![transfer(999)]);
+    use_session(ref state, vectors::sig_policy_cached_transfer(), array![transfer(2)]);
+}
+
+#[test]
+fn test_approvals_and_transfers_from_count_against_the_limit() {
+    let mut state = registered();
+    let calls = array![
+        game_call(selector!("increase"), array![10]), game_call(selector!("reset"), array![3]),
+        token_call(selector!("approve"), array![vectors::SPENDER, 400, 0]),
+        token_call(selector!("transfer_from"), array![0xa, 0xb, 500, 0]),
+    ];
+    validate(ref state, vectors::sig_policy_cached_rules(), calls.clone());
+    use_session(ref state, vectors::sig_policy_cached_rules(), calls);
+    assert_eq!(spent(@state), 900);
+}
+
+#[test]
+#[should_panic(expected: 'Session: bad amount')]
+fn test___validate___rejects_transfer_without_amount() {
+    let mut state = registered();
+    let short = token_call(selector!("transfer"), array![RECIPIENT, 5]);
+    validate(ref state, vectors::sig_policy_cached_transfer(), array![short]);
+}
+
+#[test]
+#[should_panic(expected: 'Session: bad amount')]
+fn test___validate___rejects_amount_word_above_u128() {
+    let mut state = registered();
+    let bad = token_call(selector!("transfer"), array![RECIPIENT, 0x100000000000000000000000000000000, 0]);
+    validate(ref state, vectors::sig_policy_cached_transfer(), array![bad]);
+}
+
+// Default deny: tokens without a limit move nothing.
+
+#[test]
+#[should_panic(expected: 'Session: token not allowed')]
+fn test___validate___rejects_value_call_on_unlisted_token() {
+    let mut state = registered();
+    let approve = game_call(selector!("approve"), array![vectors::SPENDER, 1, 0]);
+    validate(ref state, vectors::sig_policy_cached_unlisted_approve(), array![approve]);
+}
+
+#[test]
+#[should_panic(expected: 'Session: token not allowed')]
+fn test___validate___rejects_value_call_of_session_without_policy() {
+    let mut state = setup();
+    validate(ref state, vectors::sig_main_full_transfer(), array![transfer(1)]);
+}
+
+#[test]
+fn test_value_moved_recognises_both_name_styles() {
+    let amount = array![RECIPIENT, 7, 0];
+    let from = array![0xa, RECIPIENT, 8, 0];
+    assert_eq!(value_moved(@token_call(selector!("transfer"), amount.clone())), Some(7));
+    assert_eq!(value_moved(@token_call(selector!("approve"), amount.clone())), Some(7));
+    assert_eq!(value_moved(@token_call(selector!("increase_allowance"), amount.clone())), Some(7));
+    assert_eq!(value_moved(@token_call(selector!("increaseAllowance"), amount.clone())), Some(7));
+    assert_eq!(value_moved(@token_call(selector!("transfer_from"), from.clone())), Some(8));
+    assert_eq!(value_moved(@token_call(selector!("transferFrom"), from)), Some(8));
+    assert_eq!(value_moved(@token_call(selector!("balance_of"), amount)), None);
+}
+
+// Transaction limit (2).
+
+#[test]
+fn test_use_session_counts_transactions_up_to_the_limit() {
+    let mut state = registered();
+    use_session(ref state, vectors::sig_policy_cached_get(), array![game_call(selector!("get"), array![])]);
+    assert_eq!(state.get_session_transaction_count(vectors::POLICY_SESSION_HASH), 1);
+    validate(ref state, vectors::sig_policy_cached_get(), array![game_call(selector!("get"), array![])]);
+    use_session(ref state, vectors::sig_policy_cached_get(), array![game_call(selector!("get"), array![])]);
+    assert_eq!(state.get_session_transaction_count(vectors::POLICY_SESSION_HASH), 2);
+}
+
+#[test]
+#[should_panic(expected: 'Session: tx limit reached')]
+fn test___validate___rejects_transaction_over_the_limit() {
+    let mut state = registered();
+    use_session(ref state, vectors::sig_policy_cached_get(), array![game_call(selector!("get"), array![])]);
+    use_session(ref state, vectors::sig_policy_cached_get(), array![game_call(selector!("get"), array![])]);
+    validate(ref state, vectors::sig_policy_cached_get(), array![game_call(selector!("get"), array![])]);
+}
+
+#[test]
+#[should_panic(expected: 'Session: tx limit reached')]
+fn test_use_session_rejects_transaction_over_the_limit() {
+    let mut state = registered();
+    use_session(ref state, vectors::sig_policy_cached_get(), array![game_call(selector!("get"), array![])]);
+    use_session(ref state, vectors::sig_policy_cached_get(), array![game_call(selector!("get"), array![])]);
+    use_session(ref state, vectors::sig_policy_cached_get(), array![game_call(selector!("get"), array![])]);
+}
+
+#[test]
+fn test_sessions_without_policy_are_not_counted() {
+    let mut state = setup();
+    use_session(ref state, vectors::sig_main_full_increase(), array![]);
+    assert_eq!(state.get_session_transaction_count(vectors::MAIN_SESSION_HASH), 0);
+}
+
+// Argument rules: increase(x ≤ 10), reset(x ∈ {1, 2, 3}), approve(spender == SPENDER),
+// transfer_from(amount ≤ 500 as u256).
+
+fn rule_calls(increase: felt252, reset: felt252, spender: felt252, amount: felt252) -> Array<Call> {
+    array![
+        game_call(selector!("increase"), array![increase]), game_call(selector!("reset"), array![reset]),
+        token_call(selector!("approve"), array![spender, 1, 0]),
+        token_call(selector!("transfer_from"), array![0xa, 0xb, amount, 0]),
+    ]
+}
+
+#[test]
+fn test___validate___accepts_arguments_at_their_bounds() {
+    let mut state = registered();
+    validate(ref state, vectors::sig_policy_cached_rules(), rule_calls(10, 1, vectors::SPENDER, 500));
+    validate(ref state, vectors::sig_policy_cached_rules(), rule_calls(0, 3, vectors::SPENDER, 0));
+}
+
+#[test]
+#[should_panic(expected: 'Session: argument not allowed')]
+fn test___validate___rejects_argument_above_at_most() {
+    let mut state = registered();
+    validate(ref state, vectors::sig_policy_cached_rules(), rule_calls(11, 1, vectors::SPENDER, 500));
+}
+
+#[test]
+#[should_panic(expected: 'Session: argument not allowed')]
+fn test___validate___rejects_argument_outside_one_of() {
+    let mut state = registered();
+    validate(ref state, vectors::sig_policy_cached_rules(), rule_calls(10, 4, vectors::SPENDER, 500));
+}
+
+#[test]
+#[should_panic(expected: 'Session: argument not allowed')]
+fn test___validate___rejects_argument_other_than_equal() {
+    let mut state = registered();
+    validate(ref state, vectors::sig_policy_cached_rules(), rule_calls(10, 1, vectors::SPENDER + 1, 500));
+}
+
+#[test]
+#[should_panic(expected: 'Session: argument not allowed')]
+fn test___validate___rejects_u256_argument_one_over() {
+    let mut state = registered();
+    validate(ref state, vectors::sig_policy_cached_rules(), rule_calls(10, 1, vectors::SPENDER, 501));
+}
+
+#[test]
+#[should_panic(expected: 'Session: argument not allowed')]
+fn test___validate___rejects_missing_argument() {
+    let mut state = registered();
+    let mut calls = rule_calls(10, 1, vectors::SPENDER, 500);
+    let _ = calls.pop_front();
+    let mut short = array![game_call(selector!("increase"), array![])];
+    for call in calls {
+        short.append(call);
+    }
+    validate(ref state, vectors::sig_policy_cached_rules(), short);
+}
+
+#[test]
+#[should_panic(expected: 'Session: method not allowed')]
+fn test___validate___rejects_loosened_rules() {
+    let mut state = registered();
+    // The first call's rule is AtMost(0, 10): [count 1, kind 2, index 0, bound 10], the bound being
+    // the last felt before the second call's proof length. Raising it changes the leaf.
+    let signature = vectors::sig_policy_cached_rules();
+    let proof_length: u32 = (*signature.at(17)).try_into().unwrap();
+    let loosened = with_felt(signature, 21 + proof_length, 1000);
+    validate(ref state, loosened, rule_calls(1000, 1, vectors::SPENDER, 500));
+}
+
+// The policy itself.
+
+#[test]
+#[should_panic(expected: 'Session: policy mismatch')]
+fn test___validate___rejects_altered_policy() {
+    let mut state = registered();
+    // Cached form: policy felts start at index 9; max_transactions is the third.
+    let altered = with_felt(vectors::sig_policy_cached_get(), 11, 1000);
+    validate(ref state, altered, array![game_call(selector!("get"), array![])]);
+}
+
+// Fee cap (1000 per transaction) and budget (2500).
+
+fn charge(ref state: SessionAccount::ContractState, max_fee: u256) {
+    let signature = vectors::sig_policy_cached_get();
+    state
+        .session
+        .validate_transaction(
+            vectors::TX_HASH,
+            array![game_call(selector!("get"), array![])].span(),
+            signature.span(),
+            vectors::NOW,
+            max_fee,
+        );
+}
+
+#[test]
+fn test_validate_transaction_charges_the_budget_up_to_its_end() {
+    let mut state = registered();
+    charge(ref state, 1000);
+    charge(ref state, 1000);
+    charge(ref state, 500);
+    assert_eq!(state.get_session_fees_committed(vectors::POLICY_SESSION_HASH), 2500);
+}
+
+#[test]
+#[should_panic(expected: 'Session: fee cap exceeded')]
+fn test_validate_transaction_rejects_fee_one_over_the_cap() {
+    let mut state = registered();
+    charge(ref state, 1001);
+}
+
+#[test]
+#[should_panic(expected: 'Session: fee budget exceeded')]
+fn test_validate_transaction_rejects_fee_one_over_the_budget() {
+    let mut state = registered();
+    charge(ref state, 1000);
+    charge(ref state, 1000);
+    charge(ref state, 501);
+}
+
+#[test]
+fn test_validate_transaction_ignores_fees_of_owner_and_policy_free_sessions() {
+    let mut state = setup();
+    let (r, s) = vectors::OWNER_TX_SIGNATURE;
+    let huge: u256 = 1_000_000_000_000_000_000_000;
+    state.session.validate_transaction(vectors::TX_HASH, array![].span(), array![r, s].span(), vectors::NOW, huge);
+    let signature = vectors::sig_main_full_no_calls();
+    state.session.validate_transaction(vectors::TX_HASH, array![].span(), signature.span(), vectors::NOW, huge);
+    assert_eq!(state.get_session_fees_committed(vectors::MAIN_SESSION_HASH), 0);
+}
+
+#[test]
+fn test_max_fee_sums_every_resource_and_the_tip_on_l2_gas() {
+    let bounds = array![
+        starknet::ResourcesBounds { resource: 'L1_GAS', max_amount: 10, max_price_per_unit: 3 },
+        starknet::ResourcesBounds { resource: 'L2_GAS', max_amount: 100, max_price_per_unit: 2 },
+        starknet::ResourcesBounds { resource: 'L1_DATA_GAS', max_amount: 5, max_price_per_unit: 7 },
+    ];
+    assert_eq!(max_fee(bounds.span(), 0), 30 + 200 + 35);
+    assert_eq!(max_fee(bounds.span(), 4), 30 + 200 + 35 + 400);
+}
