@@ -187,7 +187,7 @@ async fn malformed_replayed_and_malleated_signatures_are_rejected_on_chain() {
     let forge: common::Forge = Box::new(move |hash, _, calls| {
         let mut felts = huge(hash, calls);
         let last = felts.len() - 1;
-        felts[last] = Felt::from(u64::MAX); // the proof count of a 1-method session's last field
+        felts[last] = Felt::from(u64::MAX); // the rule count of the only call of a 1-method session
         felts
     });
     expect(world.send_forged(vec![increase(counter, 1)], forge).await, "Session: malformed signature");
@@ -205,7 +205,7 @@ async fn malformed_replayed_and_malleated_signatures_are_rejected_on_chain() {
         let malleated = valid.clone();
         let forge: common::Forge = Box::new(move |hash, _, calls| {
             let mut felts = malleated(hash, calls);
-            let session_s = felts.len() - 3; // [.., session_r, session_s, n_proofs = 1, proof length = 0]
+            let session_s = felts.len() - 4; // [.., session_r, session_s, n_calls = 1, proof length = 0, rules = 0]
             felts[session_s] = bad_s;
             felts
         });
@@ -292,7 +292,7 @@ const SIGNATURE_REASONS: &[&str] = &[
     "Session: invalid session sig",
     "Session: expired",
     "Session: stale epoch",
-    "Session: unsupported policy",
+    "Session: policy mismatch",
     "Session: zero session key",
     "Session: proof too long",
     "Session: proof count mismatch",
@@ -404,11 +404,7 @@ async fn boundaries_proof_reuse_and_signature_swaps() {
         })
         .unwrap(),
     );
-    assert!(!two_methods
-        .session()
-        .proof(counter, get_selector_from_name("increase").unwrap())
-        .unwrap()
-        .is_empty());
+    assert!(!two_methods.session().permission_for(&increase(counter, 1)).unwrap().proof.is_empty());
     let signer = two_methods.clone();
     let forge: common::Forge =
         Box::new(move |hash, _, _| signer.sign_calls(hash, &[increase(counter, 1)]).unwrap());

@@ -57,8 +57,8 @@ pub mod SessionErrors {
     pub const BAD_AMOUNT: felt252 = 'Session: bad amount';
     /// The calls would move more of a token than the session has left.
     pub const SPEND_LIMIT_EXCEEDED: felt252 = 'Session: spend limit exceeded';
-    /// The session already made its maximum number of transactions.
-    pub const TRANSACTION_LIMIT_REACHED: felt252 = 'Session: tx limit reached';
+    /// The calls would take the session past its maximum number of calls.
+    pub const CALL_LIMIT_REACHED: felt252 = 'Session: call limit reached';
     /// The transaction's maximum fee is above the session's per-transaction cap.
     pub const FEE_CAP_EXCEEDED: felt252 = 'Session: fee cap exceeded';
     /// The transaction's maximum fee does not fit in the session's remaining fee budget.

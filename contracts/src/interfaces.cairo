@@ -41,8 +41,9 @@ pub struct Policy {
     pub max_fee_per_tx: u128,
     /// Most fee all the session's transactions together may commit to; 0: no budget.
     pub fee_budget: u128,
-    /// Most successful session transactions (and outside executions); 0: no limit.
-    pub max_transactions: u64,
+    /// Most calls the session's successful transactions (and outside executions) may make in
+    /// total; 0: no limit.
+    pub max_calls: u64,
     /// Value each token may move or approve over the session's lifetime. Tokens not listed
     /// may move nothing, in every session.
     pub spend_limits: Span<SpendLimit>,
@@ -146,8 +147,8 @@ pub trait ISession<TState> {
     fn is_session_cached(self: @TState, session_hash: felt252) -> bool;
     /// The current session epoch; sessions of other epochs are revoked.
     fn get_session_epoch(self: @TState) -> u128;
-    /// How many transactions (and outside executions) of the session succeeded.
-    fn get_session_transaction_count(self: @TState, session_hash: felt252) -> u64;
+    /// How many calls the session's successful transactions (and outside executions) made.
+    fn get_session_call_count(self: @TState, session_hash: felt252) -> u64;
     /// The fee the session's transactions committed to so far (sum of their maximum fees).
     fn get_session_fees_committed(self: @TState, session_hash: felt252) -> u128;
     /// The amount of `token` the session transferred or approved so far.
@@ -186,7 +187,7 @@ pub trait SessionAccountABI<TState> {
     fn is_session_registered(self: @TState, session_hash: felt252) -> bool;
     fn is_session_cached(self: @TState, session_hash: felt252) -> bool;
     fn get_session_epoch(self: @TState) -> u128;
-    fn get_session_transaction_count(self: @TState, session_hash: felt252) -> u64;
+    fn get_session_call_count(self: @TState, session_hash: felt252) -> u64;
     fn get_session_fees_committed(self: @TState, session_hash: felt252) -> u128;
     fn get_session_spent(self: @TState, session_hash: felt252, token: ContractAddress) -> u256;
     fn execute_from_outside_v2(

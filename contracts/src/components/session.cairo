@@ -8,7 +8,7 @@
 //! fee) instead of being rejected for free.
 //!
 //! Policies: validation rejects, for free, calls that break an argument rule, move value of an
-//! unlisted token, or would exceed a spend or transaction limit given the counters so far; the
+//! unlisted token, or would exceed a spend or call limit given the counters so far; the
 //! counters themselves grow at execution (`use_session`), so only successful executions count.
 //! The fee budget is the exception: it is charged in `__validate__` (with the transaction's
 //! maximum fee), because a reverted transaction still pays its fee.
@@ -50,8 +50,8 @@ pub mod SessionComponent {
         pub Session_registered: Map<felt252, bool>,
         /// The current epoch; sessions of other epochs are revoked.
         pub Session_epoch: u128,
-        /// Successful transactions per session (counted for sessions with a policy).
-        pub Session_transaction_count: Map<felt252, u64>,
+        /// Calls of successful executions per session (counted for sessions with a policy).
+        pub Session_call_count: Map<felt252, u64>,
         /// Maximum fees committed per session (counted for sessions with a fee budget).
         pub Session_fees_committed: Map<felt252, u128>,
         /// Value moved or approved per (session, token).
@@ -190,11 +190,11 @@ pub mod SessionComponent {
             self.Session_epoch.read()
         }
 
-        /// Successful transactions of the session (counted when it has a policy).
-        fn get_session_transaction_count(
+        /// Calls the session's successful executions made (counted when it has a policy).
+        fn get_session_call_count(
             self: @ComponentState<TContractState>, session_hash: felt252,
         ) -> u64 {
-            self.Session_transaction_count.read(session_hash)
+            self.Session_call_count.read(session_hash)
         }
 
         /// Maximum fees the session's transactions committed to (counted with a fee budget).
@@ -270,7 +270,7 @@ pub mod SessionComponent {
         }
 
         /// At execution time (exact clock), for a session signature: panics if the session has
-        /// expired or a policy limit would be exceeded; counts the transaction and the value
+        /// expired or a policy limit would be exceeded; counts the calls and the value
         /// `calls` move; caches the owner authorization on first use. Does nothing for owners.
         ///
         /// Emits `SessionCached` on a session's first use with an owner authorization.
@@ -287,9 +287,9 @@ pub mod SessionComponent {
             }
             let hash = self.session_hash_of(@session);
             if let Some((policy, _)) = parsed.policy {
-                let count = self.Session_transaction_count.read(hash);
-                self.assert_transaction_allowed(@policy, count);
-                self.Session_transaction_count.write(hash, count + 1);
+                let count = self.Session_call_count.read(hash);
+                let total = self.assert_calls_allowed(@policy, count, calls.len());
+                self.Session_call_count.write(hash, total);
                 for limit in policy.spend_limits {
                     let amount = value_moved_of(calls, *limit.token);
                     if amount != 0 {
@@ -388,8 +388,8 @@ pub mod SessionComponent {
                 Some(policy) => {
                     assert_tokens_listed(calls, policy.spend_limits);
                     self
-                        .assert_transaction_allowed(
-                            @policy, self.Session_transaction_count.read(session_hash),
+                        .assert_calls_allowed(
+                            @policy, self.Session_call_count.read(session_hash), calls.len(),
                         );
                     for limit in policy.spend_limits {
                         let amount = value_moved_of(calls, *limit.token);
@@ -403,12 +403,14 @@ pub mod SessionComponent {
             (session_hash, policy)
         }
 
-        /// Panics unless the policy allows one more transaction after `count`.
-        fn assert_transaction_allowed(
-            self: @ComponentState<TContractState>, policy: @Policy, count: u64,
-        ) {
-            let max = *policy.max_transactions;
-            assert(max == 0 || count < max, SessionErrors::TRANSACTION_LIMIT_REACHED);
+        /// Panics unless the policy allows `calls` more calls after `count`.
+        fn assert_calls_allowed(
+            self: @ComponentState<TContractState>, policy: @Policy, count: u64, calls: u32,
+        ) -> u64 {
+            let total = count + calls.into();
+            let max = *policy.max_calls;
+            assert(max == 0 || total <= max, SessionErrors::CALL_LIMIT_REACHED);
+            total
         }
 
         /// The session's total spent of `token` after moving `amount` more; panics above `limit`.

@@ -1,4 +1,4 @@
-//! Policy rules: spend limits, default-deny of unlisted tokens, transaction limits, argument
+//! Policy rules: spend limits, default-deny of unlisted tokens, call limits, argument
 //! rules and fee caps — each accepted at its limit and rejected one unit over.
 
 use starknet::account::Call;
@@ -169,41 +169,44 @@ fn test_value_moved_recognises_both_name_styles() {
     assert_eq!(value_moved(@token_call(selector!("balance_of"), amount)), None);
 }
 
-// Transaction limit (2).
+// Call limit (5).
 
-#[test]
-fn test_use_session_counts_transactions_up_to_the_limit() {
-    let mut state = registered();
-    use_session(ref state, vectors::sig_policy_cached_get(), array![game_call(selector!("get"), array![])]);
-    assert_eq!(state.get_session_transaction_count(vectors::POLICY_SESSION_HASH), 1);
-    validate(ref state, vectors::sig_policy_cached_get(), array![game_call(selector!("get"), array![])]);
-    use_session(ref state, vectors::sig_policy_cached_get(), array![game_call(selector!("get"), array![])]);
-    assert_eq!(state.get_session_transaction_count(vectors::POLICY_SESSION_HASH), 2);
+fn get_call() -> Array<Call> {
+    array![game_call(selector!("get"), array![])]
 }
 
 #[test]
-#[should_panic(expected: 'Session: tx limit reached')]
-fn test___validate___rejects_transaction_over_the_limit() {
+fn test_use_session_counts_calls_up_to_the_limit() {
     let mut state = registered();
-    use_session(ref state, vectors::sig_policy_cached_get(), array![game_call(selector!("get"), array![])]);
-    use_session(ref state, vectors::sig_policy_cached_get(), array![game_call(selector!("get"), array![])]);
-    validate(ref state, vectors::sig_policy_cached_get(), array![game_call(selector!("get"), array![])]);
+    use_session(ref state, vectors::sig_policy_cached_rules(), rule_calls(1, 1, vectors::SPENDER, 1));
+    assert_eq!(state.get_session_call_count(vectors::POLICY_SESSION_HASH), 4);
+    validate(ref state, vectors::sig_policy_cached_get(), get_call());
+    use_session(ref state, vectors::sig_policy_cached_get(), get_call());
+    assert_eq!(state.get_session_call_count(vectors::POLICY_SESSION_HASH), 5);
 }
 
 #[test]
-#[should_panic(expected: 'Session: tx limit reached')]
-fn test_use_session_rejects_transaction_over_the_limit() {
+#[should_panic(expected: 'Session: call limit reached')]
+fn test___validate___rejects_call_over_the_limit() {
     let mut state = registered();
-    use_session(ref state, vectors::sig_policy_cached_get(), array![game_call(selector!("get"), array![])]);
-    use_session(ref state, vectors::sig_policy_cached_get(), array![game_call(selector!("get"), array![])]);
-    use_session(ref state, vectors::sig_policy_cached_get(), array![game_call(selector!("get"), array![])]);
+    use_session(ref state, vectors::sig_policy_cached_rules(), rule_calls(1, 1, vectors::SPENDER, 1));
+    use_session(ref state, vectors::sig_policy_cached_get(), get_call());
+    validate(ref state, vectors::sig_policy_cached_get(), get_call());
+}
+
+#[test]
+#[should_panic(expected: 'Session: call limit reached')]
+fn test_use_session_rejects_calls_over_the_limit() {
+    let mut state = registered();
+    use_session(ref state, vectors::sig_policy_cached_rules(), rule_calls(1, 1, vectors::SPENDER, 1));
+    use_session(ref state, vectors::sig_policy_cached_two_transfers(), array![transfer(1), transfer(1)]);
 }
 
 #[test]
 fn test_sessions_without_policy_are_not_counted() {
     let mut state = setup();
     use_session(ref state, vectors::sig_main_full_increase(), array![]);
-    assert_eq!(state.get_session_transaction_count(vectors::MAIN_SESSION_HASH), 0);
+    assert_eq!(state.get_session_call_count(vectors::MAIN_SESSION_HASH), 0);
 }
 
 // Argument rules: increase(x ≤ 10), reset(x ∈ {1, 2, 3}), approve(spender == SPENDER),
@@ -283,7 +286,7 @@ fn test___validate___rejects_loosened_rules() {
 #[should_panic(expected: 'Session: policy mismatch')]
 fn test___validate___rejects_altered_policy() {
     let mut state = registered();
-    // Cached form: policy felts start at index 9; max_transactions is the third.
+    // Cached form: policy felts start at index 9; max_calls is the third.
     let altered = with_felt(vectors::sig_policy_cached_get(), 11, 1000);
     validate(ref state, altered, array![game_call(selector!("get"), array![])]);
 }

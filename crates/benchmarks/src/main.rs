@@ -96,7 +96,7 @@ impl Bench {
         Ok(create_session(&self.owner_key, provider, self.account, chain_id, |builder| {
             let builder = builder.expires_at(expires_at).allow(self.game, "increase");
             (0..extra_methods).fold(builder, |builder, index| {
-                builder.allow_selector(self.game, Felt::from(1_000_000 + index as u64))
+                builder.allow_selector(self.game, Felt::from(1_000_000 + index as u64), Vec::new())
             })
         })?)
     }

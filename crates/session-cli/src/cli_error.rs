@@ -59,6 +59,9 @@ fn classify_sdk(error: &SdkError) -> (u8, Option<String>) {
         SdkError::Preflight(_) | SdkError::PolicyViolation { .. } => {
             (EXIT_REJECTED, "the session does not allow this call; create a session that allows it")
         }
+        SdkError::SessionLimitReached { .. } => {
+            (EXIT_REJECTED, "the session used up a limit; the owner can create a new session")
+        }
         SdkError::SessionExpired { .. } => (EXIT_REJECTED, "the session has expired; create a new one"),
         SdkError::SessionRevoked { .. } => {
             (EXIT_REJECTED, "the owner revoked this session; create a new one")

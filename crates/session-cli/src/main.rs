@@ -4,6 +4,7 @@ mod cli_error;
 mod commands;
 mod input;
 mod output;
+mod policy_args;
 
 use std::process::ExitCode;
 

@@ -1,4 +1,4 @@
-//! Session policies: spend limits per token, a transaction limit, fee caps, and argument rules
+//! Session policies: spend limits per token, a call limit, fee caps, and argument rules
 //! of allowed methods — encoded, hashed and checked exactly as the contract does.
 
 use std::collections::BTreeMap;
@@ -19,8 +19,8 @@ pub struct Policy {
     pub max_fee_per_tx: u128,
     /// Most fee all the session's transactions together may commit to; 0: no budget.
     pub fee_budget: u128,
-    /// Most successful session transactions; 0: no limit.
-    pub max_transactions: u64,
+    /// Most calls the session's successful transactions may make in total; 0: no limit.
+    pub max_calls: u64,
     /// Total value each token may move or approve, by token address.
     #[serde(with = "spend_limits_serde")]
     pub spend_limits: BTreeMap<Felt, U256>,
@@ -37,7 +37,7 @@ impl Policy {
         let mut felts = vec![
             Felt::from(self.max_fee_per_tx),
             Felt::from(self.fee_budget),
-            Felt::from(self.max_transactions),
+            Felt::from(self.max_calls),
             Felt::from(self.spend_limits.len()),
         ];
         for (token, amount) in &self.spend_limits {
@@ -56,7 +56,7 @@ impl Policy {
         let mut reader = FeltReader::new(felts);
         let max_fee_per_tx = reader.u128()?;
         let fee_budget = reader.u128()?;
-        let max_transactions = reader.u64()?;
+        let max_calls = reader.u64()?;
         let count = reader.u32()?;
         let mut spend_limits = BTreeMap::new();
         for _ in 0..count {
@@ -64,7 +64,7 @@ impl Policy {
             let amount = U256::from_words(reader.u128()?, reader.u128()?);
             spend_limits.insert(token, amount);
         }
-        let policy = Self { max_fee_per_tx, fee_budget, max_transactions, spend_limits };
+        let policy = Self { max_fee_per_tx, fee_budget, max_calls, spend_limits };
         if policy.to_felts().len() != reader.used {
             return Err("duplicate token in spend limits");
         }
@@ -345,7 +345,7 @@ mod tests {
         let policy = Policy {
             max_fee_per_tx: 10,
             fee_budget: 100,
-            max_transactions: 3,
+            max_calls: 3,
             spend_limits: BTreeMap::from([(Felt::from(7u8), U256::from_words(5, 1))]),
         };
         let felts = policy.to_felts();

@@ -65,9 +65,13 @@ pub enum PreflightError {
         /// What the session may still move.
         remaining: U256,
     },
-    /// The session made its maximum number of transactions (`Session: tx limit reached`).
-    #[error("the session already made its maximum of {max} transactions")]
-    TransactionLimitReached {
+    /// The calls would take the session past its call limit (`Session: call limit reached`).
+    #[error("{calls} more calls exceed the session's limit of {max} calls ({used} made)")]
+    CallLimitReached {
+        /// Calls in this transaction.
+        calls: usize,
+        /// Calls the session made so far.
+        used: u64,
         /// The limit.
         max: u64,
     },
@@ -92,8 +96,8 @@ pub enum PreflightError {
 /// What a session has used so far, as the account's views report it.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct SessionUsage {
-    /// Successful transactions (`get_session_transaction_count`).
-    pub transactions: u64,
+    /// Calls of successful executions (`get_session_call_count`).
+    pub calls: u64,
     /// Maximum fees committed (`get_session_fees_committed`).
     pub fees_committed: u128,
     /// Value moved or approved per token (`get_session_spent`); missing tokens: 0.
@@ -140,8 +144,8 @@ pub fn check_session_calls(
         *total = checked_add_u256(*total, amount).unwrap_or(U256::from_words(u128::MAX, u128::MAX));
     }
     let Some(policy) = session.policy() else { return Ok(()) };
-    if policy.max_transactions != 0 && usage.transactions >= policy.max_transactions {
-        return Err(PreflightError::TransactionLimitReached { max: policy.max_transactions });
+    if policy.max_calls != 0 && usage.calls.saturating_add(calls.len() as u64) > policy.max_calls {
+        return Err(PreflightError::CallLimitReached { calls: calls.len(), used: usage.calls, max: policy.max_calls });
     }
     for (token, amount) in moved {
         let limit = policy.spend_limits[&token];
@@ -204,7 +208,7 @@ mod tests {
             .policy(Policy {
                 max_fee_per_tx: 100,
                 fee_budget: 250,
-                max_transactions: 2,
+                max_calls: 2,
                 spend_limits: [(TOKEN, U256::from(1_000u64))].into(),
             })
             .build()
@@ -282,14 +286,13 @@ mod tests {
     }
 
     #[test]
-    fn transaction_limit_and_argument_rules() {
+    fn call_limit_and_argument_rules() {
         let s = policy_session();
-        let once = SessionUsage { transactions: 1, ..none() };
-        let twice = SessionUsage { transactions: 2, ..none() };
+        let once = SessionUsage { calls: 1, ..none() };
         assert_eq!(check_session_calls(&s, ACCOUNT, &[call(GAME, "increase")], 0, &once), Ok(()));
         assert_eq!(
-            check_session_calls(&s, ACCOUNT, &[call(GAME, "increase")], 0, &twice),
-            Err(PreflightError::TransactionLimitReached { max: 2 })
+            check_session_calls(&s, ACCOUNT, &[call(GAME, "increase"), call(GAME, "increase")], 0, &once),
+            Err(PreflightError::CallLimitReached { calls: 2, used: 1, max: 2 })
         );
         let approve = |spender: u64| Call {
             calldata: vec![Felt::from(spender), Felt::ONE, Felt::ZERO],

@@ -226,7 +226,7 @@ mod tests {
         )
             .prop_map(|(key, expiry, root, epoch, policy, auth, (r, s), calls)| {
                 let policy = policy.map(|token| Policy {
-                    max_transactions: expiry,
+                    max_calls: expiry,
                     spend_limits: [(token, U256::from(epoch))].into(),
                     ..Policy::default()
                 });

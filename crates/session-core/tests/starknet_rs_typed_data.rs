@@ -2,8 +2,9 @@
 //! from the equivalent typed-data JSON (what a wallet is asked to sign). starknet-rs differs from
 //! starknet.js only for a one-leaf `merkletree`, so the check uses several methods.
 
+use session_core::policy::argument_rules_hash;
 use session_core::snip12::short_string;
-use session_core::{Felt, SessionBuilder};
+use session_core::{ArgumentRule, Felt, Policy, SessionBuilder, U256};
 use starknet_core::types::TypedData;
 
 #[test]
@@ -16,13 +17,16 @@ fn session_hash_matches_starknet_rs_typed_data() {
         .epoch(3)
         .allow(game, "increase")
         .allow(token, "transfer")
-        .allow(token, "approve")
+        .allow_with_rules(token, "approve", vec![ArgumentRule::Equal { index: 0, value: Felt::from(0x5e11u64) }])
+        .policy(Policy { max_calls: 9, spend_limits: [(token, U256::from(77u8))].into(), ..Policy::default() })
         .build()
         .unwrap();
     let methods: Vec<serde_json::Value> = session
         .allowed_methods()
         .iter()
         .map(|m| {
+            let rules = format!("{:#x}", argument_rules_hash(&m.rules));
+            let m = m.method;
             let name = if m.selector == starknet_core::utils::get_selector_from_name("increase").unwrap() {
                 "increase"
             } else if m.selector == starknet_core::utils::get_selector_from_name("transfer").unwrap() {
@@ -30,7 +34,7 @@ fn session_hash_matches_starknet_rs_typed_data() {
             } else {
                 "approve"
             };
-            serde_json::json!({"Contract Address": format!("{:#x}", m.contract_address), "Selector": name})
+            serde_json::json!({"Contract Address": format!("{:#x}", m.contract_address), "Selector": name, "Argument Rules": rules})
         })
         .collect();
     let typed_data: TypedData = serde_json::from_value(serde_json::json!({
@@ -50,7 +54,8 @@ fn session_hash_matches_starknet_rs_typed_data() {
             ],
             "Allowed Method": [
                 {"name": "Contract Address", "type": "ContractAddress"},
-                {"name": "Selector", "type": "selector"}
+                {"name": "Selector", "type": "selector"},
+                {"name": "Argument Rules", "type": "felt"}
             ]
         },
         "primaryType": "Session",
@@ -59,7 +64,7 @@ fn session_hash_matches_starknet_rs_typed_data() {
             "Session Key": "0xabc",
             "Expires At": "1800000000",
             "Allowed Methods": methods,
-            "Policy": "0x0",
+            "Policy": format!("{:#x}", session.policy_hash()),
             "Epoch": "3"
         }
     }))

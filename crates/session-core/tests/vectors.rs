@@ -52,7 +52,7 @@ fn policy() -> Policy {
     Policy {
         max_fee_per_tx: 1_000,
         fee_budget: 2_500,
-        max_transactions: 2,
+        max_calls: 5,
         spend_limits: [(TOKEN, U256::from(1_000u64))].into(),
     }
 }
@@ -370,10 +370,10 @@ fn generate() -> Vectors {
         .collect();
     writeln!(
         cairo,
-        "\npub fn policy() -> Policy {{\n    Policy {{ max_fee_per_tx: {}, fee_budget: {}, max_transactions: {}, spend_limits: array![{}].span() }}\n}}",
+        "\npub fn policy() -> Policy {{\n    Policy {{ max_fee_per_tx: {}, fee_budget: {}, max_calls: {}, spend_limits: array![{}].span() }}\n}}",
         policy.max_fee_per_tx,
         policy.fee_budget,
-        policy.max_transactions,
+        policy.max_calls,
         limits.join(", ")
     )
     .unwrap();

@@ -5,9 +5,10 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use session_core::snip12::{short_string, OutsideExecution, ANY_CALLER};
+use session_core::policy::argument_rules_felts;
 use session_core::{
-    check_session_calls, snip12::session_key_message, AccountSignature, KeyError, PreflightError, Session,
-    SessionKey, SessionSignature, StarkSignature,
+    check_session_calls, check_session_fee, snip12::session_key_message, AccountSignature, CallPermission,
+    KeyError, Policy, PreflightError, Session, SessionKey, SessionSignature, SessionUsage, StarkSignature,
 };
 use starknet::accounts::{
     Account, AccountError, ConnectedAccount, ExecutionEncoder, RawDeclarationV3, RawExecutionV3,
@@ -18,6 +19,7 @@ use starknet::providers::{Provider, ProviderError};
 use starknet::signers::SignerInteractivityContext;
 use tokio::sync::Mutex;
 
+use crate::audit::session_usage;
 use crate::deploy::wait_for_success;
 use crate::SdkError;
 
@@ -141,22 +143,42 @@ impl<P> SessionAccount<P> {
     }
 
     /// The transaction signature for `calls` under `hash` (a transaction or SNIP-9 hash).
+    ///
+    /// With pre-flight checks on, refuses calls the session can never make (method, arguments,
+    /// unlisted token, more than a whole spend limit); what is left of the limits is checked by
+    /// [`send`](Self::send), which reads the session's usage from the chain.
     pub fn sign_calls(&self, hash: Felt, calls: &[Call]) -> Result<Vec<Felt>, SessionSignError> {
-        let proofs = if self.preflight {
+        if self.preflight {
             // Expiry is left to the contract: the chain's clock, not ours, decides.
-            check_session_calls(&self.session, self.address, calls, 0)?;
-            self.session.proofs_for(calls).map_err(|method| PreflightError::MethodNotAllowed { method })?
-        } else {
-            calls.iter().map(|call| self.session.proof(call.to, call.selector).unwrap_or_default()).collect()
-        };
+            check_session_calls(&self.session, self.address, calls, 0, &SessionUsage::default())?;
+        }
+        let permissions = calls
+            .iter()
+            .map(|call| {
+                // Without pre-flight, uncovered calls get an empty proof: the chain refuses them.
+                self.session
+                    .permission_for(call)
+                    .unwrap_or_else(|_| CallPermission { proof: vec![], rules: argument_rules_felts(&[]) })
+            })
+            .collect();
         let session_signature = self.key.sign(session_key_message(hash, self.session_hash))?;
         Ok(AccountSignature::Session(SessionSignature {
             session: self.session.to_felts(),
             owner_authorization: self.owner_authorization,
             session_signature,
-            proofs,
+            policy: self.session.policy().map(Policy::to_felts),
+            calls: permissions,
         })
         .encode())
+    }
+
+    /// What the session has used of its limits so far (transactions, fees, spending), read from
+    /// the account (all zero for a session without a policy).
+    pub async fn usage(&self) -> Result<SessionUsage, SdkError>
+    where
+        P: Provider + Sync,
+    {
+        session_usage(&self.provider, self.address, &self.session, self.session_hash).await
     }
 
     /// A SNIP-9 outside execution of `calls`, signed by the session key, that a relayer may
@@ -269,8 +291,12 @@ impl<P: Provider + Send + Sync> SessionAccount<P> {
 
     /// Submits one transaction at the locally tracked nonce, resyncing it when the node refuses.
     async fn submit(&self, calls: &[Call], next_nonce: &mut Option<Felt>) -> Result<Felt, SdkError> {
+        let mut fees_committed = None;
         if self.preflight {
-            check_session_calls(&self.session, self.address, calls, 0)?;
+            let usage =
+                if self.session.policy().is_some() { self.usage().await? } else { SessionUsage::default() };
+            check_session_calls(&self.session, self.address, calls, 0, &usage)?;
+            fees_committed = Some(usage.fees_committed);
         }
         let mut resyncs = 0;
         loop {
@@ -281,7 +307,7 @@ impl<P: Provider + Send + Sync> SessionAccount<P> {
                     source: Box::new(source),
                 })?,
             };
-            match self.submit_at(calls, nonce).await {
+            match self.submit_at(calls, nonce, fees_committed).await {
                 Ok(hash) => {
                     *next_nonce = Some(nonce + Felt::ONE);
                     return Ok(hash);
@@ -299,23 +325,32 @@ impl<P: Provider + Send + Sync> SessionAccount<P> {
     }
 
     /// Estimates, signs and sends one transaction with `nonce`; a submission whose answer is lost
-    /// is checked by hash and re-sent identically.
-    async fn submit_at(&self, calls: &[Call], nonce: Felt) -> Result<Felt, SdkError> {
+    /// is checked by hash and re-sent identically. With `fees_committed` (pre-flight on), the
+    /// resource bounds must fit the session's fee cap and remaining budget: the safety margin
+    /// is dropped if that makes them fit, else nothing is sent.
+    async fn submit_at(&self, calls: &[Call], nonce: Felt, fees_committed: Option<u128>) -> Result<Felt, SdkError> {
         let fee = self
             .execute_v3(calls.to_vec())
             .nonce(nonce)
             .estimate_fee()
             .await
             .map_err(|error| SdkError::from_session_account("estimating the fee", error))?;
+        let mut margin = FEE_MARGIN;
+        if let Some(committed) = fees_committed {
+            if check_session_fee(&self.session, max_fee(&fee, margin), committed).is_err() {
+                margin = 1.0;
+            }
+            check_session_fee(&self.session, max_fee(&fee, margin), committed)?;
+        }
         let prepared = self
             .execute_v3(calls.to_vec())
             .nonce(nonce)
-            .l1_gas(gas_with_margin(fee.l1_gas_consumed))
-            .l1_gas_price(price_with_margin(fee.l1_gas_price))
-            .l2_gas(gas_with_margin(fee.l2_gas_consumed))
-            .l2_gas_price(price_with_margin(fee.l2_gas_price))
-            .l1_data_gas(gas_with_margin(fee.l1_data_gas_consumed))
-            .l1_data_gas_price(price_with_margin(fee.l1_data_gas_price))
+            .l1_gas(gas_with_margin(fee.l1_gas_consumed, margin))
+            .l1_gas_price(price_with_margin(fee.l1_gas_price, margin))
+            .l2_gas(gas_with_margin(fee.l2_gas_consumed, margin))
+            .l2_gas_price(price_with_margin(fee.l2_gas_price, margin))
+            .l1_data_gas(gas_with_margin(fee.l1_data_gas_consumed, margin))
+            .l1_data_gas_price(price_with_margin(fee.l1_data_gas_price, margin))
             .tip(0)
             .prepared()
             .expect("every fee field is set");
@@ -341,12 +376,27 @@ impl<P: Provider + Send + Sync> SessionAccount<P> {
     }
 }
 
-fn gas_with_margin(gas: u64) -> u64 {
-    (gas as f64 * FEE_MARGIN) as u64 // float-to-int casts saturate
+fn gas_with_margin(gas: u64, margin: f64) -> u64 {
+    (gas as f64 * margin) as u64 // float-to-int casts saturate
 }
 
-fn price_with_margin(price: u128) -> u128 {
-    (price as f64 * FEE_MARGIN) as u128
+fn price_with_margin(price: u128, margin: f64) -> u128 {
+    (price as f64 * margin) as u128
+}
+
+/// The most a transaction with the estimate's amounts and prices (times `margin`) can pay, as
+/// the account computes it from the resource bounds (no tip).
+fn max_fee(fee: &FeeEstimate, margin: f64) -> u128 {
+    [
+        (fee.l1_gas_consumed, fee.l1_gas_price),
+        (fee.l2_gas_consumed, fee.l2_gas_price),
+        (fee.l1_data_gas_consumed, fee.l1_data_gas_price),
+    ]
+    .into_iter()
+    .map(|(amount, price)| {
+        u128::from(gas_with_margin(amount, margin)).saturating_mul(price_with_margin(price, margin))
+    })
+    .fold(0u128, u128::saturating_add)
 }
 
 impl<P> ExecutionEncoder for SessionAccount<P> {

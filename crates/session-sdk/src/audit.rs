@@ -1,13 +1,17 @@
 //! What an auditor reads from the chain: an account's owner and session epoch, every session its
 //! events mention, and each session's status.
 
+use std::collections::BTreeMap;
+
 use serde::Serialize;
+use session_bindings::cainome::cairo_serde::ContractAddress;
 use session_bindings::session_account::{
     Event as AccountEvent, OwnerEvent, SessionAccountReader, SessionEvent,
 };
 use starknet::core::types::{BlockId, BlockTag, EmittedEvent, EventFilter, Felt};
 use starknet::providers::Provider;
 
+use crate::protocol::{Session, SessionUsage, U256};
 use crate::SdkError;
 
 /// How many events to ask for per page.
@@ -209,6 +213,45 @@ pub async fn session_status<P: Provider + Sync>(
             .await
             .map_err(view("is_session_registered"))?,
         cached: reader.is_session_cached(&session_hash).call().await.map_err(view("is_session_cached"))?,
+    })
+}
+
+/// What the session `session_hash` of `account` has used of its policy's limits (pre-confirmed
+/// state): calls made, committed fees, and spending of each token it lists.
+pub async fn session_usage<P: Provider + Sync>(
+    provider: &P,
+    account: Felt,
+    session: &Session,
+    session_hash: Felt,
+) -> Result<SessionUsage, SdkError> {
+    let Some(policy) = session.policy() else { return Ok(SessionUsage::default()) };
+    let reader = reader(provider, account);
+    let view = |entrypoint: &'static str| {
+        move |error: session_bindings::cainome::cairo_serde::Error| {
+            SdkError::from_call(entrypoint, account, error)
+        }
+    };
+    let mut spent = BTreeMap::new();
+    for token in policy.spend_limits.keys() {
+        let amount = reader
+            .get_session_spent(&session_hash, &ContractAddress(*token))
+            .call()
+            .await
+            .map_err(view("get_session_spent"))?;
+        spent.insert(*token, U256::from_words(amount.low, amount.high));
+    }
+    Ok(SessionUsage {
+        calls: reader
+            .get_session_call_count(&session_hash)
+            .call()
+            .await
+            .map_err(view("get_session_call_count"))?,
+        fees_committed: reader
+            .get_session_fees_committed(&session_hash)
+            .call()
+            .await
+            .map_err(view("get_session_fees_committed"))?,
+        spent,
     })
 }
 

@@ -14,9 +14,19 @@ pub enum SdkError {
     /// The pre-flight check refused the calls; nothing was sent.
     #[error("not sent: {0}")]
     Preflight(#[from] PreflightError),
-    /// The account rejected a call the session does not allow (method, self-call, too many calls).
+    /// The account rejected a call the session does not allow (method, arguments, token,
+    /// self-call, too many calls, fee above the cap).
     #[error("{context}: the session does not allow this call ({reason})")]
     PolicyViolation {
+        /// What was being done.
+        context: String,
+        /// The account's revert reason.
+        reason: String,
+    },
+    /// The account refused because the session used up a limit (spending, transactions, fee
+    /// budget): the owner must issue a new session.
+    #[error("{context}: the session reached a limit ({reason})")]
+    SessionLimitReached {
         /// What was being done.
         context: String,
         /// The account's revert reason.
@@ -122,7 +132,14 @@ const REJECTIONS: &[(&str, Rejection)] = &[
     ("Session: method not allowed", Rejection::Policy),
     ("Session: call to self", Rejection::Policy),
     ("Session: too many calls", Rejection::Policy),
-    ("Session: unsupported policy", Rejection::Policy),
+    ("Session: argument not allowed", Rejection::Policy),
+    ("Session: token not allowed", Rejection::Policy),
+    ("Session: bad amount", Rejection::Policy),
+    ("Session: fee cap exceeded", Rejection::Policy),
+    ("Session: spend limit exceeded", Rejection::Limit),
+    ("Session: call limit reached", Rejection::Limit),
+    ("Session: fee budget exceeded", Rejection::Limit),
+    ("Session: policy mismatch", Rejection::Unauthorized),
     ("Session: not authorized", Rejection::Unauthorized),
     ("Session: invalid authorization", Rejection::Unauthorized),
     ("Session: invalid session sig", Rejection::Unauthorized),
@@ -133,6 +150,7 @@ enum Rejection {
     Expired,
     Revoked,
     Policy,
+    Limit,
     Unauthorized,
 }
 
@@ -149,6 +167,9 @@ impl SdkError {
             }
             Some(&(reason, Rejection::Policy)) => {
                 SdkError::PolicyViolation { context, reason: reason.into() }
+            }
+            Some(&(reason, Rejection::Limit)) => {
+                SdkError::SessionLimitReached { context, reason: reason.into() }
             }
             Some(&(reason, Rejection::Unauthorized)) => {
                 SdkError::SessionUnauthorized { context, reason: reason.into() }

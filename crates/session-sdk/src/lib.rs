@@ -62,7 +62,7 @@ pub use session_core as protocol;
 
 pub use account::{SessionAccount, SessionSignError, SignedOutsideExecution};
 pub use audit::{
-    account_history, account_state, latest_block_timestamp, session_status, AccountHistory, AccountState,
+    account_history, account_state, latest_block_timestamp, session_status, session_usage, AccountHistory, AccountState,
     SessionRecord, SessionStatus,
 };
 pub use deploy::{

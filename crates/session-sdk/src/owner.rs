@@ -88,7 +88,7 @@ fn to_binding(session: &Session) -> bindings::Session {
         session_key: session.session_key,
         expires_at: session.expires_at,
         allowed_methods_root: session.allowed_methods_root(),
-        policy: session.policy,
+        policy: session.policy_hash(),
         epoch: session.epoch,
     }
 }

@@ -5,14 +5,14 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
-use session_core::{Session, SessionBuilder, SessionKey, StarkSignature};
+use session_core::{ArgumentRule, Policy, Session, SessionBuilder, SessionKey, StarkSignature};
 use starknet::core::types::Felt;
 
 use crate::keystore::{write_new_file, EncryptedSecret, KeystoreError};
 use crate::{SdkError, SessionAccount};
 
 /// The format tag of session files this SDK writes and reads.
-pub const SESSION_FILE_FORMAT: &str = "starknet-session-keys/session-v1";
+pub const SESSION_FILE_FORMAT: &str = "starknet-session-keys/session-v2";
 
 /// One allowed method as written in a session file.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -24,6 +24,9 @@ pub struct SessionFileMethod {
     /// The entrypoint name, when the creator knew it (for people reading the file).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub entrypoint: Option<String>,
+    /// Rules the call's arguments must obey (none: any arguments).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub argument_rules: Vec<ArgumentRule>,
 }
 
 /// A session file's contents. Every derived value (root, hash) is recomputed on load and must match.
@@ -41,8 +44,11 @@ pub struct SessionFile {
     pub session_public_key: Felt,
     /// Unix time from which the session no longer works.
     pub expires_at: u64,
-    /// The policy hash (0: none).
-    pub policy: Felt,
+    /// The session's limits (none: only methods and expiry).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy: Option<Policy>,
+    /// The policy hash signed in the session (0: no policy).
+    pub policy_hash: Felt,
     /// The account's session epoch the session belongs to.
     pub epoch: u128,
     /// The Merkle root of the allowed methods.
@@ -93,16 +99,18 @@ impl SessionFile {
             session_hash: session.hash(chain_id, account),
             session_public_key: session.session_key,
             expires_at: session.expires_at,
-            policy: session.policy,
+            policy: session.policy().cloned(),
+            policy_hash: session.policy_hash(),
             epoch: session.epoch,
             allowed_methods_root: session.allowed_methods_root(),
             allowed_methods: session
                 .allowed_methods()
                 .iter()
-                .map(|method| SessionFileMethod {
-                    contract_address: method.contract_address,
-                    selector: method.selector,
-                    entrypoint: entrypoint_names.get(&method.selector).cloned(),
+                .map(|permission| SessionFileMethod {
+                    contract_address: permission.method.contract_address,
+                    selector: permission.method.selector,
+                    entrypoint: entrypoint_names.get(&permission.method.selector).cloned(),
+                    argument_rules: permission.rules.clone(),
                 })
                 .collect(),
             owner_authorization: owner_authorization.map(|signature| [signature.r, signature.s]),
@@ -134,14 +142,18 @@ impl SessionFile {
 
     /// The session, rebuilt from the file and checked against its recorded root and hash.
     pub fn session(&self) -> Result<Session, SdkError> {
-        let mut builder = SessionBuilder::new(self.session_public_key)
-            .expires_at(self.expires_at)
-            .policy(self.policy)
-            .epoch(self.epoch);
+        let mut builder = SessionBuilder::new(self.session_public_key).expires_at(self.expires_at).epoch(self.epoch);
+        if let Some(policy) = &self.policy {
+            builder = builder.policy(policy.clone());
+        }
         for method in &self.allowed_methods {
-            builder = builder.allow_selector(method.contract_address, method.selector);
+            builder =
+                builder.allow_selector(method.contract_address, method.selector, method.argument_rules.clone());
         }
         let session = builder.build()?;
+        if session.policy_hash() != self.policy_hash {
+            return Err(SessionFileError::Mismatch { field: "policy_hash" }.into());
+        }
         if session.allowed_methods_root() != self.allowed_methods_root {
             return Err(SessionFileError::Mismatch { field: "allowed_methods_root" }.into());
         }
@@ -186,7 +198,7 @@ mod tests {
             .allow(Felt::from(0x99u32), "increase")
             .build()
             .unwrap();
-        let names = BTreeMap::from([(session.allowed_methods()[0].selector, "increase".to_owned())]);
+        let names = BTreeMap::from([(session.allowed_methods()[0].method.selector, "increase".to_owned())]);
         let file = SessionFile::new(Felt::ONE, Felt::TWO, &session, None, &key, password, &names).unwrap();
         (file, key.public_key())
     }
@@ -202,6 +214,42 @@ mod tests {
         assert!(!text.contains(&format!("{:#x}", Felt::from(0xabcdu32))), "the secret is written in clear");
         let loaded = SessionFile::load(&path).unwrap();
         assert_eq!(loaded.unlock_key("pw").unwrap().public_key(), public_key);
+    }
+
+    #[test]
+    fn a_policy_and_argument_rules_survive_the_file_and_cannot_be_edited() {
+        let key = SessionKey::from_secret_scalar(Felt::from(0xabcdu32)).unwrap();
+        let token = Felt::from(0x70ceu32);
+        let session = SessionBuilder::new(key.public_key())
+            .expires_at(1_900_000_000)
+            .allow_with_rules(token, "transfer", vec![ArgumentRule::Equal { index: 0, value: Felt::from(0xb0bu32) }])
+            .policy(Policy {
+                max_calls: 5,
+                spend_limits: [(token, session_core::U256::from(1_000u32))].into(),
+                ..Policy::default()
+            })
+            .build()
+            .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("session.json");
+        SessionFile::new(Felt::ONE, Felt::TWO, &session, None, &key, "pw", &BTreeMap::new()).unwrap().save(&path).unwrap();
+        let loaded = SessionFile::load(&path).unwrap();
+        assert_eq!(loaded.session().unwrap(), session);
+
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.contains("\"1000\""), "{text}");
+        let raised = dir.path().join("raised.json");
+        std::fs::write(&raised, text.replace("\"1000\"", "\"1000000\"")).unwrap();
+        assert!(matches!(
+            SessionFile::load(&raised),
+            Err(SdkError::SessionFile(SessionFileError::Mismatch { field: "policy_hash" }))
+        ));
+        let loosened = dir.path().join("loosened.json");
+        std::fs::write(&loosened, text.replace("\"rule\": \"equal\"", "\"rule\": \"at_most\"").replace("\"value\"", "\"bound\"")).unwrap();
+        assert!(matches!(
+            SessionFile::load(&loosened),
+            Err(SdkError::SessionFile(SessionFileError::Mismatch { field: "allowed_methods_root" }))
+        ));
     }
 
     #[test]

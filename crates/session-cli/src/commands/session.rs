@@ -9,7 +9,8 @@ use serde_json::json;
 use session_core::SessionBuilder;
 use session_sdk::protocol::SessionKey;
 use session_sdk::{
-    account_state, latest_block_timestamp, load_keystore, session_status, SessionAdmin, SessionFile,
+    account_state, latest_block_timestamp, load_keystore, session_status, session_usage, SessionAdmin,
+    SessionFile,
 };
 use starknet::accounts::SingleOwnerAccount;
 use starknet::core::crypto::{ecdsa_verify, Signature};
@@ -24,6 +25,7 @@ use crate::input::{
     NetworkArgs, OWNER_PASSWORD_ENV, SESSION_PASSWORD_ENV,
 };
 use crate::output::Output;
+use crate::policy_args::{describe_policy, describe_rule, PolicyArgs};
 
 /// Session commands.
 #[derive(Subcommand)]
@@ -51,7 +53,7 @@ pub struct CreateArgs {
     #[arg(long)]
     keystore: PathBuf,
     /// An allowed method, `<contract address>:<entrypoint name>`; repeat for more.
-    #[arg(long = "allow", required = true)]
+    #[arg(long = "allow", required_unless_present = "arg_rules")]
     allow: Vec<String>,
     /// How long the session lasts (`90s`, `30m`, `1h`, `7d`).
     #[arg(long, default_value = "1h", value_parser = parse_duration)]
@@ -59,6 +61,8 @@ pub struct CreateArgs {
     /// The session file to write (never overwritten).
     #[arg(long, default_value = "session.json")]
     output: PathBuf,
+    #[command(flatten)]
+    limits: PolicyArgs,
     #[command(flatten)]
     network: NetworkArgs,
 }
@@ -175,15 +179,30 @@ async fn create(args: CreateArgs, out: Output) -> Result<()> {
             )
         })?;
     let mut builder = SessionBuilder::new(key.public_key()).expires_at(now + args.expires_in).epoch(epoch);
-    let mut names = BTreeMap::new();
+    let policy = args.limits.policy()?;
+    if let Some(policy) = &policy {
+        builder = builder.policy(policy.clone());
+    }
+    // Methods with argument rules are allowed only under them; the others with any arguments.
+    let mut methods = args.limits.rules()?;
     for allow in &args.allow {
         let (contract, entrypoint) = allow.split_once(':').ok_or_else(|| {
             usage(format!("--allow {allow:?}: expected <contract address>:<entrypoint>"), None)
         })?;
-        let contract = parse_address(contract, "contract address")?;
-        let selector = entrypoint_of(&provider, contract, entrypoint).await?;
-        names.insert(selector, entrypoint.to_owned());
-        builder = builder.allow_selector(contract, selector);
+        methods.entry((parse_address(contract, "contract address")?, entrypoint.to_owned())).or_default();
+    }
+    let mut names = BTreeMap::new();
+    let mut described = Vec::new();
+    for ((contract, entrypoint), rules) in methods {
+        let selector = entrypoint_of(&provider, contract, &entrypoint).await?;
+        let when: Vec<String> = rules.iter().map(describe_rule).collect();
+        described.push(if when.is_empty() {
+            format!("{contract:#x}:{entrypoint}")
+        } else {
+            format!("{contract:#x}:{entrypoint} when {}", when.join(" and "))
+        });
+        names.insert(selector, entrypoint);
+        builder = builder.allow_selector(contract, selector, rules);
     }
     let session = builder.build()?;
     let owner =
@@ -195,15 +214,17 @@ async fn create(args: CreateArgs, out: Output) -> Result<()> {
     file.save(&args.output)?;
     out.result(
         format!(
-            "Session {:#066x}\n  written to {} (key encrypted)\n  expires at {} (in {} s)\n  allows {}",
+            "Session {:#066x}\n  written to {} (key encrypted)\n  expires at {} (in {} s)\n  allows {}\n  limits: {}",
             file.session_hash,
             args.output.display(),
             file.expires_at,
             args.expires_in,
-            args.allow.join(", ")
+            described.join(", "),
+            describe_policy(policy.as_ref(), None).join("; ")
         ),
         json!({ "session_hash": file.session_hash, "file": args.output, "expires_at": file.expires_at,
-                "epoch": file.epoch, "allowed_methods_root": file.allowed_methods_root }),
+                "epoch": file.epoch, "allowed_methods_root": file.allowed_methods_root,
+                "policy": policy, "policy_hash": file.policy_hash }),
     );
     Ok(())
 }
@@ -298,13 +319,18 @@ async fn inspect(args: InspectArgs, out: Output) -> Result<()> {
         .owner_authorization
         .is_some_and(|[r, s]| ecdsa_verify(&owner, &file.session_hash, &Signature { r, s }).unwrap_or(false));
     let now = latest_block_timestamp(&provider).await?;
+    let session = file.session()?;
+    let used = session_usage(&provider, file.account, &session, file.session_hash).await?;
+    let limits = describe_policy(session.policy(), Some(&used));
     let permissions: Vec<String> = file
         .allowed_methods
         .iter()
         .map(|method| {
             let name =
                 method.entrypoint.clone().unwrap_or_else(|| format!("selector {:#x}", method.selector));
-            format!("may call {name} on {:#066x}", method.contract_address)
+            let rules: Vec<String> = method.argument_rules.iter().map(describe_rule).collect();
+            let when = if rules.is_empty() { String::new() } else { format!(" when {}", rules.join(" and ")) };
+            format!("may call {name} on {:#066x}{when}", method.contract_address)
         })
         .collect();
     let expiry = if file.expires_at > now {
@@ -313,7 +339,7 @@ async fn inspect(args: InspectArgs, out: Output) -> Result<()> {
         format!("{} ({} s ago)", file.expires_at, now - file.expires_at)
     };
     let text = format!(
-        "Session {:#066x} (hash recomputed: matches)\n  account:        {:#066x}\n  chain:          {:#x}\n  session key:    {:#066x}\n  expires at:     {expiry}\n  epoch:          {}\n  methods root:   {:#066x} (recomputed: matches)\n  permissions:\n    {}\n  authorization:  {}\n  status:         {}",
+        "Session {:#066x} (hash recomputed: matches)\n  account:        {:#066x}\n  chain:          {:#x}\n  session key:    {:#066x}\n  expires at:     {expiry}\n  epoch:          {}\n  methods root:   {:#066x} (recomputed: matches)\n  permissions:\n    {}\n  limits:\n    {}\n  authorization:  {}\n  status:         {}",
         file.session_hash,
         file.account,
         file.chain_id,
@@ -321,6 +347,7 @@ async fn inspect(args: InspectArgs, out: Output) -> Result<()> {
         file.epoch,
         file.allowed_methods_root,
         permissions.join("\n    "),
+        limits.join("\n    "),
         if authorized_by_owner { "signed by the current owner" } else { "NOT signed by the current owner" },
         status.verdict(),
     );
@@ -329,6 +356,9 @@ async fn inspect(args: InspectArgs, out: Output) -> Result<()> {
         json!({ "session_hash": file.session_hash, "account": file.account, "chain_id": file.chain_id,
                 "session_key": file.session_public_key, "expires_at": file.expires_at, "epoch": file.epoch,
                 "allowed_methods_root": file.allowed_methods_root, "permissions": permissions,
+                "policy": file.policy, "limits": limits,
+                "usage": { "calls": used.calls, "fees_committed": used.fees_committed,
+                           "spent": used.spent.iter().map(|(token, amount)| (format!("{token:#x}"), amount.to_string())).collect::<BTreeMap<_, _>>() },
                 "authorized_by_current_owner": authorized_by_owner, "status": status.verdict(),
                 "on_chain": status }),
     );
