@@ -49,20 +49,28 @@ impl PolicyArgs {
             max_calls: self.max_calls.unwrap_or(0),
             spend_limits: BTreeMap::new(),
         };
-        for (flag, value) in [("--max-calls", self.max_calls.map(u128::from)), ("--max-fee", self.max_fee), ("--fee-budget", self.fee_budget)] {
+        for (flag, value) in [
+            ("--max-calls", self.max_calls.map(u128::from)),
+            ("--max-fee", self.max_fee),
+            ("--fee-budget", self.fee_budget),
+        ] {
             if value == Some(0) {
-                return Err(usage(format!("{flag} 0 would forbid everything"), Some("leave the flag out for no limit")));
+                return Err(usage(
+                    format!("{flag} 0 would forbid everything"),
+                    Some("leave the flag out for no limit"),
+                ));
             }
         }
         for entry in &self.max_spend {
-            let (token, amount) = entry
-                .rsplit_once(':')
-                .ok_or_else(|| usage(format!("--max-spend {entry:?}: expected <token address>:<amount>"), None))?;
+            let (token, amount) = entry.rsplit_once(':').ok_or_else(|| {
+                usage(format!("--max-spend {entry:?}: expected <token address>:<amount>"), None)
+            })?;
             let token = parse_address(token, "token address")?;
             let amount = if amount == "unlimited" {
                 UNLIMITED
             } else {
-                parse_u256(amount).map_err(|reason| usage(format!("--max-spend {entry:?}: {reason}"), None))?
+                parse_u256(amount)
+                    .map_err(|reason| usage(format!("--max-spend {entry:?}: {reason}"), None))?
             };
             if policy.spend_limits.insert(token, amount).is_some() {
                 return Err(usage(format!("--max-spend names token {token:#x} twice"), None));
@@ -75,13 +83,19 @@ impl PolicyArgs {
     pub fn rules(&self) -> Result<BTreeMap<(Felt, String), Vec<ArgumentRule>>> {
         let mut grouped: BTreeMap<(Felt, String), Vec<ArgumentRule>> = BTreeMap::new();
         for text in &self.arg_rules {
-            let bad = |why: &str| usage(format!("--arg-rule {text:?}: {why}"), Some("expected <contract>:<entrypoint>:<index>:<eq|in|le|le-u256>:<value[,value…]>"));
+            let bad = |why: &str| {
+                usage(
+                    format!("--arg-rule {text:?}: {why}"),
+                    Some("expected <contract>:<entrypoint>:<index>:<eq|in|le|le-u256>:<value[,value…]>"),
+                )
+            };
             let parts: Vec<&str> = text.splitn(5, ':').collect();
             let [contract, entrypoint, index, kind, values] = parts[..] else {
                 return Err(bad("five ':'-separated parts needed"));
             };
             let contract = parse_address(contract, "contract address")?;
-            let index: u32 = index.parse().map_err(|_| bad("the index must be a calldata position (0, 1, …)"))?;
+            let index: u32 =
+                index.parse().map_err(|_| bad("the index must be a calldata position (0, 1, …)"))?;
             let felts = || -> Result<Vec<Felt>> {
                 values.split(',').map(|value| parse_felt(value.trim(), "rule value")).collect()
             };
@@ -115,10 +129,12 @@ pub fn describe_policy(policy: Option<&Policy>, usage: Option<&SessionUsage>) ->
     let mut lines = Vec::new();
     for (token, limit) in &policy.spend_limits {
         let amount = if *limit == UNLIMITED { "any amount".to_owned() } else { limit.to_string() };
-        let spent = usage.map(|usage| {
-            format!(" ({} spent)", usage.spent.get(token).copied().unwrap_or(U256::from(0u8)))
-        });
-        lines.push(format!("may transfer or approve {amount} of token {token:#066x} in total{}", spent.unwrap_or_default()));
+        let spent = usage
+            .map(|usage| format!(" ({} spent)", usage.spent.get(token).copied().unwrap_or(U256::from(0u8))));
+        lines.push(format!(
+            "may transfer or approve {amount} of token {token:#066x} in total{}",
+            spent.unwrap_or_default()
+        ));
     }
     lines.push("may move no value of any other token".into());
     if policy.max_calls != 0 {
@@ -166,9 +182,12 @@ mod tests {
         assert_eq!(policy.spend_limits[&Felt::from(0x70ceu32)], U256::from(1000u32));
         assert_eq!(policy.spend_limits[&Felt::from(0x70cfu32)], UNLIMITED);
         assert!(args(&[], &[]).policy().unwrap().is_none());
-        let rules = args(&[], &["0x70ce:transfer:0:eq:0xb0b", "0x70ce:transfer:1:le-u256:500", "0x6a:move:0:in:1,2,3"])
-            .rules()
-            .unwrap();
+        let rules = args(
+            &[],
+            &["0x70ce:transfer:0:eq:0xb0b", "0x70ce:transfer:1:le-u256:500", "0x6a:move:0:in:1,2,3"],
+        )
+        .rules()
+        .unwrap();
         assert_eq!(
             rules[&(Felt::from(0x70ceu32), "transfer".to_owned())],
             vec![

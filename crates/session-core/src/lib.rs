@@ -26,7 +26,9 @@ pub use keys::{KeyError, SessionKey};
 pub use merkle::MethodTree;
 pub use policy::{parse_u256, ArgumentRule, Policy};
 pub use preflight::{check_session_calls, check_session_fee, PreflightError, SessionUsage};
-pub use session::{AllowedMethod, BuildError, CallPermission, CallRefusal, MethodPermission, Session, SessionBuilder};
+pub use session::{
+    AllowedMethod, BuildError, CallPermission, CallRefusal, MethodPermission, Session, SessionBuilder,
+};
 pub use signature::{
     AccountSignature, DecodeError, SessionSignature, StarkSignature, MAX_PROOF_LENGTH, MAX_SESSION_CALLS,
     SESSION_MAGIC,

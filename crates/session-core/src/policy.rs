@@ -115,8 +115,12 @@ impl ArgumentRule {
             Self::OneOf { index, values } => {
                 calldata.get(*index as usize).is_some_and(|argument| values.contains(argument))
             }
-            Self::AtMost { index, bound } => calldata.get(*index as usize).is_some_and(|argument| argument <= bound),
-            Self::AtMostU256 { index, bound } => read_u256(calldata, *index as usize).is_some_and(|v| v <= *bound),
+            Self::AtMost { index, bound } => {
+                calldata.get(*index as usize).is_some_and(|argument| argument <= bound)
+            }
+            Self::AtMostU256 { index, bound } => {
+                read_u256(calldata, *index as usize).is_some_and(|v| v <= *bound)
+            }
         }
     }
 
@@ -138,9 +142,12 @@ impl ArgumentRule {
                 felts.extend(values);
             }
             Self::AtMost { index, bound } => felts.extend([Felt::TWO, Felt::from(*index), *bound]),
-            Self::AtMostU256 { index, bound } => {
-                felts.extend([Felt::THREE, Felt::from(*index), Felt::from(bound.low()), Felt::from(bound.high())])
-            }
+            Self::AtMostU256 { index, bound } => felts.extend([
+                Felt::THREE,
+                Felt::from(*index),
+                Felt::from(bound.low()),
+                Felt::from(bound.high()),
+            ]),
         }
     }
 }
@@ -308,7 +315,8 @@ pub fn parse_u256(text: &str) -> Result<U256, String> {
     for c in digits.chars() {
         let digit = c.to_digit(radix).ok_or_else(|| format!("{text:?} is not a number"))?;
         let shifted = mul_small(value, radix).ok_or_else(|| format!("{text:?} does not fit in a u256"))?;
-        value = checked_add_u256(shifted, U256::from(digit)).ok_or_else(|| format!("{text:?} does not fit in a u256"))?;
+        value = checked_add_u256(shifted, U256::from(digit))
+            .ok_or_else(|| format!("{text:?} does not fit in a u256"))?;
     }
     Ok(value)
 }
@@ -365,7 +373,8 @@ mod tests {
         ];
         let felts = argument_rules_felts(&rules);
         assert_eq!(argument_rules_from_felts(&felts), Ok((rules.clone(), felts.len())));
-        let calldata = |amount: u64, last: u64| vec![Felt::from(9u8), Felt::from(amount), Felt::ZERO, Felt::from(last)];
+        let calldata =
+            |amount: u64, last: u64| vec![Felt::from(9u8), Felt::from(amount), Felt::ZERO, Felt::from(last)];
         assert!(rules.iter().all(|rule| rule.allows(&calldata(500, 2))));
         assert!(!rules[3].allows(&calldata(501, 2)));
         assert!(!rules[1].allows(&calldata(1, 3)) && !rules[2].allows(&calldata(1, 3)));
@@ -396,7 +405,8 @@ mod tests {
         assert_eq!(parse_u256("0xff"), Ok(u256(255)));
         let max = "115792089237316195423570985008687907853269984665640564039457584007913129639935";
         assert_eq!(parse_u256(max), Ok(U256::from_words(u128::MAX, u128::MAX)));
-        assert!(parse_u256("115792089237316195423570985008687907853269984665640564039457584007913129639936").is_err());
+        assert!(parse_u256("115792089237316195423570985008687907853269984665640564039457584007913129639936")
+            .is_err());
         assert!(parse_u256("12a").is_err() && parse_u256("").is_err());
         assert_eq!(checked_add_u256(U256::from_words(u128::MAX, 0), u256(1)), Some(U256::from_words(0, 1)));
         assert_eq!(checked_add_u256(U256::from_words(u128::MAX, u128::MAX), u256(1)), None);

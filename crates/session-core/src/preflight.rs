@@ -84,7 +84,9 @@ pub enum PreflightError {
         cap: u128,
     },
     /// The transaction's maximum fee exceeds the remaining budget (`Session: fee budget exceeded`).
-    #[error("the transaction's maximum fee {max_fee} exceeds the session's remaining fee budget of {remaining}")]
+    #[error(
+        "the transaction's maximum fee {max_fee} exceeds the session's remaining fee budget of {remaining}"
+    )]
     FeeBudgetExceeded {
         /// The transaction's maximum fee.
         max_fee: u128,
@@ -126,7 +128,9 @@ pub fn check_session_calls(
         }
         match session.permission_for(call) {
             Ok(_) => {}
-            Err(CallRefusal::MethodNotAllowed(method)) => return Err(PreflightError::MethodNotAllowed { method }),
+            Err(CallRefusal::MethodNotAllowed(method)) => {
+                return Err(PreflightError::MethodNotAllowed { method })
+            }
             Err(CallRefusal::ArgumentNotAllowed(method)) => {
                 return Err(PreflightError::ArgumentNotAllowed { method })
             }
@@ -145,7 +149,11 @@ pub fn check_session_calls(
     }
     let Some(policy) = session.policy() else { return Ok(()) };
     if policy.max_calls != 0 && usage.calls.saturating_add(calls.len() as u64) > policy.max_calls {
-        return Err(PreflightError::CallLimitReached { calls: calls.len(), used: usage.calls, max: policy.max_calls });
+        return Err(PreflightError::CallLimitReached {
+            calls: calls.len(),
+            used: usage.calls,
+            max: policy.max_calls,
+        });
     }
     for (token, amount) in moved {
         let limit = policy.spend_limits[&token];
@@ -160,7 +168,11 @@ pub fn check_session_calls(
 
 /// Checks a session transaction's maximum fee against the session's fee cap and the budget left
 /// after `fees_committed`, as `__validate__` does.
-pub fn check_session_fee(session: &Session, max_fee: u128, fees_committed: u128) -> Result<(), PreflightError> {
+pub fn check_session_fee(
+    session: &Session,
+    max_fee: u128,
+    fees_committed: u128,
+) -> Result<(), PreflightError> {
     let Some(policy) = session.policy() else { return Ok(()) };
     if policy.max_fee_per_tx != 0 && max_fee > policy.max_fee_per_tx {
         return Err(PreflightError::FeeCapExceeded { max_fee, cap: policy.max_fee_per_tx });
@@ -191,7 +203,10 @@ mod tests {
     }
 
     fn transfer(token: Felt, amount: u64) -> Call {
-        Call { calldata: vec![Felt::from(0xb0bu64), Felt::from(amount), Felt::ZERO], ..call(token, "transfer") }
+        Call {
+            calldata: vec![Felt::from(0xb0bu64), Felt::from(amount), Felt::ZERO],
+            ..call(token, "transfer")
+        }
     }
 
     fn session() -> Session {
@@ -204,7 +219,11 @@ mod tests {
             .allow(GAME, "increase")
             .allow(TOKEN, "transfer")
             .allow(OTHER_TOKEN, "transfer")
-            .allow_with_rules(TOKEN, "approve", vec![ArgumentRule::Equal { index: 0, value: Felt::from(0x5e11u64) }])
+            .allow_with_rules(
+                TOKEN,
+                "approve",
+                vec![ArgumentRule::Equal { index: 0, value: Felt::from(0x5e11u64) }],
+            )
             .policy(Policy {
                 max_fee_per_tx: 100,
                 fee_budget: 250,
@@ -234,7 +253,10 @@ mod tests {
         assert_eq!(
             check_session_calls(&s, ACCOUNT, &[call(GAME, "reset")], 0, &none()),
             Err(PreflightError::MethodNotAllowed {
-                method: AllowedMethod { contract_address: GAME, selector: get_selector_from_name("reset").unwrap() }
+                method: AllowedMethod {
+                    contract_address: GAME,
+                    selector: get_selector_from_name("reset").unwrap()
+                }
             })
         );
         assert_eq!(
@@ -258,13 +280,21 @@ mod tests {
         assert_eq!(check_session_calls(&s, ACCOUNT, &[half.clone(), half.clone()], 0, &none()), Ok(()));
         assert_eq!(
             check_session_calls(&s, ACCOUNT, &[half.clone(), transfer(TOKEN, 501)], 0, &none()),
-            Err(PreflightError::SpendLimitExceeded { token: TOKEN, amount: U256::from(1_001u64), remaining: U256::from(1_000u64) })
+            Err(PreflightError::SpendLimitExceeded {
+                token: TOKEN,
+                amount: U256::from(1_001u64),
+                remaining: U256::from(1_000u64)
+            })
         );
         let used = SessionUsage { spent: [(TOKEN, U256::from(999u64))].into(), ..none() };
         assert_eq!(check_session_calls(&s, ACCOUNT, &[transfer(TOKEN, 1)], 0, &used), Ok(()));
         assert_eq!(
             check_session_calls(&s, ACCOUNT, &[transfer(TOKEN, 2)], 0, &used),
-            Err(PreflightError::SpendLimitExceeded { token: TOKEN, amount: U256::from(2u64), remaining: U256::from(1u64) })
+            Err(PreflightError::SpendLimitExceeded {
+                token: TOKEN,
+                amount: U256::from(2u64),
+                remaining: U256::from(1u64)
+            })
         );
     }
 
@@ -274,7 +304,8 @@ mod tests {
             check_session_calls(&policy_session(), ACCOUNT, &[transfer(OTHER_TOKEN, 1)], 0, &none()),
             Err(PreflightError::TokenNotAllowed { token: OTHER_TOKEN })
         );
-        let no_policy = SessionBuilder::new(Felt::ONE).expires_at(1_000).allow(TOKEN, "transfer").build().unwrap();
+        let no_policy =
+            SessionBuilder::new(Felt::ONE).expires_at(1_000).allow(TOKEN, "transfer").build().unwrap();
         assert_eq!(
             check_session_calls(&no_policy, ACCOUNT, &[transfer(TOKEN, 0)], 0, &none()),
             Err(PreflightError::TokenNotAllowed { token: TOKEN })
@@ -302,7 +333,10 @@ mod tests {
         assert_eq!(
             check_session_calls(&s, ACCOUNT, &[approve(0x5e12)], 0, &none()),
             Err(PreflightError::ArgumentNotAllowed {
-                method: AllowedMethod { contract_address: TOKEN, selector: get_selector_from_name("approve").unwrap() }
+                method: AllowedMethod {
+                    contract_address: TOKEN,
+                    selector: get_selector_from_name("approve").unwrap()
+                }
             })
         );
     }
@@ -311,7 +345,10 @@ mod tests {
     fn fee_cap_and_budget() {
         let s = policy_session();
         assert_eq!(check_session_fee(&s, 100, 150), Ok(()));
-        assert_eq!(check_session_fee(&s, 101, 0), Err(PreflightError::FeeCapExceeded { max_fee: 101, cap: 100 }));
+        assert_eq!(
+            check_session_fee(&s, 101, 0),
+            Err(PreflightError::FeeCapExceeded { max_fee: 101, cap: 100 })
+        );
         assert_eq!(
             check_session_fee(&s, 100, 151),
             Err(PreflightError::FeeBudgetExceeded { max_fee: 100, remaining: 99 })

@@ -26,7 +26,6 @@ impl AllowedMethod {
             .map_err(|_| BuildError::InvalidEntrypoint { name: entrypoint.to_owned() })?;
         Ok(Self { contract_address, selector })
     }
-
 }
 
 /// One leaf of the allowed-methods tree: a method and the rules its arguments must obey
@@ -42,7 +41,11 @@ pub struct MethodPermission {
 impl MethodPermission {
     /// The `merkletree` leaf of this permission.
     pub fn leaf(&self) -> Felt {
-        allowed_method_leaf(self.method.contract_address, self.method.selector, argument_rules_hash(&self.rules))
+        allowed_method_leaf(
+            self.method.contract_address,
+            self.method.selector,
+            argument_rules_hash(&self.rules),
+        )
     }
 }
 
@@ -153,7 +156,19 @@ impl Session {
                 return Ok(CallPermission { proof, rules: argument_rules_felts(&permission.rules) });
             }
         }
-        Err(if method_allowed { CallRefusal::ArgumentNotAllowed(method) } else { CallRefusal::MethodNotAllowed(method) })
+        Err(if method_allowed {
+            CallRefusal::ArgumentNotAllowed(method)
+        } else {
+            CallRefusal::MethodNotAllowed(method)
+        })
+    }
+
+    /// The permission of the first leaf allowing `method`, whatever its rules (`None` if no leaf
+    /// allows it): what a signer bypassing argument checks presents, for the chain to judge.
+    pub fn first_permission_of(&self, method: AllowedMethod) -> Option<CallPermission> {
+        let index = self.methods.iter().position(|permission| permission.method == method)?;
+        let proof = self.tree.proof(index)?;
+        Some(CallPermission { proof, rules: argument_rules_felts(&self.methods[index].rules) })
     }
 
     /// One permission per call, or why the first uncovered call is refused.
@@ -236,7 +251,12 @@ impl SessionBuilder {
     }
 
     /// Allows calling `entrypoint` (by name) on `contract_address` when every rule holds.
-    pub fn allow_with_rules(mut self, contract_address: Felt, entrypoint: &str, rules: Vec<ArgumentRule>) -> Self {
+    pub fn allow_with_rules(
+        mut self,
+        contract_address: Felt,
+        entrypoint: &str,
+        rules: Vec<ArgumentRule>,
+    ) -> Self {
         match AllowedMethod::new(contract_address, entrypoint) {
             Ok(method) => self.insert(MethodPermission { method, rules }),
             Err(error) => {
@@ -255,8 +275,10 @@ impl SessionBuilder {
     fn insert(mut self, mut permission: MethodPermission) -> Self {
         permission.rules.sort();
         permission.rules.dedup();
-        if let Some(ArgumentRule::OneOf { index, .. }) =
-            permission.rules.iter().find(|rule| matches!(rule, ArgumentRule::OneOf { values, .. } if values.is_empty()))
+        if let Some(ArgumentRule::OneOf { index, .. }) = permission
+            .rules
+            .iter()
+            .find(|rule| matches!(rule, ArgumentRule::OneOf { values, .. } if values.is_empty()))
         {
             self.error.get_or_insert(BuildError::EmptyRule { index: *index });
         }
@@ -334,7 +356,11 @@ mod tests {
             Err(BuildError::InvalidEntrypoint { .. })
         ));
         assert_eq!(
-            SessionBuilder::new(Felt::ONE).expires_at(1).allow(Felt::ONE, "a").policy(Policy::default()).build(),
+            SessionBuilder::new(Felt::ONE)
+                .expires_at(1)
+                .allow(Felt::ONE, "a")
+                .policy(Policy::default())
+                .build(),
             Err(BuildError::EmptyPolicy)
         );
         let empty_set = vec![ArgumentRule::OneOf { index: 2, values: vec![] }];
@@ -371,7 +397,10 @@ mod tests {
         assert_eq!(permissions[0].rules, vec![Felt::ZERO]);
         assert_eq!(
             session.permissions_for(&[allowed, other.clone()]),
-            Err(CallRefusal::MethodNotAllowed(AllowedMethod { contract_address: other.to, selector: other.selector }))
+            Err(CallRefusal::MethodNotAllowed(AllowedMethod {
+                contract_address: other.to,
+                selector: other.selector
+            }))
         );
     }
 
@@ -379,7 +408,8 @@ mod tests {
     fn a_call_uses_the_leaf_whose_rules_it_obeys() {
         let token = Felt::from(0x222u64);
         let to_alice = vec![ArgumentRule::Equal { index: 0, value: Felt::from(0xa11ceu64) }];
-        let small = vec![ArgumentRule::AtMostU256 { index: 1, bound: starknet_core::types::U256::from(10u8) }];
+        let small =
+            vec![ArgumentRule::AtMostU256 { index: 1, bound: starknet_core::types::U256::from(10u8) }];
         let session = SessionBuilder::new(Felt::ONE)
             .expires_at(1)
             .allow_with_rules(token, "transfer", to_alice.clone())

@@ -136,7 +136,8 @@ impl AccountSignature {
         let policy = if session[3] == Felt::ZERO {
             None
         } else {
-            let (_, used) = Policy::from_felts(reader.rest).map_err(|reason| DecodeError::Malformed { reason })?;
+            let (_, used) =
+                Policy::from_felts(reader.rest).map_err(|reason| DecodeError::Malformed { reason })?;
             Some(reader.take(used)?.to_vec())
         };
         let count = reader.u32()?;
@@ -231,7 +232,13 @@ mod tests {
                     ..Policy::default()
                 });
                 AccountSignature::Session(SessionSignature {
-                    session: [key, expiry.into(), root, policy.as_ref().map_or(Felt::ZERO, Policy::hash), epoch.into()],
+                    session: [
+                        key,
+                        expiry.into(),
+                        root,
+                        policy.as_ref().map_or(Felt::ZERO, Policy::hash),
+                        epoch.into(),
+                    ],
                     owner_authorization: auth.map(|(r, s)| StarkSignature { r, s }),
                     session_signature: StarkSignature { r, s },
                     policy: policy.map(|policy| policy.to_felts()),
@@ -240,7 +247,10 @@ mod tests {
                         .map(|(proof, recipient)| CallPermission {
                             proof,
                             rules: argument_rules_felts(
-                                &recipient.map(|value| ArgumentRule::Equal { index: 0, value }).into_iter().collect::<Vec<_>>(),
+                                &recipient
+                                    .map(|value| ArgumentRule::Equal { index: 0, value })
+                                    .into_iter()
+                                    .collect::<Vec<_>>(),
                             ),
                         })
                         .collect(),
@@ -292,7 +302,10 @@ mod tests {
         assert_eq!(AccountSignature::decode(&bad_rule), Err(DecodeError::Malformed { reason: "truncated" }));
         let mut claims_policy = valid;
         claims_policy[4] = Felt::ONE;
-        assert_eq!(AccountSignature::decode(&claims_policy), Err(DecodeError::Malformed { reason: "truncated" }));
+        assert_eq!(
+            AccountSignature::decode(&claims_policy),
+            Err(DecodeError::Malformed { reason: "truncated" })
+        );
     }
 
     proptest! {

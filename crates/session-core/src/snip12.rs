@@ -9,7 +9,8 @@ pub const STARKNET_DOMAIN_TYPE: &str = r#""StarknetDomain"("name":"shortstring",
 /// The session type (a `merkletree` field's leaf type is not appended).
 pub const SESSION_TYPE: &str = r#""Session"("Session Key":"felt","Expires At":"timestamp","Allowed Methods":"merkletree","Policy":"felt","Epoch":"u128")"#;
 /// The allowed-method leaf type.
-pub const ALLOWED_METHOD_TYPE: &str = r#""Allowed Method"("Contract Address":"ContractAddress","Selector":"selector","Argument Rules":"felt")"#;
+pub const ALLOWED_METHOD_TYPE: &str =
+    r#""Allowed Method"("Contract Address":"ContractAddress","Selector":"selector","Argument Rules":"felt")"#;
 /// The SNIP-9 v2 outside execution type, with its `Call` type appended.
 pub const OUTSIDE_EXECUTION_TYPE: &str = r#""OutsideExecution"("Caller":"ContractAddress","Nonce":"felt","Execute After":"u128","Execute Before":"u128","Calls":"Call*")"Call"("To":"ContractAddress","Selector":"selector","Calldata":"felt*")"#;
 /// The SNIP-9 `Call` type.

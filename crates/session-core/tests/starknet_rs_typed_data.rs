@@ -17,8 +17,16 @@ fn session_hash_matches_starknet_rs_typed_data() {
         .epoch(3)
         .allow(game, "increase")
         .allow(token, "transfer")
-        .allow_with_rules(token, "approve", vec![ArgumentRule::Equal { index: 0, value: Felt::from(0x5e11u64) }])
-        .policy(Policy { max_calls: 9, spend_limits: [(token, U256::from(77u8))].into(), ..Policy::default() })
+        .allow_with_rules(
+            token,
+            "approve",
+            vec![ArgumentRule::Equal { index: 0, value: Felt::from(0x5e11u64) }],
+        )
+        .policy(Policy {
+            max_calls: 9,
+            spend_limits: [(token, U256::from(77u8))].into(),
+            ..Policy::default()
+        })
         .build()
         .unwrap();
     let methods: Vec<serde_json::Value> = session

@@ -8,8 +8,8 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use serde_json::{json, Value};
-use session_core::snip12::{self, OutsideExecution};
 use session_core::policy::argument_rules_felts;
+use session_core::snip12::{self, OutsideExecution};
 use session_core::{
     AccountSignature, ArgumentRule, Call, CallPermission, Felt, Policy, Session, SessionBuilder, SessionKey,
     SessionSignature, StarkSignature, U256,
@@ -125,7 +125,11 @@ fn sessions() -> Vec<(&'static str, Session)> {
             vec![ArgumentRule::OneOf { index: 0, values: vec![Felt::ONE, Felt::TWO, Felt::THREE] }],
         )
         .allow_with_rules(TOKEN, "approve", vec![ArgumentRule::Equal { index: 0, value: SPENDER }])
-        .allow_with_rules(TOKEN, "transfer_from", vec![ArgumentRule::AtMostU256 { index: 2, bound: U256::from(500u64) }])
+        .allow_with_rules(
+            TOKEN,
+            "transfer_from",
+            vec![ArgumentRule::AtMostU256 { index: 2, bound: U256::from(500u64) }],
+        )
         .build()
         .unwrap();
     vec![("main", main), ("epoch_one", epoch_one), ("single", single), ("policy", with_policy)]
@@ -267,7 +271,12 @@ fn generate() -> Vectors {
         ("epoch_one_full_increase", by_name("epoch_one"), vec![call(GAME, "increase")], true),
         ("single_full_increase", by_name("single"), vec![call(GAME, "increase")], true),
         ("policy_full_transfer", by_name("policy"), vec![call_with(TOKEN, "transfer", &[0xb0b, 1, 0])], true),
-        ("policy_cached_transfer", by_name("policy"), vec![call_with(TOKEN, "transfer", &[0xb0b, 1, 0])], false),
+        (
+            "policy_cached_transfer",
+            by_name("policy"),
+            vec![call_with(TOKEN, "transfer", &[0xb0b, 1, 0])],
+            false,
+        ),
         (
             "policy_cached_two_transfers",
             by_name("policy"),
@@ -275,7 +284,12 @@ fn generate() -> Vectors {
             false,
         ),
         ("policy_cached_get", by_name("policy"), vec![call(GAME, "get")], false),
-        ("policy_cached_unlisted_approve", by_name("policy"), vec![call_with(GAME, "approve", &[0x5e11, 1, 0])], false),
+        (
+            "policy_cached_unlisted_approve",
+            by_name("policy"),
+            vec![call_with(GAME, "approve", &[0x5e11, 1, 0])],
+            false,
+        ),
         (
             "policy_cached_rules",
             by_name("policy"),
@@ -407,7 +421,8 @@ fn generate() -> Vectors {
 /// The proof of leaf `index` of the session's tree, recomputed from the call it allows.
 fn proof_of(session: &Session, index: usize) -> Vec<Felt> {
     let permission = &session.allowed_methods()[index];
-    let tree = session_core::MethodTree::new(session.allowed_methods().iter().map(|p| p.leaf()).collect()).unwrap();
+    let tree =
+        session_core::MethodTree::new(session.allowed_methods().iter().map(|p| p.leaf()).collect()).unwrap();
     assert_eq!(tree.root(), session.allowed_methods_root());
     let proof = tree.proof(index).unwrap();
     assert!(session_core::MethodTree::verify(permission.leaf(), &proof, session.allowed_methods_root()));

@@ -4,11 +4,12 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
-use session_core::snip12::{short_string, OutsideExecution, ANY_CALLER};
 use session_core::policy::argument_rules_felts;
+use session_core::snip12::{short_string, OutsideExecution, ANY_CALLER};
 use session_core::{
-    check_session_calls, check_session_fee, snip12::session_key_message, AccountSignature, CallPermission,
-    KeyError, Policy, PreflightError, Session, SessionKey, SessionSignature, SessionUsage, StarkSignature,
+    check_session_calls, check_session_fee, snip12::session_key_message, AccountSignature, AllowedMethod,
+    CallPermission, KeyError, Policy, PreflightError, Session, SessionKey, SessionSignature, SessionUsage,
+    StarkSignature,
 };
 use starknet::accounts::{
     Account, AccountError, ConnectedAccount, ExecutionEncoder, RawDeclarationV3, RawExecutionV3,
@@ -155,10 +156,14 @@ impl<P> SessionAccount<P> {
         let permissions = calls
             .iter()
             .map(|call| {
-                // Without pre-flight, uncovered calls get an empty proof: the chain refuses them.
-                self.session
-                    .permission_for(call)
-                    .unwrap_or_else(|_| CallPermission { proof: vec![], rules: argument_rules_felts(&[]) })
+                // Without pre-flight, a call breaking its method's rules presents the method's
+                // first leaf and an uncovered call an empty proof: the chain judges them.
+                self.session.permission_for(call).unwrap_or_else(|_| {
+                    let method = AllowedMethod { contract_address: call.to, selector: call.selector };
+                    self.session
+                        .first_permission_of(method)
+                        .unwrap_or_else(|| CallPermission { proof: vec![], rules: argument_rules_felts(&[]) })
+                })
             })
             .collect();
         let session_signature = self.key.sign(session_key_message(hash, self.session_hash))?;
@@ -328,7 +333,12 @@ impl<P: Provider + Send + Sync> SessionAccount<P> {
     /// is checked by hash and re-sent identically. With `fees_committed` (pre-flight on), the
     /// resource bounds must fit the session's fee cap and remaining budget: the safety margin
     /// is dropped if that makes them fit, else nothing is sent.
-    async fn submit_at(&self, calls: &[Call], nonce: Felt, fees_committed: Option<u128>) -> Result<Felt, SdkError> {
+    async fn submit_at(
+        &self,
+        calls: &[Call],
+        nonce: Felt,
+        fees_committed: Option<u128>,
+    ) -> Result<Felt, SdkError> {
         let fee = self
             .execute_v3(calls.to_vec())
             .nonce(nonce)

@@ -142,13 +142,17 @@ impl SessionFile {
 
     /// The session, rebuilt from the file and checked against its recorded root and hash.
     pub fn session(&self) -> Result<Session, SdkError> {
-        let mut builder = SessionBuilder::new(self.session_public_key).expires_at(self.expires_at).epoch(self.epoch);
+        let mut builder =
+            SessionBuilder::new(self.session_public_key).expires_at(self.expires_at).epoch(self.epoch);
         if let Some(policy) = &self.policy {
             builder = builder.policy(policy.clone());
         }
         for method in &self.allowed_methods {
-            builder =
-                builder.allow_selector(method.contract_address, method.selector, method.argument_rules.clone());
+            builder = builder.allow_selector(
+                method.contract_address,
+                method.selector,
+                method.argument_rules.clone(),
+            );
         }
         let session = builder.build()?;
         if session.policy_hash() != self.policy_hash {
@@ -222,7 +226,11 @@ mod tests {
         let token = Felt::from(0x70ceu32);
         let session = SessionBuilder::new(key.public_key())
             .expires_at(1_900_000_000)
-            .allow_with_rules(token, "transfer", vec![ArgumentRule::Equal { index: 0, value: Felt::from(0xb0bu32) }])
+            .allow_with_rules(
+                token,
+                "transfer",
+                vec![ArgumentRule::Equal { index: 0, value: Felt::from(0xb0bu32) }],
+            )
             .policy(Policy {
                 max_calls: 5,
                 spend_limits: [(token, session_core::U256::from(1_000u32))].into(),
@@ -232,7 +240,10 @@ mod tests {
             .unwrap();
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("session.json");
-        SessionFile::new(Felt::ONE, Felt::TWO, &session, None, &key, "pw", &BTreeMap::new()).unwrap().save(&path).unwrap();
+        SessionFile::new(Felt::ONE, Felt::TWO, &session, None, &key, "pw", &BTreeMap::new())
+            .unwrap()
+            .save(&path)
+            .unwrap();
         let loaded = SessionFile::load(&path).unwrap();
         assert_eq!(loaded.session().unwrap(), session);
 
@@ -245,7 +256,11 @@ mod tests {
             Err(SdkError::SessionFile(SessionFileError::Mismatch { field: "policy_hash" }))
         ));
         let loosened = dir.path().join("loosened.json");
-        std::fs::write(&loosened, text.replace("\"rule\": \"equal\"", "\"rule\": \"at_most\"").replace("\"value\"", "\"bound\"")).unwrap();
+        std::fs::write(
+            &loosened,
+            text.replace("\"rule\": \"equal\"", "\"rule\": \"at_most\"").replace("\"value\"", "\"bound\""),
+        )
+        .unwrap();
         assert!(matches!(
             SessionFile::load(&loosened),
             Err(SdkError::SessionFile(SessionFileError::Mismatch { field: "allowed_methods_root" }))

@@ -329,7 +329,8 @@ async fn inspect(args: InspectArgs, out: Output) -> Result<()> {
             let name =
                 method.entrypoint.clone().unwrap_or_else(|| format!("selector {:#x}", method.selector));
             let rules: Vec<String> = method.argument_rules.iter().map(describe_rule).collect();
-            let when = if rules.is_empty() { String::new() } else { format!(" when {}", rules.join(" and ")) };
+            let when =
+                if rules.is_empty() { String::new() } else { format!(" when {}", rules.join(" and ")) };
             format!("may call {name} on {:#066x}{when}", method.contract_address)
         })
         .collect();

@@ -1,0 +1,250 @@
+//! Session policies on a real devnet: spend limits on the STRK token, default deny of unlisted
+//! tokens, call limits counting only successful executions, argument rules, and fee caps and
+//! budgets against real resource bounds. Each limit is met exactly, then exceeded by one unit,
+//! with the pre-flight check on (refused before sending) and off (refused by the chain).
+
+mod common;
+
+use common::{increase, Client, World};
+use session_core::{ArgumentRule, Policy, PreflightError, SessionBuilder, U256};
+use session_sdk::{SdkError, SessionAccount, STRK_TOKEN};
+use starknet::accounts::{Account, ConnectedAccount};
+use starknet::core::types::{BlockId, BlockTag, Call, Felt, FunctionCall};
+use starknet::core::utils::get_selector_from_name;
+use starknet::providers::Provider;
+
+const RECIPIENT: Felt = Felt::from_hex_unchecked("0xb0b");
+const OTHER: Felt = Felt::from_hex_unchecked("0xca7");
+
+fn strk_call(entrypoint: &str, calldata: Vec<Felt>) -> Call {
+    Call { to: STRK_TOKEN, selector: get_selector_from_name(entrypoint).unwrap(), calldata }
+}
+
+fn transfer(to: Felt, amount: u64) -> Call {
+    strk_call("transfer", vec![to, Felt::from(amount), Felt::ZERO])
+}
+
+async fn balance(world: &World, owner: Felt) -> Felt {
+    let call = FunctionCall {
+        contract_address: STRK_TOKEN,
+        entry_point_selector: get_selector_from_name("balance_of").unwrap(),
+        calldata: vec![owner],
+    };
+    world.devnet.provider().call(call, BlockId::Tag(BlockTag::PreConfirmed)).await.unwrap()[0]
+}
+
+fn session(world: &World, build: impl FnOnce(SessionBuilder) -> SessionBuilder) -> SessionAccount<Client> {
+    let owner = session_sdk::load_keystore(&world.owner_keystore, common::OWNER_PASSWORD).unwrap();
+    session_sdk::create_session(
+        &owner,
+        world.devnet.provider(),
+        world.account,
+        world.devnet.chain_id(),
+        build,
+    )
+    .unwrap()
+}
+
+fn strk_limit(amount: u64) -> Policy {
+    Policy { spend_limits: [(STRK_TOKEN, U256::from(amount))].into(), ..Policy::default() }
+}
+
+/// Sends with the pre-flight check off (as an attacker holding the key would) and returns the error.
+async fn bypassing_preflight(session: &mut SessionAccount<Client>, calls: Vec<Call>) -> SdkError {
+    session.set_preflight_checks(false);
+    let error = session.execute(calls).await.unwrap_err();
+    session.set_preflight_checks(true);
+    error
+}
+
+fn limit_reason(error: &SdkError) -> &str {
+    match error {
+        SdkError::SessionLimitReached { reason, .. } | SdkError::PolicyViolation { reason, .. } => reason,
+        other => panic!("expected a session rule refusal, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_spend_limit_allows_exactly_its_amount_of_strk() {
+    let world = World::start().await;
+    let now = world.now().await;
+    let mut session = session(&world, |b| {
+        b.expires_at(now + 3600)
+            .allow(STRK_TOKEN, "transfer")
+            .allow(STRK_TOKEN, "approve")
+            .policy(strk_limit(1_000))
+    });
+
+    session.execute(vec![transfer(RECIPIENT, 600)]).await.unwrap();
+    session.execute(vec![strk_call("approve", vec![OTHER, Felt::from(300u16), Felt::ZERO])]).await.unwrap();
+    session.execute(vec![transfer(RECIPIENT, 100)]).await.unwrap(); // exactly at the limit
+    assert_eq!(balance(&world, RECIPIENT).await, Felt::from(700u16));
+    let usage = session.usage().await.unwrap();
+    assert_eq!(usage.spent[&STRK_TOKEN], U256::from(1_000u16), "approvals count as spending");
+    assert_eq!(usage.calls, 3);
+
+    let refused = session.execute(vec![transfer(RECIPIENT, 1)]).await.unwrap_err();
+    assert!(
+        matches!(
+            refused,
+            SdkError::Preflight(PreflightError::SpendLimitExceeded { amount, remaining, .. })
+                if amount == U256::from(1u8) && remaining == U256::from(0u8)
+        ),
+        "{refused:?}"
+    );
+    let on_chain = bypassing_preflight(&mut session, vec![transfer(RECIPIENT, 1)]).await;
+    assert!(matches!(on_chain, SdkError::SessionLimitReached { .. }), "{on_chain:?}");
+    assert_eq!(limit_reason(&on_chain), "Session: spend limit exceeded");
+    assert_eq!(balance(&world, RECIPIENT).await, Felt::from(700u16), "nothing moved");
+}
+
+#[tokio::test]
+async fn tokens_without_a_limit_move_nothing() {
+    let world = World::start().await;
+    let now = world.now().await;
+    let mut no_policy = session(&world, |b| b.expires_at(now + 3600).allow(STRK_TOKEN, "transfer"));
+    let refused = no_policy.execute(vec![transfer(RECIPIENT, 1)]).await.unwrap_err();
+    assert!(
+        matches!(refused, SdkError::Preflight(PreflightError::TokenNotAllowed { token }) if token == STRK_TOKEN),
+        "{refused:?}"
+    );
+    let on_chain = bypassing_preflight(&mut no_policy, vec![transfer(RECIPIENT, 1)]).await;
+    assert_eq!(limit_reason(&on_chain), "Session: token not allowed");
+    assert_eq!(balance(&world, RECIPIENT).await, Felt::ZERO);
+}
+
+#[tokio::test]
+async fn argument_rules_pin_the_recipient_and_cap_the_amount() {
+    let world = World::start().await;
+    let now = world.now().await;
+    let rules = vec![
+        ArgumentRule::Equal { index: 0, value: RECIPIENT },
+        ArgumentRule::AtMostU256 { index: 1, bound: U256::from(50u8) },
+    ];
+    let mut session = session(&world, |b| {
+        b.expires_at(now + 3600).allow_with_rules(STRK_TOKEN, "transfer", rules).policy(strk_limit(1_000))
+    });
+    session.execute(vec![transfer(RECIPIENT, 50)]).await.unwrap(); // at the bound
+    for bad in [transfer(OTHER, 1), transfer(RECIPIENT, 51)] {
+        let refused = session.execute(vec![bad.clone()]).await.unwrap_err();
+        assert!(
+            matches!(refused, SdkError::Preflight(PreflightError::ArgumentNotAllowed { .. })),
+            "{refused:?}"
+        );
+        let on_chain = bypassing_preflight(&mut session, vec![bad]).await;
+        assert_eq!(limit_reason(&on_chain), "Session: argument not allowed");
+    }
+    assert_eq!(balance(&world, RECIPIENT).await, Felt::from(50u8));
+    assert_eq!(balance(&world, OTHER).await, Felt::ZERO);
+}
+
+#[tokio::test]
+async fn a_call_limit_counts_only_calls_of_successful_transactions() {
+    let world = World::start().await;
+    let now = world.now().await;
+    let mut session = session(&world, |b| {
+        b.expires_at(now + 3600)
+            .allow(world.counter, "increase")
+            .policy(Policy { max_calls: 3, ..Policy::default() })
+    });
+    session.execute(vec![increase(world.counter, 1)]).await.unwrap();
+    // u64 overflow in the game: the transaction is included but reverts, and its call is not counted.
+    let fee = session.estimate(vec![increase(world.counter, 1)]).await.unwrap();
+    let (reverted, _) = send_with_bounds(&session, vec![increase(world.counter, u64::MAX)], &fee).await;
+    assert!(reverted.unwrap_err().contains("Reverted"));
+    assert_eq!(session.usage().await.unwrap().calls, 1);
+    session.execute(vec![increase(world.counter, 1), increase(world.counter, 1)]).await.unwrap(); // at the limit
+    assert_eq!(session.usage().await.unwrap().calls, 3);
+    assert_eq!(world.count().await, 3);
+
+    let refused = session.execute(vec![increase(world.counter, 1)]).await.unwrap_err();
+    assert!(
+        matches!(refused, SdkError::Preflight(PreflightError::CallLimitReached { used: 3, max: 3, .. })),
+        "{refused:?}"
+    );
+    let on_chain = bypassing_preflight(&mut session, vec![increase(world.counter, 1)]).await;
+    assert!(matches!(on_chain, SdkError::SessionLimitReached { .. }), "{on_chain:?}");
+    assert_eq!(limit_reason(&on_chain), "Session: call limit reached");
+    assert_eq!(world.count().await, 3);
+}
+
+/// Sends `calls` with explicit resource bounds (each estimated amount and price tripled);
+/// returns the result and the transaction's maximum fee as the account computes it.
+async fn send_with_bounds(
+    session: &SessionAccount<Client>,
+    calls: Vec<Call>,
+    fee: &starknet::core::types::FeeEstimate,
+) -> (Result<Felt, String>, u128) {
+    let (l1, l2, data) = (fee.l1_gas_consumed * 3, fee.l2_gas_consumed * 3, fee.l1_data_gas_consumed * 3);
+    let (p1, p2, p3) = (fee.l1_gas_price * 3, fee.l2_gas_price * 3, fee.l1_data_gas_price * 3);
+    let max_fee = u128::from(l1) * p1 + u128::from(l2) * p2 + u128::from(data) * p3;
+    let sent = session
+        .execute_v3(calls)
+        .l1_gas(l1)
+        .l1_gas_price(p1)
+        .l2_gas(l2)
+        .l2_gas_price(p2)
+        .l1_data_gas(data)
+        .l1_data_gas_price(p3)
+        .tip(0)
+        .send()
+        .await;
+    let result = match sent {
+        Ok(sent) => session_sdk::wait_for_success(session.provider(), sent.transaction_hash)
+            .await
+            .map(|_| sent.transaction_hash)
+            .map_err(|error| format!("{error:?}")),
+        Err(error) => Err(format!("{error:?}")),
+    };
+    (result, max_fee)
+}
+
+#[tokio::test]
+async fn fee_caps_and_budgets_bind_the_resource_bounds() {
+    let world = World::start().await;
+    let now = world.now().await;
+    let (counter, expires_at) = (world.counter, now + 3600);
+    let probe = session(&world, |b| b.expires_at(expires_at).allow(counter, "increase"));
+    probe.execute(vec![increase(counter, 1)]).await.unwrap(); // warm: the counter's storage exists
+    let fee = probe.estimate(vec![increase(counter, 1)]).await.unwrap();
+    let with_policy = |policy: Policy| {
+        session(&world, |b| b.expires_at(expires_at).allow(counter, "increase").policy(policy))
+    };
+
+    // The same bounds: accepted under a cap equal to their maximum fee, refused one FRI below.
+    let (_, max_fee) = send_with_bounds(&probe, vec![increase(counter, 1)], &fee).await;
+    let at_cap = with_policy(Policy { max_fee_per_tx: max_fee, ..Policy::default() });
+    let (accepted, _) = send_with_bounds(&at_cap, vec![increase(counter, 1)], &fee).await;
+    accepted.unwrap();
+    let below = with_policy(Policy { max_fee_per_tx: max_fee - 1, ..Policy::default() });
+    let (refused, _) = send_with_bounds(&below, vec![increase(counter, 1)], &fee).await;
+    assert!(refused.unwrap_err().contains("Session: fee cap exceeded"));
+
+    // A budget of two such transactions: both pass, even when one reverts (its fee is charged in
+    // validation), and a third is refused before it can pay anything.
+    let budget = with_policy(Policy { fee_budget: 2 * max_fee, ..Policy::default() });
+    send_with_bounds(&budget, vec![increase(counter, 1)], &fee).await.0.unwrap();
+    let (reverted, _) = send_with_bounds(&budget, vec![increase(counter, u64::MAX)], &fee).await;
+    assert!(reverted.unwrap_err().contains("Reverted"));
+    assert_eq!(budget.usage().await.unwrap().fees_committed, 2 * max_fee);
+    let (over, _) = send_with_bounds(&budget, vec![increase(counter, 1)], &fee).await;
+    assert!(over.unwrap_err().contains("Session: fee budget exceeded"));
+    let refused = budget.execute(vec![increase(counter, 1)]).await.unwrap_err();
+    assert!(
+        matches!(refused, SdkError::Preflight(PreflightError::FeeBudgetExceeded { remaining: 0, .. })),
+        "{refused:?}"
+    );
+
+    // The SDK fits its bounds under a cap: with a cap between the estimated fee and the SDK's
+    // usual margin (×1.5 on amounts and prices), it drops the margin and the transaction passes.
+    let shape = with_policy(Policy { max_fee_per_tx: u128::MAX, ..Policy::default() });
+    let estimate = shape.estimate(vec![increase(counter, 1)]).await.unwrap();
+    let estimated_fee = u128::from(estimate.l1_gas_consumed) * estimate.l1_gas_price
+        + u128::from(estimate.l2_gas_consumed) * estimate.l2_gas_price
+        + u128::from(estimate.l1_data_gas_consumed) * estimate.l1_data_gas_price;
+    let fitted = with_policy(Policy { max_fee_per_tx: estimated_fee * 2, ..Policy::default() });
+    fitted.execute(vec![increase(counter, 1)]).await.unwrap();
+    let too_tight = with_policy(Policy { max_fee_per_tx: estimated_fee / 2, ..Policy::default() });
+    let refused = too_tight.execute(vec![increase(counter, 1)]).await.unwrap_err();
+    assert!(matches!(refused, SdkError::Preflight(PreflightError::FeeCapExceeded { .. })), "{refused:?}");
+}
