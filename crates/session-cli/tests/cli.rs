@@ -215,6 +215,81 @@ async fn create_use_revoke_then_inspect_and_policy_say_revoked() {
 }
 
 #[tokio::test]
+async fn limits_from_flags_bind_on_chain_and_inspect_states_them() {
+    let chain = Chain::start().await;
+    let account = chain.deployed_account().await;
+    let session_file = chain.path("limited.json");
+    let strk = hex(session_sdk::STRK_TOKEN);
+    let mut create = chain.session_create_args(&format!("{}:increase", hex(chain.game)), &session_file);
+    create.extend(
+        [
+            "--allow",
+            &format!("{strk}:transfer"),
+            "--max-spend",
+            &format!("{strk}:1000"),
+            "--max-calls",
+            "3",
+            "--max-fee",
+            "1000000000000000000",
+            "--arg-rule",
+            &format!("{strk}:transfer:0:eq:0xb0b"),
+        ]
+        .map(str::to_owned),
+    );
+    let created = chain.ok(&strs(&create));
+    assert_eq!(created["policy"]["max_calls"], 3);
+
+    chain.ok(&["session", "exec", &session_file, &strk, "transfer", "0xb0b", "u256:600"]);
+    // Another recipient, then more than what is left: refused before sending, exit code 3.
+    let (code, _, stderr) =
+        chain.run(&["session", "exec", &session_file, &strk, "transfer", "0xca7", "u256:1"]);
+    assert_eq!(code, EXIT_REJECTED, "{stderr}");
+    assert!(stderr.contains("argument rules"), "{stderr}");
+    let (code, _, stderr) =
+        chain.run(&["session", "exec", &session_file, &strk, "transfer", "0xb0b", "u256:401"]);
+    assert_eq!(code, EXIT_REJECTED, "{stderr}");
+    assert!(stderr.contains("remaining allowance of 400"), "{stderr}");
+
+    let inspected = chain.ok(&["session", "inspect", &session_file]);
+    let limits: Vec<&str> =
+        inspected["limits"].as_array().unwrap().iter().map(|l| l.as_str().unwrap()).collect();
+    assert_eq!(
+        limits,
+        [
+            format!(
+                "may transfer or approve 1000 of token {:#066x} in total (600 spent)",
+                session_sdk::STRK_TOKEN
+            )
+            .as_str(),
+            "may move no value of any other token",
+            "at most 3 calls in total (1 made)",
+            "at most 1000000000000000000 FRI of fee per transaction",
+        ]
+    );
+    let permissions = inspected["permissions"].as_array().unwrap();
+    assert!(
+        permissions.iter().any(|p| p.as_str().unwrap().ends_with("when argument 0 = 0xb0b")),
+        "{permissions:?}"
+    );
+    assert_eq!(inspected["usage"]["spent"][&strk], "600");
+
+    chain.ok(&["session", "exec", &session_file, &hex(chain.game), "increase", "1"]);
+    chain.ok(&["session", "exec", &session_file, &hex(chain.game), "increase", "1"]);
+    let (code, _, stderr) = chain.run(&["session", "exec", &session_file, &hex(chain.game), "increase", "1"]);
+    assert_eq!(code, EXIT_REJECTED, "{stderr}");
+    assert!(stderr.contains("limit of 3 calls"), "{stderr}");
+    assert_eq!(chain.count(account).await, 2);
+
+    // Malformed limits are usage errors naming the flag.
+    let mut bad =
+        chain.session_create_args(&format!("{}:increase", hex(chain.game)), &chain.path("bad.json"));
+    bad.extend(["--max-spend", &strk].map(str::to_owned));
+    let (code, _, stderr) = chain.run(&strs(&bad));
+    assert_eq!(code, EXIT_USAGE, "{stderr}");
+    assert!(stderr.contains("--max-spend"), "{stderr}");
+}
+
+#[tokio::test]
 async fn bad_input_gets_a_specific_error_and_the_usage_exit_code() {
     let chain = Chain::start().await;
     chain.deployed_account().await;
