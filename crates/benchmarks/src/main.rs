@@ -10,9 +10,10 @@ use anyhow::{Context, Result};
 use clap::Parser;
 use local_devnet::Devnet;
 use serde::Serialize;
+use session_sdk::protocol::{ArgumentRule, Policy, SessionBuilder, U256};
 use session_sdk::{
     create_session, declare_if_needed, deploy_contract, deploy_session_account, owner_account,
-    session_account_address, wait_for_success, SessionAccount, SessionAdmin,
+    session_account_address, wait_for_success, SessionAccount, SessionAdmin, STRK_TOKEN,
 };
 use starknet::accounts::{Account, ConnectedAccount, SingleOwnerAccount};
 use starknet::core::types::{Call, Felt, TransactionReceipt, TransactionReceiptWithBlockInfo};
@@ -57,6 +58,7 @@ struct Results {
     devnet_version: &'static str,
     transactions: Vec<Row>,
     policy_size: Vec<(usize, u64)>,
+    limits: Vec<Row>,
     off_chain_microseconds: Vec<(String, f64)>,
     throughput: Vec<(String, usize, f64)>,
 }
@@ -91,14 +93,40 @@ impl Bench {
 
     /// A session for the game's `increase` plus `extra_methods` other (unused) methods.
     async fn session(&self, extra_methods: usize) -> Result<SessionAccount<Client>> {
-        let expires_at = self.devnet.latest_block_timestamp().await? + 86_400;
-        let (provider, chain_id) = (self.devnet.provider(), self.devnet.chain_id());
-        Ok(create_session(&self.owner_key, provider, self.account, chain_id, |builder| {
-            let builder = builder.expires_at(expires_at).allow(self.game, "increase");
+        self.session_with(|builder| {
+            let builder = builder.allow(self.game, "increase");
             (0..extra_methods).fold(builder, |builder, index| {
                 builder.allow_selector(self.game, Felt::from(1_000_000 + index as u64), Vec::new())
             })
+        })
+        .await
+    }
+
+    /// A session expiring in a day, with the permissions and limits `build` gives it.
+    async fn session_with(
+        &self,
+        build: impl FnOnce(SessionBuilder) -> SessionBuilder,
+    ) -> Result<SessionAccount<Client>> {
+        let expires_at = self.devnet.latest_block_timestamp().await? + 86_400;
+        let (provider, chain_id) = (self.devnet.provider(), self.devnet.chain_id());
+        Ok(create_session(&self.owner_key, provider, self.account, chain_id, |builder| {
+            build(builder.expires_at(expires_at))
         })?)
+    }
+
+    /// The cost of `calls` from `session` once its authorization is cached (its first
+    /// transaction, which caches it, is sent first and not measured): a row named `case`.
+    async fn cached_row(
+        &self,
+        case: &str,
+        mut session: SessionAccount<Client>,
+        calls: Vec<Call>,
+    ) -> Result<Row> {
+        self.session_send(&session, calls.clone()).await?;
+        session.use_on_chain_authorization();
+        let signature_felts = signature_felts(&session, &calls)?;
+        let (l2_gas, l1_data_gas) = self.session_send(&session, calls.clone()).await?;
+        Ok(Row { case: case.into(), calls: calls.len(), l2_gas, l1_data_gas, signature_felts })
     }
 
     /// Sends `calls` from a starknet-rs account; returns (L2 gas, L1 data gas).
@@ -204,6 +232,9 @@ async fn main() -> Result<()> {
         policy_size.push((methods, l2_gas));
     }
 
+    eprintln!("measuring policy limits ...");
+    let limits = measure_limits(&bench).await?;
+
     eprintln!("measuring a relayed outside execution ...");
     let session = bench.session(0).await?;
     bench.session_send(&session, bench.moves(1)).await?;
@@ -256,6 +287,7 @@ async fn main() -> Result<()> {
         devnet_version: local_devnet::DEVNET_VERSION,
         transactions: rows,
         policy_size,
+        limits,
         off_chain_microseconds: off_chain,
         throughput,
     };
@@ -266,6 +298,74 @@ async fn main() -> Result<()> {
     std::fs::write(&options.markdown, markdown(&results))?;
     eprintln!("wrote {} and {}", options.markdown.display(), options.json.display());
     Ok(())
+}
+
+/// The recipient of the STRK transfers measured.
+const RECIPIENT: Felt = Felt::from_hex_unchecked("0xb0b");
+
+/// Cached-session transactions under each kind of limit, with the OpenZeppelin account's cost of
+/// the same call for comparison.
+async fn measure_limits(bench: &Bench) -> Result<Vec<Row>> {
+    let transfer = Call {
+        to: STRK_TOKEN,
+        selector: get_selector_from_name("transfer")?,
+        calldata: vec![RECIPIENT, Felt::ONE, Felt::ZERO],
+    };
+    let oz = bench.devnet.account(0);
+    bench.send(&oz, vec![transfer.clone()]).await?; // warm-up: the recipient's balance slot exists
+    let (l2_gas, l1_data_gas) = bench.send(&oz, vec![transfer.clone()]).await?;
+    let mut rows = vec![Row {
+        case: "OpenZeppelin account: STRK transfer".into(),
+        calls: 1,
+        l2_gas,
+        l1_data_gas,
+        signature_felts: 2,
+    }];
+    let strk_limit = || [(STRK_TOKEN, U256::from(10u128.pow(18)))].into();
+    let fees = Policy { max_fee_per_tx: 10u128.pow(20), fee_budget: 10u128.pow(21), ..Policy::default() };
+    let every = Policy { max_calls: 1_000, spend_limits: strk_limit(), ..fees.clone() };
+    let increase = bench.moves(1);
+    let game = bench.game;
+    for (case, policy) in [
+        ("increase: no limits", None),
+        ("increase: call limit", Some(Policy { max_calls: 1_000, ..Policy::default() })),
+        ("increase: fee cap and budget", Some(fees)),
+        ("increase: every limit (calls, fees, 1 spend limit)", Some(every)),
+    ] {
+        let session = bench
+            .session_with(|builder| {
+                let builder = builder.allow(game, "increase");
+                match policy {
+                    Some(policy) => builder.policy(policy),
+                    None => builder,
+                }
+            })
+            .await?;
+        rows.push(bench.cached_row(&format!("session, cached — {case}"), session, increase.clone()).await?);
+    }
+    let spend = Policy { spend_limits: strk_limit(), ..Policy::default() };
+    let session = bench.session_with(|b| b.allow(STRK_TOKEN, "transfer").policy(spend.clone())).await?;
+    rows.push(
+        bench
+            .cached_row("session, cached — STRK transfer: spend limit", session, vec![transfer.clone()])
+            .await?,
+    );
+    let rules = vec![
+        ArgumentRule::Equal { index: 0, value: RECIPIENT },
+        ArgumentRule::AtMostU256 { index: 1, bound: U256::from(1_000u32) },
+    ];
+    let session =
+        bench.session_with(|b| b.allow_with_rules(STRK_TOKEN, "transfer", rules).policy(spend)).await?;
+    rows.push(
+        bench
+            .cached_row(
+                "session, cached — STRK transfer: spend limit + 2 argument rules",
+                session,
+                vec![transfer],
+            )
+            .await?,
+    );
+    Ok(rows)
 }
 
 /// The SDK micro-benchmarks criterion measured: (operation, mean µs).
@@ -315,6 +415,31 @@ fn markdown(results: &Results) -> String {
     for (methods, gas) in &results.policy_size {
         let proof = (*methods as f64).log2().ceil() as u32;
         text.push_str(&format!("| {methods} | {proof} | {gas} | {} |\n", ratio(*gas, base)));
+    }
+    text.push_str("\n## Policy limits (1 call, cached session)\n\n| Case | L2 gas | vs OpenZeppelin, same call | vs session without limits | L1 data gas | Signature felts |\n|---|---:|---:|---:|---:|---:|\n");
+    let gas_of = |prefix: &str| {
+        results.limits.iter().find(|row| row.case.contains(prefix)).map_or(1, |row| row.l2_gas)
+    };
+    let oz_increase = results
+        .transactions
+        .iter()
+        .find(|row| row.case.starts_with("OpenZeppelin") && row.calls == 1)
+        .map_or(1, |row| row.l2_gas);
+    for row in &results.limits {
+        let (oz, unlimited) = if row.case.contains("STRK") {
+            (gas_of("OpenZeppelin account: STRK"), None)
+        } else {
+            (oz_increase, Some(gas_of("increase: no limits")))
+        };
+        text.push_str(&format!(
+            "| {} | {} | {} | {} | {} | {} |\n",
+            row.case,
+            row.l2_gas,
+            ratio(row.l2_gas, oz),
+            unlimited.map_or("—".into(), |base| ratio(row.l2_gas, base)),
+            row.l1_data_gas,
+            row.signature_felts
+        ));
     }
     text.push_str("\n## Off-chain (SDK, criterion mean, release build)\n\n| Operation | µs |\n|---|---:|\n");
     for (operation, micros) in &results.off_chain_microseconds {
