@@ -96,6 +96,31 @@ async fn a_spend_limit_allows_exactly_its_amount_of_strk() {
     assert!(matches!(on_chain, SdkError::SessionLimitReached { .. }), "{on_chain:?}");
     assert_eq!(limit_reason(&on_chain), "Session: spend limit exceeded");
     assert_eq!(balance(&world, RECIPIENT).await, Felt::from(700u16), "nothing moved");
+
+    // The first use published the limits for auditors.
+    let history = session_sdk::account_history(&world.devnet.provider(), world.account).await.unwrap();
+    let record = history.sessions.iter().find(|r| r.session_hash == session.session_hash()).unwrap();
+    assert_eq!(record.limits.as_ref(), session.session().policy());
+}
+
+#[tokio::test]
+async fn a_registered_session_with_limits_publishes_them_and_runs_without_the_owner_signature() {
+    let world = World::start().await;
+    let now = world.now().await;
+    let mut session = session(&world, |b| {
+        b.expires_at(now + 3600)
+            .allow(world.counter, "increase")
+            .policy(Policy { max_calls: 1, ..Policy::default() })
+    });
+    world.admin().register_session(session.session()).await.unwrap();
+    session.use_on_chain_authorization();
+    session.execute(vec![increase(world.counter, 1)]).await.unwrap();
+    let refused = bypassing_preflight(&mut session, vec![increase(world.counter, 1)]).await;
+    assert_eq!(limit_reason(&refused), "Session: call limit reached");
+    let history = session_sdk::account_history(&world.devnet.provider(), world.account).await.unwrap();
+    let record = history.sessions.iter().find(|r| r.session_hash == session.session_hash()).unwrap();
+    assert!(record.registered_event);
+    assert_eq!(record.limits.as_ref().map(|p| p.max_calls), Some(1));
 }
 
 #[tokio::test]

@@ -130,8 +130,9 @@ pub trait IOwner<TState> {
 #[starknet::interface]
 pub trait ISession<TState> {
     /// Authorizes `session` on-chain (only through an owner transaction), so its transactions
-    /// need no owner authorization.
-    fn register_session(ref self: TState, session: Session);
+    /// need no owner authorization; `policy` is the session's policy (required when its
+    /// `policy` field is not 0), published in an event for auditors.
+    fn register_session(ref self: TState, session: Session, policy: Option<Policy>);
     /// Revokes one session by its hash (only through an owner transaction).
     fn revoke_session(ref self: TState, session_hash: felt252);
     /// Revokes every session issued so far by starting a new epoch (only through an owner transaction).
@@ -179,7 +180,7 @@ pub trait SessionAccountABI<TState> {
     fn supports_interface(self: @TState, interface_id: felt252) -> bool;
     fn get_owner(self: @TState) -> felt252;
     fn set_owner(ref self: TState, new_owner: felt252, signature: Array<felt252>);
-    fn register_session(ref self: TState, session: Session);
+    fn register_session(ref self: TState, session: Session, policy: Option<Policy>);
     fn revoke_session(ref self: TState, session_hash: felt252);
     fn revoke_all_sessions(ref self: TState);
     fn get_session_hash(self: @TState, session: Session) -> felt252;

@@ -17,8 +17,8 @@
 #[starknet::component]
 pub mod SessionComponent {
     use core::num::traits::CheckedAdd;
-    use starknet::ContractAddress;
     use starknet::account::Call;
+    use starknet::{ContractAddress, ResourcesBounds};
     use starknet::storage::{
         Map, StorageMapReadAccess, StorageMapWriteAccess, StoragePointerReadAccess,
         StoragePointerWriteAccess,
@@ -28,9 +28,7 @@ pub mod SessionComponent {
     use crate::components::owner::OwnerComponent::InternalTrait as OwnerInternalTrait;
     use crate::errors::{AccountErrors, SessionErrors};
     use crate::interfaces::{ISession, Policy, Session};
-    use crate::policy::{
-        assert_arguments_allowed, assert_tokens_listed, value_moved_of,
-    };
+    use crate::policy::{assert_arguments_allowed, assert_tokens_listed, max_fee, value_moved_of};
     use crate::signature::{
         AccountSignature, MAX_SESSION_CALLS, SessionSignature, is_valid_stark_signature,
         parse_signature,
@@ -63,6 +61,7 @@ pub mod SessionComponent {
     pub enum Event {
         SessionRegistered: SessionRegistered,
         SessionCached: SessionCached,
+        SessionPolicyPublished: SessionPolicyPublished,
         SessionRevoked: SessionRevoked,
         AllSessionsRevoked: AllSessionsRevoked,
     }
@@ -93,6 +92,15 @@ pub mod SessionComponent {
         pub authorized_by: felt252,
     }
 
+    /// The limits of a registered or first-used session with a policy, in full (the session
+    /// events carry only their hash).
+    #[derive(Drop, PartialEq, Debug, starknet::Event)]
+    pub struct SessionPolicyPublished {
+        #[key]
+        pub session_hash: felt252,
+        pub policy: Policy,
+    }
+
     /// The owner revoked one session.
     #[derive(Drop, PartialEq, Debug, starknet::Event)]
     pub struct SessionRevoked {
@@ -117,13 +125,26 @@ pub mod SessionComponent {
         /// the owner signature.
         ///
         /// Requirements: called by the account itself (an owner transaction); the session has a
-        /// non-zero key, the current epoch, is not expired, revoked or registered. Its policy,
-        /// if any, still travels in each of its transaction signatures.
-        /// Emits `SessionRegistered`.
-        fn register_session(ref self: ComponentState<TContractState>, session: Session) {
+        /// non-zero key, the current epoch, is not expired, revoked or registered; `policy` is
+        /// given exactly when the session's `policy` field is not 0, and hashes to it. The policy
+        /// still travels in each of the session's transaction signatures.
+        /// Emits `SessionRegistered`, and `SessionPolicyPublished` for a session with a policy.
+        fn register_session(
+            ref self: ComponentState<TContractState>, session: Session, policy: Option<Policy>,
+        ) {
             let owner = get_dep_component!(@self, Owner);
             owner.assert_only_self();
             self.assert_usable(@session, get_block_timestamp());
+            match policy {
+                Some(policy) => {
+                    let mut felts = array![];
+                    policy.serialize(ref felts);
+                    assert(
+                        policy_hash(felts.span()) == session.policy, SessionErrors::POLICY_MISMATCH,
+                    );
+                },
+                None => assert(session.policy == 0, SessionErrors::POLICY_MISMATCH),
+            }
             let hash = self.session_hash_of(@session);
             assert(!self.Session_revoked.read(hash), SessionErrors::REVOKED);
             assert(!self.Session_registered.read(hash), SessionErrors::ALREADY_REGISTERED);
@@ -140,6 +161,9 @@ pub mod SessionComponent {
                         epoch: session.epoch,
                     },
                 );
+            if let Some(policy) = policy {
+                self.emit(SessionPolicyPublished { session_hash: hash, policy });
+            }
         }
 
         /// Revokes the session with this hash, cached or not, at once.
@@ -245,19 +269,25 @@ pub mod SessionComponent {
         }
 
         /// For `__validate__`: `assert_valid_signature`, then for a session with a fee cap or
-        /// budget, checks the transaction's maximum fee against them and charges the budget.
+        /// budget, checks the transaction's maximum fee (from its resource bounds and tip)
+        /// against them and charges the budget.
         fn validate_transaction(
             ref self: ComponentState<TContractState>,
             hash: felt252,
             calls: Span<Call>,
             signature: Span<felt252>,
             now: u64,
-            max_fee: u256,
+            resource_bounds: Span<ResourcesBounds>,
+            tip: u128,
         ) {
             let Some((session_hash, Some(policy))) = self
                 .assert_valid_signature(hash, calls, signature, now) else {
                 return;
             };
+            if policy.max_fee_per_tx == 0 && policy.fee_budget == 0 {
+                return;
+            }
+            let max_fee = max_fee(resource_bounds, tip);
             if policy.max_fee_per_tx != 0 {
                 assert(max_fee <= policy.max_fee_per_tx.into(), SessionErrors::FEE_CAP_EXCEEDED);
             }
@@ -265,7 +295,11 @@ pub mod SessionComponent {
                 let committed: u256 = self.Session_fees_committed.read(session_hash).into();
                 let total = committed + max_fee;
                 assert(total <= policy.fee_budget.into(), SessionErrors::FEE_BUDGET_EXCEEDED);
-                self.Session_fees_committed.write(session_hash, total.try_into().expect(SessionErrors::FEE_BUDGET_EXCEEDED));
+                self
+                    .Session_fees_committed
+                    .write(
+                        session_hash, total.try_into().expect(SessionErrors::FEE_BUDGET_EXCEEDED),
+                    );
             }
         }
 
@@ -273,7 +307,8 @@ pub mod SessionComponent {
         /// expired or a policy limit would be exceeded; counts the calls and the value
         /// `calls` move; caches the owner authorization on first use. Does nothing for owners.
         ///
-        /// Emits `SessionCached` on a session's first use with an owner authorization.
+        /// Emits `SessionCached` (and `SessionPolicyPublished` for a session with a policy) on a
+        /// session's first use with an owner authorization.
         fn use_session(
             ref self: ComponentState<TContractState>, signature: Span<felt252>, calls: Span<Call>,
         ) {
@@ -316,6 +351,9 @@ pub mod SessionComponent {
                             authorized_by: owner_key,
                         },
                     );
+                if let Some((policy, _)) = parsed.policy {
+                    self.emit(SessionPolicyPublished { session_hash: hash, policy });
+                }
             }
         }
 

@@ -11,7 +11,6 @@ pub mod SessionAccount {
     use crate::components::owner::OwnerComponent;
     use crate::components::session::SessionComponent;
     use crate::errors::AccountErrors;
-    use crate::policy::max_fee;
     use crate::interfaces::{
         IDeployable, ISESSION_ID, ISRC5, ISRC5_ID, ISRC6, ISRC6_ID, ISRC9_V2_ID,
     };
@@ -90,7 +89,8 @@ pub mod SessionAccount {
                     calls.span(),
                     tx_info.signature,
                     get_block_timestamp(),
-                    max_fee(tx_info.resource_bounds, tx_info.tip),
+                    tx_info.resource_bounds,
+                    tx_info.tip,
                 );
             starknet::VALIDATED
         }

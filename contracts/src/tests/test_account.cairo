@@ -223,7 +223,7 @@ fn test_set_owner_rejects_zero_key() {
 fn test_set_owner_ends_registered_sessions() {
     let mut state = setup();
     as_account();
-    state.register_session(vectors::main_session());
+    state.register_session(vectors::main_session(), None);
     state.set_owner(vectors::NEW_OWNER_PUBLIC_KEY, rotation_signature());
     assert!(!state.is_session_cached(vectors::MAIN_SESSION_HASH));
     sign_with(vectors::sig_main_cached_increase());

@@ -2,11 +2,14 @@
 //! rules and fee caps — each accepted at its limit and rejected one unit over.
 
 use starknet::account::Call;
+use crate::components::session::SessionComponent;
 use crate::components::session::SessionComponent::InternalTrait;
 use crate::interfaces::{ISRC6, ISession};
 use crate::policy::{max_fee, value_moved};
 use crate::presets::session_account::SessionAccount;
-use super::common::{as_account, as_protocol, drop_events, setup, sign_with, with_felt};
+use super::common::{
+    as_account, as_protocol, assert_no_more_events, drop_events, next_event, setup, sign_with, with_felt,
+};
 use super::vectors;
 
 const RECIPIENT: felt252 = 0xb0b;
@@ -15,7 +18,7 @@ const RECIPIENT: felt252 = 0xb0b;
 fn registered() -> SessionAccount::ContractState {
     let mut state = setup();
     as_account();
-    state.register_session(vectors::policy_session());
+    state.register_session(vectors::policy_session(), Some(vectors::policy()));
     drop_events();
     as_protocol();
     state
@@ -293,7 +296,13 @@ fn test___validate___rejects_altered_policy() {
 
 // Fee cap (1000 per transaction) and budget (2500).
 
-fn charge(ref state: SessionAccount::ContractState, max_fee: u256) {
+/// Resource bounds whose maximum fee is `fee` (L2 gas `fee` at price 1).
+fn bounds(fee: u64) -> Span<starknet::ResourcesBounds> {
+    array![starknet::ResourcesBounds { resource: 'L2_GAS', max_amount: fee, max_price_per_unit: 1 }]
+        .span()
+}
+
+fn charge(ref state: SessionAccount::ContractState, max_fee: u64) {
     let signature = vectors::sig_policy_cached_get();
     state
         .session
@@ -302,7 +311,8 @@ fn charge(ref state: SessionAccount::ContractState, max_fee: u256) {
             array![game_call(selector!("get"), array![])].span(),
             signature.span(),
             vectors::NOW,
-            max_fee,
+            bounds(max_fee),
+            0,
         );
 }
 
@@ -335,10 +345,10 @@ fn test_validate_transaction_rejects_fee_one_over_the_budget() {
 fn test_validate_transaction_ignores_fees_of_owner_and_policy_free_sessions() {
     let mut state = setup();
     let (r, s) = vectors::OWNER_TX_SIGNATURE;
-    let huge: u256 = 1_000_000_000_000_000_000_000;
-    state.session.validate_transaction(vectors::TX_HASH, array![].span(), array![r, s].span(), vectors::NOW, huge);
+    let huge = bounds(0xffffffffffffffff);
+    state.session.validate_transaction(vectors::TX_HASH, array![].span(), array![r, s].span(), vectors::NOW, huge, 0);
     let signature = vectors::sig_main_full_no_calls();
-    state.session.validate_transaction(vectors::TX_HASH, array![].span(), signature.span(), vectors::NOW, huge);
+    state.session.validate_transaction(vectors::TX_HASH, array![].span(), signature.span(), vectors::NOW, huge, 0);
     assert_eq!(state.get_session_fees_committed(vectors::MAIN_SESSION_HASH), 0);
 }
 
@@ -351,4 +361,66 @@ fn test_max_fee_sums_every_resource_and_the_tip_on_l2_gas() {
     ];
     assert_eq!(max_fee(bounds.span(), 0), 30 + 200 + 35);
     assert_eq!(max_fee(bounds.span(), 4), 30 + 200 + 35 + 400);
+}
+
+// The policy in events, and registration checks it.
+
+fn policy_published() -> SessionAccount::Event {
+    SessionAccount::Event::SessionEvent(
+        SessionComponent::Event::SessionPolicyPublished(
+            SessionComponent::SessionPolicyPublished {
+                session_hash: vectors::POLICY_SESSION_HASH, policy: vectors::policy(),
+            },
+        ),
+    )
+}
+
+#[test]
+fn test_register_session_publishes_the_policy() {
+    let mut state = setup();
+    as_account();
+    state.register_session(vectors::policy_session(), Some(vectors::policy()));
+    let _registered = next_event();
+    assert_eq!(next_event(), policy_published());
+    assert_no_more_events();
+}
+
+#[test]
+fn test_first_use_publishes_the_policy_with_the_cached_authorization() {
+    let mut state = setup();
+    use_session(ref state, vectors::sig_policy_full_transfer(), array![transfer(1)]);
+    match next_event() {
+        SessionAccount::Event::SessionEvent(SessionComponent::Event::SessionCached(cached)) => {
+            assert_eq!(cached.policy, vectors::POLICY_HASH);
+        },
+        _ => panic!("expected SessionCached"),
+    }
+    assert_eq!(next_event(), policy_published());
+    assert_no_more_events();
+}
+
+#[test]
+#[should_panic(expected: 'Session: policy mismatch')]
+fn test_register_session_rejects_missing_policy() {
+    let mut state = setup();
+    as_account();
+    state.register_session(vectors::policy_session(), None);
+}
+
+#[test]
+#[should_panic(expected: 'Session: policy mismatch')]
+fn test_register_session_rejects_another_policy() {
+    let mut state = setup();
+    as_account();
+    let mut looser = vectors::policy();
+    looser.max_calls = 1000;
+    state.register_session(vectors::policy_session(), Some(looser));
+}
+
+#[test]
+#[should_panic(expected: 'Session: policy mismatch')]
+fn test_register_session_rejects_policy_for_session_without_one() {
+    let mut state = setup();
+    as_account();
+    state.register_session(vectors::main_session(), Some(vectors::policy()));
 }

@@ -217,7 +217,7 @@ fn test___execute___rejects_session_expired_at_exact_time() {
 fn test_register_session_authorizes_the_short_form() {
     let mut state = setup();
     as_account();
-    state.register_session(vectors::main_session());
+    state.register_session(vectors::main_session(), None);
     assert!(state.is_session_registered(vectors::MAIN_SESSION_HASH));
     assert!(state.is_session_cached(vectors::MAIN_SESSION_HASH));
     let main = vectors::main_session();
@@ -243,7 +243,7 @@ fn test_register_session_authorizes_the_short_form() {
 fn test_register_session_rejects_other_callers() {
     let mut state = setup();
     set_caller_address(vectors::GAME.try_into().unwrap());
-    state.register_session(vectors::main_session());
+    state.register_session(vectors::main_session(), None);
 }
 
 #[test]
@@ -251,8 +251,8 @@ fn test_register_session_rejects_other_callers() {
 fn test_register_session_rejects_duplicates() {
     let mut state = setup();
     as_account();
-    state.register_session(vectors::main_session());
-    state.register_session(vectors::main_session());
+    state.register_session(vectors::main_session(), None);
+    state.register_session(vectors::main_session(), None);
 }
 
 #[test]
@@ -260,7 +260,7 @@ fn test_register_session_rejects_duplicates() {
 fn test_register_session_rejects_other_epochs() {
     let mut state = setup();
     as_account();
-    state.register_session(vectors::epoch_one_session());
+    state.register_session(vectors::epoch_one_session(), None);
 }
 
 #[test]
@@ -269,7 +269,7 @@ fn test_register_session_rejects_expired() {
     let mut state = setup();
     as_account();
     set_block_timestamp(vectors::EXPIRES_AT);
-    state.register_session(vectors::main_session());
+    state.register_session(vectors::main_session(), None);
 }
 
 #[test]
@@ -278,7 +278,7 @@ fn test_register_session_rejects_revoked() {
     let mut state = setup();
     as_account();
     state.revoke_session(vectors::MAIN_SESSION_HASH);
-    state.register_session(vectors::main_session());
+    state.register_session(vectors::main_session(), None);
 }
 
 #[test]

@@ -11,7 +11,8 @@ use session_bindings::session_account::{
 use starknet::core::types::{BlockId, BlockTag, EmittedEvent, EventFilter, Felt};
 use starknet::providers::Provider;
 
-use crate::protocol::{Session, SessionUsage, U256};
+use crate::owner::policy_from_binding;
+use crate::protocol::{Policy, Session, SessionUsage, U256};
 use crate::SdkError;
 
 /// How many events to ask for per page.
@@ -30,6 +31,8 @@ pub struct SessionRecord {
     pub allowed_methods_root: Option<Felt>,
     /// The policy hash, if an event carried it.
     pub policy: Option<Felt>,
+    /// The policy's limits, if published (`SessionPolicyPublished`, on registration or first use).
+    pub limits: Option<Policy>,
     /// The session epoch, if an event carried it.
     pub epoch: Option<u128>,
     /// Registered by the owner (`SessionRegistered`).
@@ -101,6 +104,7 @@ impl AccountHistory {
                     expires_at: None,
                     allowed_methods_root: None,
                     policy: None,
+                    limits: None,
                     epoch: None,
                     registered_event: false,
                     cached_for_owner: None,
@@ -140,6 +144,9 @@ impl AccountHistory {
                     cached.epoch,
                 );
                 record.cached_for_owner = Some(cached.authorized_by);
+            }
+            AccountEvent::SessionEvent(SessionEvent::SessionPolicyPublished(published)) => {
+                self.session(published.session_hash).limits = Some(policy_from_binding(&published.policy));
             }
             AccountEvent::SessionEvent(SessionEvent::SessionRevoked(revoked)) => {
                 self.session(revoked.session_hash).revoked_event = true;

@@ -1,8 +1,9 @@
 //! What the account owner does: authorize, register and revoke sessions.
 
+use session_bindings::cainome::cairo_serde::{ContractAddress, U256 as CairoU256};
 use session_bindings::session_account::{self as bindings, SessionAccount as SessionAccountContract};
 use session_core::snip12::owner_rotation_hash;
-use session_core::{Session, SessionBuilder, SessionKey, StarkSignature};
+use session_core::{Policy, Session, SessionBuilder, SessionKey, StarkSignature, U256};
 use starknet::accounts::{AccountError, ConnectedAccount, ExecutionEncoding, SingleOwnerAccount};
 use starknet::core::types::{BlockId, BlockTag, Felt};
 use starknet::providers::Provider;
@@ -83,6 +84,37 @@ pub fn owner_account<P: Provider + Send + Sync>(
     account
 }
 
+/// A policy as the generated binding types carry it.
+pub(crate) fn policy_to_binding(policy: &Policy) -> bindings::Policy {
+    bindings::Policy {
+        max_fee_per_tx: policy.max_fee_per_tx,
+        fee_budget: policy.fee_budget,
+        max_calls: policy.max_calls,
+        spend_limits: policy
+            .spend_limits
+            .iter()
+            .map(|(token, amount)| bindings::SpendLimit {
+                token: ContractAddress(*token),
+                amount: CairoU256 { low: amount.low(), high: amount.high() },
+            })
+            .collect(),
+    }
+}
+
+/// A policy from the generated binding types (e.g. a `SessionPolicyPublished` event).
+pub(crate) fn policy_from_binding(policy: &bindings::Policy) -> Policy {
+    Policy {
+        max_fee_per_tx: policy.max_fee_per_tx,
+        fee_budget: policy.fee_budget,
+        max_calls: policy.max_calls,
+        spend_limits: policy
+            .spend_limits
+            .iter()
+            .map(|limit| (limit.token.0, U256::from_words(limit.amount.low, limit.amount.high)))
+            .collect(),
+    }
+}
+
 fn to_binding(session: &Session) -> bindings::Session {
     bindings::Session {
         session_key: session.session_key,
@@ -132,7 +164,8 @@ impl<A: ConnectedAccount + Sync> SessionAdmin<A> {
 
     /// Registers `session` on-chain, so its transactions need no owner authorization.
     pub async fn register_session(&self, session: &Session) -> Result<Felt, SdkError> {
-        let sent = self.contract.register_session(&to_binding(session)).send().await;
+        let policy = session.policy().map(policy_to_binding);
+        let sent = self.contract.register_session(&to_binding(session), &policy).send().await;
         self.finish("register_session", sent).await
     }
 

@@ -7,11 +7,13 @@ use session_sdk::{account_history, account_state, session_status, AccountState};
 
 use crate::input::{account_address, NetworkArgs};
 use crate::output::Output;
+use crate::policy_args::describe_policy;
 
 /// Policy commands.
 #[derive(Subcommand)]
 pub enum PolicyCommand {
-    /// The owner, the revoke-all epoch and every session seen in the account's events, with status.
+    /// The owner, the revoke-all epoch and every session seen in the account's events, with
+    /// status and limits.
     Show(ShowArgs),
 }
 
@@ -56,6 +58,11 @@ pub async fn run(command: PolicyCommand, out: Output) -> Result<()> {
             record.expires_at.map_or("?".into(), |time| time.to_string()),
             record.allowed_methods_root.map_or("?".into(), |root| format!("{root:#x}")),
         ));
+        if record.limits.is_some() || record.policy == Some(starknet::core::types::Felt::ZERO) {
+            for limit in describe_policy(record.limits.as_ref(), None) {
+                lines.push(format!("        {limit}"));
+            }
+        }
         sessions.push(json!({ "record": record, "status": verdict }));
     }
     out.result(
