@@ -137,6 +137,8 @@ fn demo_completes_with_one_owner_signature() {
             "method not allowed (pre-flight)",
             "method not allowed (on-chain)",
             "no call to the account",
+            "argument rule",
+            "spend limit (on-chain)",
             "expiry",
             "revocation",
             "revoke all"

@@ -177,8 +177,35 @@ impl<P> SessionAccount<P> {
         .encode())
     }
 
-    /// What the session has used of its limits so far (transactions, fees, spending), read from
-    /// the account (all zero for a session without a policy).
+    /// What the session has used of its limits so far (calls, fees, spending), read from the
+    /// account (all zero for a session without a policy).
+    ///
+    /// # Example: a session limited to 2 moves and 1 STRK of fees (runs against a local devnet)
+    ///
+    /// ```
+    /// # #[tokio::main] async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let devnet = local_devnet::Devnet::spawn().await?;
+    /// # let owner = starknet::signers::SigningKey::from_random();
+    /// # let funder = devnet.account(0);
+    /// # let account = session_sdk::deploy_session_account_via_udc(&funder, owner.verifying_key().scalar(), 1u8.into()).await?;
+    /// # devnet.mint(account, 10_000_000_000_000_000_000).await?;
+    /// # let game = session_sdk::deploy_contract(&funder, &session_sdk::bindings::counter_artifact()?, vec![], 1u8.into()).await?;
+    /// # let expires_at = devnet.latest_block_timestamp().await? + 3600;
+    /// use session_sdk::protocol::{Policy, PreflightError};
+    /// use session_sdk::SdkError;
+    /// use starknet::core::{types::Call, utils::get_selector_from_name};
+    ///
+    /// let limits = Policy { max_calls: 2, fee_budget: 1_000_000_000_000_000_000, ..Policy::default() };
+    /// let session = session_sdk::create_session(&owner, devnet.provider(), account, devnet.chain_id(), |s| {
+    ///     s.expires_at(expires_at).allow(game, "increase").policy(limits)
+    /// })?;
+    /// let increase = Call { to: game, selector: get_selector_from_name("increase")?, calldata: vec![1u8.into()] };
+    /// session.execute(vec![increase.clone(), increase.clone()]).await?;
+    /// assert_eq!(session.usage().await?.calls, 2);
+    /// let refused = session.execute(vec![increase]).await;
+    /// assert!(matches!(refused, Err(SdkError::Preflight(PreflightError::CallLimitReached { .. }))));
+    /// # Ok(()) }
+    /// ```
     pub async fn usage(&self) -> Result<SessionUsage, SdkError>
     where
         P: Provider + Sync,

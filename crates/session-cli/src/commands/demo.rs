@@ -4,10 +4,10 @@ use anyhow::{bail, Context, Result};
 use clap::Args;
 use local_devnet::Devnet;
 use serde::Serialize;
-use session_core::PreflightError;
+use session_core::{ArgumentRule, Policy, PreflightError, U256};
 use session_sdk::{
     create_session, declare_if_needed, deploy_contract, deploy_session_account, owner_account,
-    session_account_address, wait_for_success, SdkError, SessionAccount, SessionAdmin,
+    session_account_address, wait_for_success, SdkError, SessionAccount, SessionAdmin, STRK_TOKEN,
 };
 use starknet::accounts::{Account, SingleOwnerAccount};
 use starknet::core::types::{Call, Felt, TransactionReceipt};
@@ -39,6 +39,10 @@ struct Summary {
     signature_felts_owner: usize,
     protections: Vec<Protection>,
 }
+
+/// The bot session's only allowed payee, and someone else.
+const PAYEE: Felt = Felt::from_hex_unchecked("0xb0b");
+const OTHER_PAYEE: Felt = Felt::from_hex_unchecked("0xca7");
 
 /// One protection shown working.
 #[derive(Serialize)]
@@ -176,6 +180,38 @@ pub async fn run(args: Demo, json: bool) -> Result<()> {
     })?;
     ctx.out.say(format!("  calling the account itself: {reason}"));
     protections.push(Protection { rule: "no call to the account", rejected_with: reason });
+
+    // A bot's session with limits: 1000 FRI of STRK in total, only to one recipient.
+    let expires_at = ctx.now().await? + 3600;
+    let (provider, chain_id) = (ctx.devnet.provider(), ctx.devnet.chain_id());
+    let mut bot = create_session(&ctx.owner_key, provider, account, chain_id, |builder| {
+        builder
+            .expires_at(expires_at)
+            .allow_with_rules(STRK_TOKEN, "transfer", vec![ArgumentRule::Equal { index: 0, value: PAYEE }])
+            .policy(Policy { spend_limits: [(STRK_TOKEN, U256::from(1_000u32))].into(), ..Policy::default() })
+    })?;
+    let pay = |to: Felt, amount: u32| -> Result<Call> {
+        Ok(Call {
+            to: STRK_TOKEN,
+            selector: get_selector_from_name("transfer")?,
+            calldata: vec![to, Felt::from(amount), Felt::ZERO],
+        })
+    };
+    ctx.out.say("  a bot session (second owner signature): STRK transfers to one payee, 1000 FRI in total");
+    ctx.play(&bot, vec![pay(PAYEE, 1_000)?]).await?;
+    ctx.out.say("    paid the payee 1000 FRI: exactly the limit");
+    let reason = expect_rejection(bot.send(vec![pay(OTHER_PAYEE, 1)?]).await, |e| {
+        matches!(e, SdkError::Preflight(PreflightError::ArgumentNotAllowed { .. }))
+    })?;
+    ctx.out.say(format!("    paying someone else, pre-flight: {reason}"));
+    protections.push(Protection { rule: "argument rule", rejected_with: reason });
+    bot.set_preflight_checks(false);
+    let reason = expect_rejection(
+        bot.send(vec![pay(PAYEE, 1)?]).await,
+        |e| matches!(e, SdkError::SessionLimitReached { reason, .. } if reason == "Session: spend limit exceeded"),
+    )?;
+    ctx.out.say(format!("    1 FRI more with the pre-flight check bypassed, the account: {reason}"));
+    protections.push(Protection { rule: "spend limit (on-chain)", rejected_with: reason });
 
     ctx.devnet.increase_time(3601).await?;
     let reason = expect_rejection(session.execute(vec![one_move.clone()]).await, |e| {
