@@ -148,7 +148,8 @@ pub trait ISession<TState> {
     fn is_session_cached(self: @TState, session_hash: felt252) -> bool;
     /// The current session epoch; sessions of other epochs are revoked.
     fn get_session_epoch(self: @TState) -> u128;
-    /// How many calls the session's successful transactions (and outside executions) made.
+    /// How many calls the session's successful transactions (and outside executions) made
+    /// (counted for sessions with a call limit).
     fn get_session_call_count(self: @TState, session_hash: felt252) -> u64;
     /// The fee the session's transactions committed to so far (sum of their maximum fees).
     fn get_session_fees_committed(self: @TState, session_hash: felt252) -> u128;

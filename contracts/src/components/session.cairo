@@ -48,7 +48,7 @@ pub mod SessionComponent {
         pub Session_registered: Map<felt252, bool>,
         /// The current epoch; sessions of other epochs are revoked.
         pub Session_epoch: u128,
-        /// Calls of successful executions per session (counted for sessions with a policy).
+        /// Calls of successful executions per session (counted for sessions with a call limit).
         pub Session_call_count: Map<felt252, u64>,
         /// Maximum fees committed per session (counted for sessions with a fee budget).
         pub Session_fees_committed: Map<felt252, u128>,
@@ -214,7 +214,7 @@ pub mod SessionComponent {
             self.Session_epoch.read()
         }
 
-        /// Calls the session's successful executions made (counted when it has a policy).
+        /// Calls the session's successful executions made (counted when it has a call limit).
         fn get_session_call_count(
             self: @ComponentState<TContractState>, session_hash: felt252,
         ) -> u64 {
@@ -322,9 +322,11 @@ pub mod SessionComponent {
             }
             let hash = self.session_hash_of(@session);
             if let Some((policy, _)) = parsed.policy {
-                let count = self.Session_call_count.read(hash);
-                let total = self.assert_calls_allowed(@policy, count, calls.len());
-                self.Session_call_count.write(hash, total);
+                if policy.max_calls != 0 {
+                    let count = self.Session_call_count.read(hash);
+                    let total = self.assert_calls_allowed(@policy, count, calls.len());
+                    self.Session_call_count.write(hash, total);
+                }
                 for limit in policy.spend_limits {
                     let amount = value_moved_of(calls, *limit.token);
                     if amount != 0 {
@@ -425,10 +427,12 @@ pub mod SessionComponent {
             match policy {
                 Some(policy) => {
                     assert_tokens_listed(calls, policy.spend_limits);
-                    self
-                        .assert_calls_allowed(
-                            @policy, self.Session_call_count.read(session_hash), calls.len(),
-                        );
+                    if policy.max_calls != 0 {
+                        self
+                            .assert_calls_allowed(
+                                @policy, self.Session_call_count.read(session_hash), calls.len(),
+                            );
+                    }
                     for limit in policy.spend_limits {
                         let amount = value_moved_of(calls, *limit.token);
                         if amount != 0 {
@@ -441,13 +445,12 @@ pub mod SessionComponent {
             (session_hash, policy)
         }
 
-        /// Panics unless the policy allows `calls` more calls after `count`.
+        /// The call count after `calls` more calls than `count`; panics above the policy's limit.
         fn assert_calls_allowed(
             self: @ComponentState<TContractState>, policy: @Policy, count: u64, calls: u32,
         ) -> u64 {
             let total = count + calls.into();
-            let max = *policy.max_calls;
-            assert(max == 0 || total <= max, SessionErrors::CALL_LIMIT_REACHED);
+            assert(total <= *policy.max_calls, SessionErrors::CALL_LIMIT_REACHED);
             total
         }
 

@@ -286,6 +286,12 @@ async fn limits_from_flags_bind_on_chain_and_inspect_states_them() {
     assert!(stderr.contains("limit of 3 calls"), "{stderr}");
     assert_eq!(chain.count(account).await, 2);
 
+    // A value entrypoint without a limit for its token could never be used: refused, with a hint.
+    let useless = chain.session_create_args(&format!("{strk}:transfer"), &chain.path("useless.json"));
+    let (code, _, stderr) = chain.run(&strs(&useless));
+    assert_eq!(code, EXIT_USAGE, "{stderr}");
+    assert!(stderr.contains("--max-spend"), "{stderr}");
+
     // Malformed limits are usage errors naming the flag.
     let mut bad =
         chain.session_create_args(&format!("{}:increase", hex(chain.game)), &chain.path("bad.json"));

@@ -98,7 +98,7 @@ pub enum PreflightError {
 /// What a session has used so far, as the account's views report it.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct SessionUsage {
-    /// Calls of successful executions (`get_session_call_count`).
+    /// Calls of successful executions (`get_session_call_count`; counted under a call limit).
     pub calls: u64,
     /// Maximum fees committed (`get_session_fees_committed`).
     pub fees_committed: u128,

@@ -306,6 +306,10 @@ impl<P: Provider + Send + Sync> SessionAccount<P> {
     /// transactions submitted; none of the later ones was sent. Sequences on one
     /// `SessionAccount` never interleave. Submitted is not yet accepted: wait on the hashes
     /// (e.g. [`wait_for_success`]) to know each outcome.
+    ///
+    /// Limits: the pre-flight check reads the session's usage before each transaction, and
+    /// transactions of the sequence still pending are not in it yet; a sequence can therefore
+    /// submit more than a limit allows, and the account refuses the excess in validation (no fee).
     pub async fn send_sequence(&self, batches: Vec<Vec<Call>>) -> Result<Vec<Felt>, SdkError> {
         let mut next_nonce = self.next_nonce.lock().await;
         let total = batches.len();

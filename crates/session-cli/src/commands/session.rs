@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Result;
 use clap::{Args, Subcommand};
 use serde_json::json;
+use session_core::policy::VALUE_ENTRYPOINTS;
 use session_core::SessionBuilder;
 use session_sdk::protocol::SessionKey;
 use session_sdk::{
@@ -190,6 +191,15 @@ async fn create(args: CreateArgs, out: Output) -> Result<()> {
             usage(format!("--allow {allow:?}: expected <contract address>:<entrypoint>"), None)
         })?;
         methods.entry((parse_address(contract, "contract address")?, entrypoint.to_owned())).or_default();
+    }
+    for (contract, entrypoint) in methods.keys() {
+        let moves_value = VALUE_ENTRYPOINTS.iter().any(|(name, _)| name == entrypoint);
+        if moves_value && !policy.as_ref().is_some_and(|policy| policy.spend_limits.contains_key(contract)) {
+            return Err(usage(
+                format!("{contract:#x}:{entrypoint} moves token value, and sessions move none of a token without a limit"),
+                Some("add --max-spend <token>:<amount> (or :unlimited) for that token"),
+            ));
+        }
     }
     let mut names = BTreeMap::new();
     let mut described = Vec::new();
