@@ -98,27 +98,32 @@ async fn a_spend_limit_allows_exactly_its_amount_of_strk() {
     assert_eq!(balance(&world, RECIPIENT).await, Felt::from(700u16), "nothing moved");
 
     // The first use published the limits for auditors.
-    let history = session_sdk::account_history(&world.devnet.provider(), world.account).await.unwrap();
-    let record = history.sessions.iter().find(|r| r.session_hash == session.session_hash()).unwrap();
+    let record = history_of(&world, &session).await;
     assert_eq!(record.limits.as_ref(), session.session().policy());
+}
+
+/// A session for the game's `increase` under `policy`, expiring in an hour.
+async fn game_session(world: &World, policy: Policy) -> SessionAccount<Client> {
+    let expires_at = world.now().await + 3600;
+    session(world, |b| b.expires_at(expires_at).allow(world.counter, "increase").policy(policy))
+}
+
+/// What the account's events say about `session`.
+async fn history_of(world: &World, session: &SessionAccount<Client>) -> session_sdk::SessionRecord {
+    let history = session_sdk::account_history(&world.devnet.provider(), world.account).await.unwrap();
+    history.sessions.into_iter().find(|r| r.session_hash == session.session_hash()).unwrap()
 }
 
 #[tokio::test]
 async fn a_registered_session_with_limits_publishes_them_and_runs_without_the_owner_signature() {
     let world = World::start().await;
-    let now = world.now().await;
-    let mut session = session(&world, |b| {
-        b.expires_at(now + 3600)
-            .allow(world.counter, "increase")
-            .policy(Policy { max_calls: 1, ..Policy::default() })
-    });
+    let mut session = game_session(&world, Policy { max_calls: 1, ..Policy::default() }).await;
     world.admin().register_session(session.session()).await.unwrap();
     session.use_on_chain_authorization();
     session.execute(vec![increase(world.counter, 1)]).await.unwrap();
     let refused = bypassing_preflight(&mut session, vec![increase(world.counter, 1)]).await;
     assert_eq!(limit_reason(&refused), "Session: call limit reached");
-    let history = session_sdk::account_history(&world.devnet.provider(), world.account).await.unwrap();
-    let record = history.sessions.iter().find(|r| r.session_hash == session.session_hash()).unwrap();
+    let record = history_of(&world, &session).await;
     assert!(record.registered_event);
     assert_eq!(record.limits.as_ref().map(|p| p.max_calls), Some(1));
 }
@@ -166,12 +171,7 @@ async fn argument_rules_pin_the_recipient_and_cap_the_amount() {
 #[tokio::test]
 async fn a_call_limit_counts_only_calls_of_successful_transactions() {
     let world = World::start().await;
-    let now = world.now().await;
-    let mut session = session(&world, |b| {
-        b.expires_at(now + 3600)
-            .allow(world.counter, "increase")
-            .policy(Policy { max_calls: 3, ..Policy::default() })
-    });
+    let mut session = game_session(&world, Policy { max_calls: 3, ..Policy::default() }).await;
     session.execute(vec![increase(world.counter, 1)]).await.unwrap();
     // u64 overflow in the game: the transaction is included but reverts, and its call is not counted.
     let fee = session.estimate(vec![increase(world.counter, 1)]).await.unwrap();
