@@ -273,3 +273,27 @@ async fn fee_caps_and_budgets_bind_the_resource_bounds() {
     let refused = too_tight.execute(vec![increase(counter, 1)]).await.unwrap_err();
     assert!(matches!(refused, SdkError::Preflight(PreflightError::FeeCapExceeded { .. })), "{refused:?}");
 }
+
+#[tokio::test]
+async fn outside_executions_count_against_the_same_limits() {
+    let world = World::start().await;
+    let now = world.now().await;
+    let policy = Policy { max_calls: 2, ..strk_limit(100) };
+    let mut session =
+        session(&world, |b| b.expires_at(now + 3600).allow(STRK_TOKEN, "transfer").policy(policy));
+    let relayer = world.devnet.account(1);
+    let paid =
+        session.sign_outside_execution(vec![transfer(RECIPIENT, 100)], None, now - 60, now + 600).unwrap();
+    paid.submit(&relayer).await.unwrap(); // the whole limit, paid for by the relayer
+    let usage = session.usage().await.unwrap();
+    assert_eq!((usage.calls, usage.spent[&STRK_TOKEN]), (1, U256::from(100u8)));
+
+    // One unit more, signed without the pre-flight check: the account refuses it inside the
+    // relayer's transaction, and nothing moves.
+    session.set_preflight_checks(false);
+    let over =
+        session.sign_outside_execution(vec![transfer(RECIPIENT, 1)], None, now - 60, now + 600).unwrap();
+    let refused = over.submit(&relayer).await.unwrap_err();
+    assert!(refused.to_string().contains("Session: spend limit exceeded"), "{refused}");
+    assert_eq!(balance(&world, RECIPIENT).await, Felt::from(100u8));
+}
