@@ -6,7 +6,7 @@
 mod common;
 
 use common::{increase, Client, World};
-use session_core::{ArgumentRule, Policy, PreflightError, SessionBuilder, U256};
+use session_core::{ArgumentRule, Policy, PreflightError, SessionBuilder, SpendLimit, U256};
 use session_sdk::{SdkError, SessionAccount, STRK_TOKEN};
 use starknet::accounts::{Account, ConnectedAccount};
 use starknet::core::types::{BlockId, BlockTag, Call, Felt, FunctionCall};
@@ -46,7 +46,7 @@ fn session(world: &World, build: impl FnOnce(SessionBuilder) -> SessionBuilder) 
 }
 
 fn strk_limit(amount: u64) -> Policy {
-    Policy { spend_limits: [(STRK_TOKEN, U256::from(amount))].into(), ..Policy::default() }
+    Policy { spend_limits: [(STRK_TOKEN, U256::from(amount).into())].into(), ..Policy::default() }
 }
 
 /// Sends with the pre-flight check off (as an attacker holding the key would) and returns the error.
@@ -126,6 +126,29 @@ async fn a_registered_session_with_limits_publishes_them_and_runs_without_the_ow
     let record = history_of(&world, &session).await;
     assert!(record.registered_event);
     assert_eq!(record.limits.as_ref().map(|p| p.max_calls), Some(1));
+}
+
+#[tokio::test]
+async fn a_daily_limit_refills_at_the_next_utc_day() {
+    let world = World::start().await;
+    let now = world.now().await;
+    let daily = Policy {
+        spend_limits: [(STRK_TOKEN, SpendLimit::per_window(U256::from(100u8), 86_400))].into(),
+        ..Policy::default()
+    };
+    let mut session =
+        session(&world, |b| b.expires_at(now + 3 * 86_400).allow(STRK_TOKEN, "transfer").policy(daily));
+    session.execute(vec![transfer(RECIPIENT, 100)]).await.unwrap();
+    let refused = session.execute(vec![transfer(RECIPIENT, 1)]).await.unwrap_err();
+    assert!(matches!(refused, SdkError::Preflight(PreflightError::SpendLimitExceeded { .. })), "{refused:?}");
+    let on_chain = bypassing_preflight(&mut session, vec![transfer(RECIPIENT, 1)]).await;
+    assert_eq!(limit_reason(&on_chain), "Session: spend limit exceeded");
+
+    // The next UTC day: the whole amount again, and usage reads zero before anything is spent.
+    world.devnet.set_time((now / 86_400 + 1) * 86_400 + 60).await.unwrap();
+    assert_eq!(session.usage().await.unwrap().spent[&STRK_TOKEN], U256::from(0u8));
+    session.execute(vec![transfer(RECIPIENT, 100)]).await.unwrap();
+    assert_eq!(balance(&world, RECIPIENT).await, Felt::from(200u8));
 }
 
 #[tokio::test]

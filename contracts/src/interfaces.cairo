@@ -49,13 +49,18 @@ pub struct Policy {
     pub spend_limits: Span<SpendLimit>,
 }
 
-/// The most value of one ERC-20 token a session may transfer or approve, in total.
+/// The most value of one ERC-20 token a session may transfer or approve, over its lifetime or
+/// per time window.
 #[derive(Copy, Drop, Serde, PartialEq, Debug)]
 pub struct SpendLimit {
     /// The token contract.
     pub token: ContractAddress,
-    /// The total amount, in the token's smallest unit (`u256` max: unlimited).
+    /// The amount, in the token's smallest unit (`u256` max: unlimited).
     pub amount: u256,
+    /// 0: `amount` is for the session's lifetime. Else the window length in seconds: `amount` per
+    /// window, windows starting at multiples of `period` since the Unix epoch (use whole hours,
+    /// so validation, which sees the hour-floored time, agrees with execution).
+    pub period: u64,
 }
 
 /// A rule on one calldata argument of an allowed method, committed inside its Merkle leaf.
@@ -153,8 +158,12 @@ pub trait ISession<TState> {
     fn get_session_call_count(self: @TState, session_hash: felt252) -> u64;
     /// The fee the session's transactions committed to so far (sum of their maximum fees).
     fn get_session_fees_committed(self: @TState, session_hash: felt252) -> u128;
-    /// The amount of `token` the session transferred or approved so far.
+    /// The amount of `token` the session transferred or approved so far (in its latest window,
+    /// for a limit per time window; see `get_session_spend_window`).
     fn get_session_spent(self: @TState, session_hash: felt252, token: ContractAddress) -> u256;
+    /// The window (block time / period) of the session's latest spending of `token` under a limit
+    /// per time window (0 otherwise).
+    fn get_session_spend_window(self: @TState, session_hash: felt252, token: ContractAddress) -> u64;
 }
 
 /// SNIP-9 version 2: executing calls signed by the account and submitted by someone else.
@@ -192,6 +201,7 @@ pub trait SessionAccountABI<TState> {
     fn get_session_call_count(self: @TState, session_hash: felt252) -> u64;
     fn get_session_fees_committed(self: @TState, session_hash: felt252) -> u128;
     fn get_session_spent(self: @TState, session_hash: felt252, token: ContractAddress) -> u256;
+    fn get_session_spend_window(self: @TState, session_hash: felt252, token: ContractAddress) -> u64;
     fn execute_from_outside_v2(
         ref self: TState, outside_execution: OutsideExecution, signature: Span<felt252>,
     ) -> Array<Span<felt252>>;

@@ -27,7 +27,7 @@ pub mod SessionComponent {
     use crate::components::owner::OwnerComponent;
     use crate::components::owner::OwnerComponent::InternalTrait as OwnerInternalTrait;
     use crate::errors::{AccountErrors, SessionErrors};
-    use crate::interfaces::{ISession, Policy, Session};
+    use crate::interfaces::{ISession, Policy, Session, SpendLimit};
     use crate::policy::{assert_arguments_allowed, assert_tokens_listed, max_fee, value_moved_of};
     use crate::signature::{
         AccountSignature, MAX_SESSION_CALLS, SessionSignature, is_valid_stark_signature,
@@ -52,8 +52,10 @@ pub mod SessionComponent {
         pub Session_call_count: Map<felt252, u64>,
         /// Maximum fees committed per session (counted for sessions with a fee budget).
         pub Session_fees_committed: Map<felt252, u128>,
-        /// Value moved or approved per (session, token).
+        /// Value moved or approved per (session, token), in the latest window for windowed limits.
         pub Session_spent: Map<(felt252, ContractAddress), u256>,
+        /// The window of the latest spending per (session, token), for windowed limits.
+        pub Session_spend_window: Map<(felt252, ContractAddress), u64>,
     }
 
     #[event]
@@ -228,11 +230,18 @@ pub mod SessionComponent {
             self.Session_fees_committed.read(session_hash)
         }
 
-        /// Value of `token` the session moved or approved.
+        /// Value of `token` the session moved or approved (in its latest window, if windowed).
         fn get_session_spent(
             self: @ComponentState<TContractState>, session_hash: felt252, token: ContractAddress,
         ) -> u256 {
             self.Session_spent.read((session_hash, token))
+        }
+
+        /// The window of the session's latest spending of `token` under a windowed limit.
+        fn get_session_spend_window(
+            self: @ComponentState<TContractState>, session_hash: felt252, token: ContractAddress,
+        ) -> u64 {
+            self.Session_spend_window.read((session_hash, token))
         }
     }
 
@@ -327,11 +336,15 @@ pub mod SessionComponent {
                     let total = self.assert_calls_allowed(@policy, count, calls.len());
                     self.Session_call_count.write(hash, total);
                 }
+                let now = get_block_timestamp();
                 for limit in policy.spend_limits {
                     let amount = value_moved_of(calls, *limit.token);
                     if amount != 0 {
-                        let total = self.spent_after(hash, *limit.token, amount, *limit.amount);
+                        let (total, window) = self.spent_after(hash, limit, amount, now);
                         self.Session_spent.write((hash, *limit.token), total);
+                        if *limit.period != 0 {
+                            self.Session_spend_window.write((hash, *limit.token), window);
+                        }
                     }
                 }
             }
@@ -436,7 +449,7 @@ pub mod SessionComponent {
                     for limit in policy.spend_limits {
                         let amount = value_moved_of(calls, *limit.token);
                         if amount != 0 {
-                            self.spent_after(session_hash, *limit.token, amount, *limit.amount);
+                            self.spent_after(session_hash, limit, amount, now);
                         }
                     }
                 },
@@ -454,18 +467,30 @@ pub mod SessionComponent {
             total
         }
 
-        /// The session's total spent of `token` after moving `amount` more; panics above `limit`.
+        /// The session's spending of the limit's token (and its window) after moving `amount`
+        /// more at time `now`; panics above the limit. A new window starts from zero.
         fn spent_after(
             self: @ComponentState<TContractState>,
             session_hash: felt252,
-            token: ContractAddress,
+            limit: @SpendLimit,
             amount: u256,
-            limit: u256,
-        ) -> u256 {
-            let spent = self.Session_spent.read((session_hash, token));
+            now: u64,
+        ) -> (u256, u64) {
+            let key = (session_hash, *limit.token);
+            let period = *limit.period;
+            let window = if period == 0 {
+                0
+            } else {
+                now / period
+            };
+            let spent = if period != 0 && self.Session_spend_window.read(key) != window {
+                0
+            } else {
+                self.Session_spent.read(key)
+            };
             let total = spent.checked_add(amount).expect(SessionErrors::SPEND_LIMIT_EXCEEDED);
-            assert(total <= limit, SessionErrors::SPEND_LIMIT_EXCEEDED);
-            total
+            assert(total <= *limit.amount, SessionErrors::SPEND_LIMIT_EXCEEDED);
+            (total, window)
         }
 
         /// Panics unless the session's own fields allow use at `now`.

@@ -86,3 +86,11 @@ pub fn with_felt(felts: Array<felt252>, index: u32, value: felt252) -> Array<fel
     }
     out
 }
+
+/// Index of the first call's proof length in a cached-form signature of the vectors' policy
+/// session: magic, 5 session felts, auth length 0, session r and s, the policy, the call count.
+pub fn first_proof_length_index() -> u32 {
+    let mut policy = array![];
+    super::vectors::policy().serialize(ref policy);
+    10 + policy.len()
+}

@@ -2,13 +2,15 @@
 //! rules and fee caps — each accepted at its limit and rejected one unit over.
 
 use starknet::account::Call;
+use starknet::testing::set_block_timestamp;
 use crate::components::session::SessionComponent;
 use crate::components::session::SessionComponent::InternalTrait;
 use crate::interfaces::{ISRC6, ISession};
 use crate::policy::{max_fee, value_moved};
 use crate::presets::session_account::SessionAccount;
 use super::common::{
-    as_account, as_protocol, assert_no_more_events, drop_events, next_event, setup, sign_with, with_felt,
+    as_account, as_protocol, assert_no_more_events, drop_events, first_proof_length_index, next_event,
+    setup, sign_with, with_felt,
 };
 use super::vectors;
 
@@ -140,6 +142,55 @@ fn test___validate___rejects_amount_word_above_u128() {
     let mut state = registered();
     let bad = token_call(selector!("transfer"), array![RECIPIENT, 0x100000000000000000000000000000000, 0]);
     validate(ref state, vectors::sig_policy_cached_transfer(), array![bad]);
+}
+
+// A limit per window (100 of DAILY_TOKEN per day, windows from the Unix epoch).
+
+fn daily_transfer(amount: felt252) -> Call {
+    Call {
+        to: vectors::DAILY_TOKEN.try_into().unwrap(),
+        selector: selector!("transfer"),
+        calldata: array![RECIPIENT, amount, 0].span(),
+    }
+}
+
+fn daily_spent(state: @SessionAccount::ContractState) -> (u256, u64) {
+    let token = vectors::DAILY_TOKEN.try_into().unwrap();
+    (
+        state.get_session_spent(vectors::POLICY_SESSION_HASH, token),
+        state.get_session_spend_window(vectors::POLICY_SESSION_HASH, token),
+    )
+}
+
+#[test]
+fn test_a_window_limit_starts_again_in_the_next_window() {
+    let mut state = registered();
+    let day = vectors::NOW / 86400;
+    use_session(ref state, vectors::sig_policy_cached_daily_transfer(), array![daily_transfer(100)]);
+    assert_eq!(daily_spent(@state), (100, day));
+    // The next day starts from zero (the last second of this day is still full: next test).
+    set_block_timestamp((day + 1) * 86400);
+    validate(ref state, vectors::sig_policy_cached_daily_transfer(), array![daily_transfer(100)]);
+    use_session(ref state, vectors::sig_policy_cached_daily_transfer(), array![daily_transfer(60)]);
+    assert_eq!(daily_spent(@state), (60, day + 1));
+}
+
+#[test]
+#[should_panic(expected: 'Session: spend limit exceeded')]
+fn test_a_window_limit_refuses_one_over_within_the_window() {
+    let mut state = registered();
+    let day = vectors::NOW / 86400;
+    use_session(ref state, vectors::sig_policy_cached_daily_transfer(), array![daily_transfer(100)]);
+    set_block_timestamp((day + 1) * 86400 - 1);
+    validate(ref state, vectors::sig_policy_cached_daily_transfer(), array![daily_transfer(1)]);
+}
+
+#[test]
+#[should_panic(expected: 'Session: spend limit exceeded')]
+fn test_use_session_refuses_one_over_the_window_amount() {
+    let mut state = registered();
+    use_session(ref state, vectors::sig_policy_cached_daily_transfer(), array![daily_transfer(60)]);
+    use_session(ref state, vectors::sig_policy_cached_daily_transfer(), array![daily_transfer(41)]);
 }
 
 // Default deny: tokens without a limit move nothing.
@@ -275,11 +326,12 @@ fn test___validate___rejects_missing_argument() {
 #[should_panic(expected: 'Session: method not allowed')]
 fn test___validate___rejects_loosened_rules() {
     let mut state = registered();
-    // The first call's rule is AtMost(0, 10): [count 1, kind 2, index 0, bound 10], the bound being
-    // the last felt before the second call's proof length. Raising it changes the leaf.
+    // The first call's proof, then its rule AtMost(0, 10): [count 1, kind 2, index 0, bound 10].
+    // Raising the bound changes the leaf.
     let signature = vectors::sig_policy_cached_rules();
-    let proof_length: u32 = (*signature.at(17)).try_into().unwrap();
-    let loosened = with_felt(signature, 21 + proof_length, 1000);
+    let start = first_proof_length_index();
+    let proof_length: u32 = (*signature.at(start)).try_into().unwrap();
+    let loosened = with_felt(signature, start + proof_length + 4, 1000);
     validate(ref state, loosened, rule_calls(1000, 1, vectors::SPENDER, 500));
 }
 

@@ -3,7 +3,7 @@ use crate::signature::{
     AccountSignature, SESSION_MAGIC, StarkSignature, is_valid_stark_signature, parse_signature,
 };
 use crate::snip12::policy_hash;
-use super::common::with_felt;
+use super::common::{first_proof_length_index, with_felt};
 use super::vectors;
 
 #[test]
@@ -55,11 +55,11 @@ fn test_parse_policy_and_argument_rules() {
 #[test]
 #[should_panic(expected: 'Session: malformed signature')]
 fn test_parse_unknown_argument_rule_kind() {
-    // The cached rules signature: magic, 5 session felts, auth 0, r, s, 7 policy felts, n_calls,
-    // then the first call: proof length, proof, rule count 1, rule kind (index 19 + proof length).
+    // The first call: proof length, proof, rule count 1, then the rule kind.
     let signature = vectors::sig_policy_cached_rules();
-    let proof_length: u32 = (*signature.at(17)).try_into().unwrap();
-    parse_signature(with_felt(signature, 19 + proof_length, 4).span());
+    let start = first_proof_length_index();
+    let proof_length: u32 = (*signature.at(start)).try_into().unwrap();
+    parse_signature(with_felt(signature, start + proof_length + 2, 4).span());
 }
 
 #[test]

@@ -321,7 +321,7 @@ async fn measure_limits(bench: &Bench) -> Result<Vec<Row>> {
         l1_data_gas,
         signature_felts: 2,
     }];
-    let strk_limit = || [(STRK_TOKEN, U256::from(10u128.pow(18)))].into();
+    let strk_limit = || [(STRK_TOKEN, U256::from(10u128.pow(18)).into())].into();
     let fees = Policy { max_fee_per_tx: 10u128.pow(20), fee_budget: 10u128.pow(21), ..Policy::default() };
     let every = Policy { max_calls: 1_000, spend_limits: strk_limit(), ..fees.clone() };
     let increase = bench.moves(1);

@@ -5,11 +5,11 @@ use std::collections::BTreeMap;
 
 use anyhow::Result;
 use clap::Args;
-use session_sdk::protocol::{parse_u256, ArgumentRule, Policy, SessionUsage, U256};
+use session_sdk::protocol::{parse_u256, ArgumentRule, Policy, SessionUsage, SpendLimit, U256};
 use starknet::core::types::Felt;
 
 use crate::cli_error::usage;
-use crate::input::{parse_address, parse_felt};
+use crate::input::{parse_address, parse_duration, parse_felt};
 
 /// `u256` max: a spend limit that never binds.
 const UNLIMITED: U256 = U256::from_words(u128::MAX, u128::MAX);
@@ -18,10 +18,11 @@ const UNLIMITED: U256 = U256::from_words(u128::MAX, u128::MAX);
 /// (and can move no token value: every token is denied unless given a `--max-spend`).
 #[derive(Args, Default)]
 pub struct PolicyArgs {
-    /// Most value of a token the session may transfer or approve in total,
-    /// `<token address>:<amount in base units | unlimited>`; repeat per token. Tokens not
-    /// listed can move nothing.
-    #[arg(long = "max-spend", value_name = "TOKEN:AMOUNT")]
+    /// Most value of a token the session may transfer or approve, in total or per window:
+    /// `<token address>:<amount in base units | unlimited>[/<window: 1h, 1d, 7d…>]`; repeat per
+    /// token. Windows are whole hours, aligned to the Unix epoch (a `1d` window is a UTC day).
+    /// Tokens not listed can move nothing.
+    #[arg(long = "max-spend", value_name = "TOKEN:AMOUNT[/WINDOW]")]
     max_spend: Vec<String>,
     /// Most calls the session may make in total (successful transactions only).
     #[arg(long, value_name = "N")]
@@ -66,13 +67,16 @@ impl PolicyArgs {
                 usage(format!("--max-spend {entry:?}: expected <token address>:<amount>"), None)
             })?;
             let token = parse_address(token, "token address")?;
-            let amount = if amount == "unlimited" {
-                UNLIMITED
-            } else {
-                parse_u256(amount)
-                    .map_err(|reason| usage(format!("--max-spend {entry:?}: {reason}"), None))?
+            let bad = |reason: String| usage(format!("--max-spend {entry:?}: {reason}"), None);
+            let (amount, period) = match amount.split_once('/') {
+                Some((amount, window)) => (amount, parse_duration(window).map_err(bad)?),
+                None => (amount, 0),
             };
-            if policy.spend_limits.insert(token, amount).is_some() {
+            if period % 3600 != 0 {
+                return Err(bad("the window must be a whole number of hours (1h, 24h, 1d, 7d…)".into()));
+            }
+            let amount = if amount == "unlimited" { UNLIMITED } else { parse_u256(amount).map_err(bad)? };
+            if policy.spend_limits.insert(token, SpendLimit::per_window(amount, period)).is_some() {
                 return Err(usage(format!("--max-spend names token {token:#x} twice"), None));
             }
         }
@@ -128,11 +132,18 @@ pub fn describe_policy(policy: Option<&Policy>, usage: Option<&SessionUsage>) ->
     };
     let mut lines = Vec::new();
     for (token, limit) in &policy.spend_limits {
-        let amount = if *limit == UNLIMITED { "any amount".to_owned() } else { limit.to_string() };
-        let spent = usage
-            .map(|usage| format!(" ({} spent)", usage.spent.get(token).copied().unwrap_or(U256::from(0u8))));
+        let amount =
+            if limit.amount == UNLIMITED { "any amount".to_owned() } else { limit.amount.to_string() };
+        let spent = usage.map(|usage| usage.spent.get(token).copied().unwrap_or(U256::from(0u8)));
+        let (span, spent) = match limit.period {
+            0 => ("in total".to_owned(), spent.map(|spent| format!(" ({spent} spent)"))),
+            period => (
+                format!("per {} (windows from the Unix epoch)", describe_period(period)),
+                spent.map(|spent| format!(" ({spent} spent in this window)")),
+            ),
+        };
         lines.push(format!(
-            "may transfer or approve {amount} of token {token:#066x} in total{}",
+            "may transfer or approve {amount} of token {token:#066x} {span}{}",
             spent.unwrap_or_default()
         ));
     }
@@ -149,6 +160,16 @@ pub fn describe_policy(policy: Option<&Policy>, usage: Option<&SessionUsage>) ->
         lines.push(format!("at most {} FRI of fees in total{used}", policy.fee_budget));
     }
     lines
+}
+
+/// A window length in words: `day`, `7 days`, `hour`, `6 hours`.
+fn describe_period(period: u64) -> String {
+    match (period % 86_400, period / 86_400, period / 3600) {
+        (0, 1, _) => "day".into(),
+        (0, days, _) => format!("{days} days"),
+        (_, _, 1) => "hour".into(),
+        (_, _, hours) => format!("{hours} hours"),
+    }
 }
 
 /// One argument rule in plain words.
@@ -178,9 +199,16 @@ mod tests {
 
     #[test]
     fn parses_limits_and_rules() {
-        let policy = args(&["0x70ce:1000", "0x70cf:unlimited"], &[]).policy().unwrap().unwrap();
-        assert_eq!(policy.spend_limits[&Felt::from(0x70ceu32)], U256::from(1000u32));
-        assert_eq!(policy.spend_limits[&Felt::from(0x70cfu32)], UNLIMITED);
+        let policy =
+            args(&["0x70ce:1000", "0x70cf:unlimited", "0x70d0:5/1d"], &[]).policy().unwrap().unwrap();
+        assert_eq!(policy.spend_limits[&Felt::from(0x70ceu32)], SpendLimit::lifetime(U256::from(1000u32)));
+        assert_eq!(policy.spend_limits[&Felt::from(0x70cfu32)], SpendLimit::lifetime(UNLIMITED));
+        assert_eq!(
+            policy.spend_limits[&Felt::from(0x70d0u32)],
+            SpendLimit::per_window(U256::from(5u32), 86_400)
+        );
+        let described = describe_policy(Some(&policy), None);
+        assert!(described[2].ends_with("per day (windows from the Unix epoch)"), "{described:?}");
         assert!(args(&[], &[]).policy().unwrap().is_none());
         let rules = args(
             &[],
@@ -209,6 +237,8 @@ mod tests {
         assert!(error(args(&["0x70ce"], &[]).policy()).contains("expected <token address>:<amount>"));
         assert!(error(args(&["0x70ce:12x"], &[]).policy()).contains("not a number"));
         assert!(error(args(&["0x70ce:1", "0x70ce:2"], &[]).policy()).contains("twice"));
+        assert!(error(args(&["0x70ce:1/90m"], &[]).policy()).contains("whole number of hours"));
+        assert!(error(args(&["0x70ce:1/soon"], &[]).policy()).contains("--max-spend"));
         assert!(error(args(&[], &["0x70ce:transfer:0:eq"]).rules()).contains("five"));
         assert!(error(args(&[], &["0x70ce:transfer:x:eq:1"]).rules()).contains("index"));
         assert!(error(args(&[], &["0x70ce:transfer:0:gt:1"]).rules()).contains("eq, in, le or le-u256"));

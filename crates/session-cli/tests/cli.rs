@@ -277,7 +277,7 @@ async fn limits_from_flags_bind_on_chain_and_inspect_states_them() {
     // Auditors read the published limits from the account's events.
     let shown = chain.ok(&["policy", "show", &chain.path("account.json")]);
     assert_eq!(shown["sessions"][0]["record"]["limits"]["max_calls"], 3);
-    assert_eq!(shown["sessions"][0]["record"]["limits"]["spend_limits"][&strk], "1000");
+    assert_eq!(shown["sessions"][0]["record"]["limits"]["spend_limits"][&strk]["amount"], "1000");
 
     chain.ok(&["session", "exec", &session_file, &hex(chain.game), "increase", "1"]);
     chain.ok(&["session", "exec", &session_file, &hex(chain.game), "increase", "1"]);

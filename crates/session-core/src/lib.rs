@@ -24,7 +24,7 @@ pub mod snip12;
 
 pub use keys::{KeyError, SessionKey};
 pub use merkle::MethodTree;
-pub use policy::{parse_u256, ArgumentRule, Policy};
+pub use policy::{parse_u256, ArgumentRule, Policy, SpendLimit};
 pub use preflight::{check_session_calls, check_session_fee, PreflightError, SessionUsage};
 pub use session::{
     AllowedMethod, BuildError, CallPermission, CallRefusal, MethodPermission, Session, SessionBuilder,

@@ -21,9 +21,48 @@ pub struct Policy {
     pub fee_budget: u128,
     /// Most calls the session's successful transactions may make in total; 0: no limit.
     pub max_calls: u64,
-    /// Total value each token may move or approve, by token address.
-    #[serde(with = "spend_limits_serde")]
-    pub spend_limits: BTreeMap<Felt, U256>,
+    /// Value each token may move or approve (over the session's lifetime or per window), by token
+    /// address.
+    pub spend_limits: BTreeMap<Felt, SpendLimit>,
+}
+
+/// How much of one token a session may move or approve.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SpendLimit {
+    /// The amount in the token's smallest unit (`u256` max: unlimited).
+    #[serde(with = "u256_serde")]
+    pub amount: U256,
+    /// 0: for the session's lifetime; else the window length in seconds (a whole number of
+    /// hours), windows starting at multiples of it since the Unix epoch.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub period: u64,
+}
+
+fn is_zero(value: &u64) -> bool {
+    *value == 0
+}
+
+impl SpendLimit {
+    /// `amount` over the session's lifetime.
+    pub fn lifetime(amount: U256) -> Self {
+        Self { amount, period: 0 }
+    }
+
+    /// `amount` per window of `period` seconds (a whole number of hours).
+    pub fn per_window(amount: U256, period: u64) -> Self {
+        Self { amount, period }
+    }
+
+    /// The window containing time `now` (0 for a lifetime limit).
+    pub fn window(&self, now: u64) -> u64 {
+        now.checked_div(self.period).unwrap_or(0)
+    }
+}
+
+impl From<U256> for SpendLimit {
+    fn from(amount: U256) -> Self {
+        Self::lifetime(amount)
+    }
 }
 
 impl Policy {
@@ -40,8 +79,14 @@ impl Policy {
             Felt::from(self.max_calls),
             Felt::from(self.spend_limits.len()),
         ];
-        for (token, amount) in &self.spend_limits {
-            felts.extend([*token, Felt::from(amount.low()), Felt::from(amount.high())]);
+        for (token, limit) in &self.spend_limits {
+            let amount = limit.amount;
+            felts.extend([
+                *token,
+                Felt::from(amount.low()),
+                Felt::from(amount.high()),
+                Felt::from(limit.period),
+            ]);
         }
         felts
     }
@@ -62,7 +107,7 @@ impl Policy {
         for _ in 0..count {
             let token = reader.felt()?;
             let amount = U256::from_words(reader.u128()?, reader.u128()?);
-            spend_limits.insert(token, amount);
+            spend_limits.insert(token, SpendLimit { amount, period: reader.u64()? });
         }
         let policy = Self { max_fee_per_tx, fee_budget, max_calls, spend_limits };
         if policy.to_felts().len() != reader.used {
@@ -277,31 +322,6 @@ mod u256_serde {
     }
 }
 
-mod spend_limits_serde {
-    use std::collections::BTreeMap;
-
-    use serde::{Deserialize, Deserializer, Serialize, Serializer};
-    use starknet_core::types::{Felt, U256};
-
-    pub fn serialize<S: Serializer>(limits: &BTreeMap<Felt, U256>, serializer: S) -> Result<S::Ok, S::Error> {
-        let as_text: BTreeMap<String, String> =
-            limits.iter().map(|(token, amount)| (format!("{token:#x}"), amount.to_string())).collect();
-        as_text.serialize(serializer)
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<BTreeMap<Felt, U256>, D::Error> {
-        let as_text = BTreeMap::<String, String>::deserialize(deserializer)?;
-        as_text
-            .into_iter()
-            .map(|(token, amount)| {
-                let token = Felt::from_hex(&token).map_err(serde::de::Error::custom)?;
-                let amount = super::parse_u256(&amount).map_err(serde::de::Error::custom)?;
-                Ok((token, amount))
-            })
-            .collect()
-    }
-}
-
 /// Parses a decimal or `0x` hexadecimal `u256`.
 pub fn parse_u256(text: &str) -> Result<U256, String> {
     let (digits, radix) = match text.strip_prefix("0x") {
@@ -354,12 +374,17 @@ mod tests {
             max_fee_per_tx: 10,
             fee_budget: 100,
             max_calls: 3,
-            spend_limits: BTreeMap::from([(Felt::from(7u8), U256::from_words(5, 1))]),
+            spend_limits: BTreeMap::from([
+                (Felt::from(7u8), SpendLimit::lifetime(U256::from_words(5, 1))),
+                (Felt::from(8u8), SpendLimit::per_window(U256::from(9u8), 86_400)),
+            ]),
         };
         let felts = policy.to_felts();
-        assert_eq!(felts.len(), 7);
-        assert_eq!(Policy::from_felts(&felts), Ok((policy.clone(), 7)));
-        assert_eq!(Policy::from_felts(&felts[..6]), Err("truncated"));
+        assert_eq!(felts.len(), 12);
+        assert_eq!(Policy::from_felts(&felts), Ok((policy.clone(), 12)));
+        assert_eq!(Policy::from_felts(&felts[..11]), Err("truncated"));
+        let json = serde_json::to_string(&policy).unwrap();
+        assert_eq!(serde_json::from_str::<Policy>(&json).unwrap(), policy);
         assert!(!policy.is_empty() && Policy::default().is_empty());
     }
 

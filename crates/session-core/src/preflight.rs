@@ -102,7 +102,8 @@ pub struct SessionUsage {
     pub calls: u64,
     /// Maximum fees committed (`get_session_fees_committed`).
     pub fees_committed: u128,
-    /// Value moved or approved per token (`get_session_spent`); missing tokens: 0.
+    /// Value moved or approved per token (`get_session_spent`; for a limit per window, in the
+    /// current window only); missing tokens: 0.
     pub spent: BTreeMap<Felt, U256>,
 }
 
@@ -156,7 +157,7 @@ pub fn check_session_calls(
         });
     }
     for (token, amount) in moved {
-        let limit = policy.spend_limits[&token];
+        let limit = policy.spend_limits[&token].amount;
         let spent = usage.spent.get(&token).copied().unwrap_or(U256::from(0u8));
         let remaining = if spent >= limit { U256::from(0u8) } else { limit - spent };
         if amount > remaining {
@@ -228,7 +229,7 @@ mod tests {
                 max_fee_per_tx: 100,
                 fee_budget: 250,
                 max_calls: 2,
-                spend_limits: [(TOKEN, U256::from(1_000u64))].into(),
+                spend_limits: [(TOKEN, U256::from(1_000u64).into())].into(),
             })
             .build()
             .unwrap()

@@ -80,6 +80,14 @@ pub enum BuildError {
     /// A policy that sets no limit was given (leave the policy out instead).
     #[error("the policy sets no limit; omit it")]
     EmptyPolicy,
+    /// A spend window is not a whole number of hours (validation sees hour-floored time).
+    #[error("the spend window of token {token:#x} is {period} s; use a whole number of hours")]
+    SpendWindowNotWholeHours {
+        /// The token.
+        token: Felt,
+        /// The window length given.
+        period: u64,
+    },
     /// An argument rule has no values to choose from.
     #[error("argument rule on index {index} has no allowed values")]
     EmptyRule {
@@ -300,8 +308,15 @@ impl SessionBuilder {
         if self.methods.len() > MAX_METHODS {
             return Err(BuildError::TooManyMethods { count: self.methods.len(), max: MAX_METHODS });
         }
-        if self.policy.as_ref().is_some_and(Policy::is_empty) {
-            return Err(BuildError::EmptyPolicy);
+        if let Some(policy) = &self.policy {
+            if policy.is_empty() {
+                return Err(BuildError::EmptyPolicy);
+            }
+            if let Some((token, limit)) =
+                policy.spend_limits.iter().find(|(_, limit)| limit.period % 3600 != 0)
+            {
+                return Err(BuildError::SpendWindowNotWholeHours { token: *token, period: limit.period });
+            }
         }
         let methods: Vec<MethodPermission> = self.methods.into_iter().collect();
         let tree = MethodTree::new(methods.iter().map(MethodPermission::leaf).collect())

@@ -228,7 +228,7 @@ mod tests {
             .prop_map(|(key, expiry, root, epoch, policy, auth, (r, s), calls)| {
                 let policy = policy.map(|token| Policy {
                     max_calls: expiry,
-                    spend_limits: [(token, U256::from(epoch))].into(),
+                    spend_limits: [(token, U256::from(epoch).into())].into(),
                     ..Policy::default()
                 });
                 AccountSignature::Session(SessionSignature {

@@ -24,7 +24,7 @@ fn session_hash_matches_starknet_rs_typed_data() {
         )
         .policy(Policy {
             max_calls: 9,
-            spend_limits: [(token, U256::from(77u8))].into(),
+            spend_limits: [(token, U256::from(77u8).into())].into(),
             ..Policy::default()
         })
         .build()

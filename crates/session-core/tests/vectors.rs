@@ -12,13 +12,14 @@ use session_core::policy::argument_rules_felts;
 use session_core::snip12::{self, OutsideExecution};
 use session_core::{
     AccountSignature, ArgumentRule, Call, CallPermission, Felt, Policy, Session, SessionBuilder, SessionKey,
-    SessionSignature, StarkSignature, U256,
+    SessionSignature, SpendLimit, StarkSignature, U256,
 };
 use starknet_core::utils::get_selector_from_name;
 
 const ACCOUNT: Felt = Felt::from_hex_unchecked("0x5e5510acc0");
 const GAME: Felt = Felt::from_hex_unchecked("0x6a3e");
 const TOKEN: Felt = Felt::from_hex_unchecked("0x70ce");
+const DAILY_TOKEN: Felt = Felt::from_hex_unchecked("0x70cf");
 const SPENDER: Felt = Felt::from_hex_unchecked("0x5e11");
 const TX_HASH: Felt = Felt::from_hex_unchecked("0x7e577a5400");
 const OWNER_SECRET: Felt = Felt::from_hex_unchecked("0xb0b0001");
@@ -53,7 +54,11 @@ fn policy() -> Policy {
         max_fee_per_tx: 1_000,
         fee_budget: 2_500,
         max_calls: 5,
-        spend_limits: [(TOKEN, U256::from(1_000u64))].into(),
+        spend_limits: [
+            (TOKEN, SpendLimit::lifetime(U256::from(1_000u64))),
+            (DAILY_TOKEN, SpendLimit::per_window(U256::from(100u64), 86_400)),
+        ]
+        .into(),
     }
 }
 
@@ -118,6 +123,7 @@ fn sessions() -> Vec<(&'static str, Session)> {
         .allow(GAME, "get")
         .allow(GAME, "approve")
         .allow(TOKEN, "transfer")
+        .allow(DAILY_TOKEN, "transfer")
         .allow_with_rules(GAME, "increase", vec![ArgumentRule::AtMost { index: 0, bound: Felt::from(10u8) }])
         .allow_with_rules(
             GAME,
@@ -149,6 +155,7 @@ fn generate() -> Vectors {
         ("ACCOUNT", ACCOUNT),
         ("GAME", GAME),
         ("TOKEN", TOKEN),
+        ("DAILY_TOKEN", DAILY_TOKEN),
         ("SPENDER", SPENDER),
         ("TX_HASH", TX_HASH),
         ("OWNER_PUBLIC_KEY", owner.public_key()),
@@ -285,6 +292,12 @@ fn generate() -> Vectors {
         ),
         ("policy_cached_get", by_name("policy"), vec![call(GAME, "get")], false),
         (
+            "policy_cached_daily_transfer",
+            by_name("policy"),
+            vec![call_with(DAILY_TOKEN, "transfer", &[0xb0b, 1, 0])],
+            false,
+        ),
+        (
             "policy_cached_unlisted_approve",
             by_name("policy"),
             vec![call_with(GAME, "approve", &[0x5e11, 1, 0])],
@@ -373,12 +386,13 @@ fn generate() -> Vectors {
     let limits: Vec<String> = policy
         .spend_limits
         .iter()
-        .map(|(token, amount)| {
+        .map(|(token, limit)| {
             format!(
-                "SpendLimit {{ token: {}.try_into().unwrap(), amount: u256 {{ low: {}, high: {} }} }}",
+                "SpendLimit {{ token: {}.try_into().unwrap(), amount: u256 {{ low: {}, high: {} }}, period: {} }}",
                 hex(*token),
-                amount.low(),
-                amount.high()
+                limit.amount.low(),
+                limit.amount.high(),
+                limit.period
             )
         })
         .collect();

@@ -224,7 +224,8 @@ pub async fn session_status<P: Provider + Sync>(
 }
 
 /// What the session `session_hash` of `account` has used of its policy's limits (pre-confirmed
-/// state): calls made, committed fees, and spending of each token it lists.
+/// state): calls made, committed fees, and spending of each token it lists (in the current
+/// window, for limits per window; "current" by the latest block's time).
 pub async fn session_usage<P: Provider + Sync>(
     provider: &P,
     account: Felt,
@@ -239,13 +240,28 @@ pub async fn session_usage<P: Provider + Sync>(
         }
     };
     let mut spent = BTreeMap::new();
-    for token in policy.spend_limits.keys() {
+    let windowed = policy.spend_limits.values().any(|limit| limit.period != 0);
+    let now = if windowed { latest_block_timestamp(provider).await? } else { 0 };
+    for (token, limit) in &policy.spend_limits {
+        let token_address = ContractAddress(*token);
         let amount = reader
-            .get_session_spent(&session_hash, &ContractAddress(*token))
+            .get_session_spent(&session_hash, &token_address)
             .call()
             .await
             .map_err(view("get_session_spent"))?;
-        spent.insert(*token, U256::from_words(amount.low, amount.high));
+        let mut amount = U256::from_words(amount.low, amount.high);
+        if limit.period != 0 {
+            // What was spent in an earlier window no longer counts.
+            let window = reader
+                .get_session_spend_window(&session_hash, &token_address)
+                .call()
+                .await
+                .map_err(view("get_session_spend_window"))?;
+            if window != limit.window(now) {
+                amount = U256::from(0u8);
+            }
+        }
+        spent.insert(*token, amount);
     }
     Ok(SessionUsage {
         calls: reader

@@ -3,7 +3,7 @@
 use session_bindings::cainome::cairo_serde::{ContractAddress, U256 as CairoU256};
 use session_bindings::session_account::{self as bindings, SessionAccount as SessionAccountContract};
 use session_core::snip12::owner_rotation_hash;
-use session_core::{Policy, Session, SessionBuilder, SessionKey, StarkSignature, U256};
+use session_core::{Policy, Session, SessionBuilder, SessionKey, SpendLimit, StarkSignature, U256};
 use starknet::accounts::{AccountError, ConnectedAccount, ExecutionEncoding, SingleOwnerAccount};
 use starknet::core::types::{BlockId, BlockTag, Felt};
 use starknet::providers::Provider;
@@ -93,9 +93,10 @@ pub(crate) fn policy_to_binding(policy: &Policy) -> bindings::Policy {
         spend_limits: policy
             .spend_limits
             .iter()
-            .map(|(token, amount)| bindings::SpendLimit {
+            .map(|(token, limit)| bindings::SpendLimit {
                 token: ContractAddress(*token),
-                amount: CairoU256 { low: amount.low(), high: amount.high() },
+                amount: CairoU256 { low: limit.amount.low(), high: limit.amount.high() },
+                period: limit.period,
             })
             .collect(),
     }
@@ -110,7 +111,10 @@ pub(crate) fn policy_from_binding(policy: &bindings::Policy) -> Policy {
         spend_limits: policy
             .spend_limits
             .iter()
-            .map(|limit| (limit.token.0, U256::from_words(limit.amount.low, limit.amount.high)))
+            .map(|limit| {
+                let amount = U256::from_words(limit.amount.low, limit.amount.high);
+                (limit.token.0, SpendLimit::per_window(amount, limit.period))
+            })
             .collect(),
     }
 }

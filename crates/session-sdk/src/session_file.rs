@@ -233,7 +233,7 @@ mod tests {
             )
             .policy(Policy {
                 max_calls: 5,
-                spend_limits: [(token, session_core::U256::from(1_000u32))].into(),
+                spend_limits: [(token, session_core::U256::from(1_000u32).into())].into(),
                 ..Policy::default()
             })
             .build()

@@ -188,7 +188,10 @@ pub async fn run(args: Demo, json: bool) -> Result<()> {
         builder
             .expires_at(expires_at)
             .allow_with_rules(STRK_TOKEN, "transfer", vec![ArgumentRule::Equal { index: 0, value: PAYEE }])
-            .policy(Policy { spend_limits: [(STRK_TOKEN, U256::from(1_000u32))].into(), ..Policy::default() })
+            .policy(Policy {
+                spend_limits: [(STRK_TOKEN, U256::from(1_000u32).into())].into(),
+                ..Policy::default()
+            })
     })?;
     let pay = |to: Felt, amount: u32| -> Result<Call> {
         Ok(Call {
