@@ -97,9 +97,10 @@ async fn a_spend_limit_allows_exactly_its_amount_of_strk() {
     assert_eq!(limit_reason(&on_chain), "Session: spend limit exceeded");
     assert_eq!(balance(&world, RECIPIENT).await, Felt::from(700u16), "nothing moved");
 
-    // The first use published the limits for auditors.
+    // The first use published the limits for auditors; the event of the limit used up says so.
     let record = history_of(&world, &session).await;
     assert_eq!(record.limits.as_ref(), session.session().policy());
+    assert_eq!(record.limits_reached, [session_sdk::LimitReached::Spend { token: STRK_TOKEN }]);
 }
 
 /// A session for the game's `increase` under `policy`, expiring in an hour.
@@ -203,6 +204,7 @@ async fn a_call_limit_counts_only_calls_of_successful_transactions() {
     assert_eq!(session.usage().await.unwrap().calls, 1);
     session.execute(vec![increase(world.counter, 1), increase(world.counter, 1)]).await.unwrap(); // at the limit
     assert_eq!(session.usage().await.unwrap().calls, 3);
+    assert_eq!(history_of(&world, &session).await.limits_reached, [session_sdk::LimitReached::Calls]);
     assert_eq!(world.count().await, 3);
 
     let refused = session.execute(vec![increase(world.counter, 1)]).await.unwrap_err();

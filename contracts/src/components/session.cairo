@@ -16,7 +16,7 @@
 /// Session validation, registration, caching and revocation.
 #[starknet::component]
 pub mod SessionComponent {
-    use core::num::traits::CheckedAdd;
+    use core::num::traits::{CheckedAdd, Zero};
     use starknet::account::Call;
     use starknet::{ContractAddress, ResourcesBounds};
     use starknet::storage::{
@@ -37,6 +37,11 @@ pub mod SessionComponent {
         allowed_method_leaf, argument_rules_hash, policy_hash, session_hash, session_key_message,
         verify_merkle_proof,
     };
+
+    /// `SessionLimitReached.limit` of the call limit.
+    pub const CALL_LIMIT: felt252 = 'calls';
+    /// `SessionLimitReached.limit` of a spend limit.
+    pub const SPEND_LIMIT: felt252 = 'spend';
 
     #[storage]
     pub struct Storage {
@@ -64,6 +69,7 @@ pub mod SessionComponent {
         SessionRegistered: SessionRegistered,
         SessionCached: SessionCached,
         SessionPolicyPublished: SessionPolicyPublished,
+        SessionLimitReached: SessionLimitReached,
         SessionRevoked: SessionRevoked,
         AllSessionsRevoked: AllSessionsRevoked,
     }
@@ -101,6 +107,17 @@ pub mod SessionComponent {
         #[key]
         pub session_hash: felt252,
         pub policy: Policy,
+    }
+
+    /// A session's execution used up one of its limits: `limit` is `'calls'` (token 0) or
+    /// `'spend'` (for `token`, in the current window when the limit is per window). Lets an app
+    /// or indexer ask the owner for a new session before the next transaction fails.
+    #[derive(Drop, PartialEq, Debug, starknet::Event)]
+    pub struct SessionLimitReached {
+        #[key]
+        pub session_hash: felt252,
+        pub limit: felt252,
+        pub token: ContractAddress,
     }
 
     /// The owner revoked one session.
@@ -317,7 +334,8 @@ pub mod SessionComponent {
         /// `calls` move; caches the owner authorization on first use. Does nothing for owners.
         ///
         /// Emits `SessionCached` (and `SessionPolicyPublished` for a session with a policy) on a
-        /// session's first use with an owner authorization.
+        /// session's first use with an owner authorization, and `SessionLimitReached` when a
+        /// call or spend limit is used up exactly.
         fn use_session(
             ref self: ComponentState<TContractState>, signature: Span<felt252>, calls: Span<Call>,
         ) {
@@ -335,6 +353,14 @@ pub mod SessionComponent {
                     let count = self.Session_call_count.read(hash);
                     let total = self.assert_calls_allowed(@policy, count, calls.len());
                     self.Session_call_count.write(hash, total);
+                    if total == policy.max_calls {
+                        self
+                            .emit(
+                                SessionLimitReached {
+                                    session_hash: hash, limit: CALL_LIMIT, token: Zero::zero(),
+                                },
+                            );
+                    }
                 }
                 let now = get_block_timestamp();
                 for limit in policy.spend_limits {
@@ -342,6 +368,14 @@ pub mod SessionComponent {
                     if amount != 0 {
                         let (total, window) = self.spent_after(hash, limit, amount, now);
                         self.Session_spent.write((hash, *limit.token), total);
+                        if total == *limit.amount {
+                            self
+                                .emit(
+                                    SessionLimitReached {
+                                        session_hash: hash, limit: SPEND_LIMIT, token: *limit.token,
+                                    },
+                                );
+                        }
                         if *limit.period != 0 {
                             self.Session_spend_window.write((hash, *limit.token), window);
                         }

@@ -94,9 +94,22 @@ fn test_use_session_counts_spending_and_validation_sees_it() {
     let mut state = registered();
     use_session(ref state, vectors::sig_policy_cached_transfer(), array![transfer(999)]);
     assert_eq!(spent(@state), 999);
+    assert_no_more_events();
     validate(ref state, vectors::sig_policy_cached_transfer(), array![transfer(1)]);
     use_session(ref state, vectors::sig_policy_cached_transfer(), array![transfer(1)]);
     assert_eq!(spent(@state), 1000);
+    assert_eq!(next_event(), limit_reached(SessionComponent::SPEND_LIMIT, vectors::TOKEN));
+    assert_no_more_events();
+}
+
+fn limit_reached(limit: felt252, token: felt252) -> SessionAccount::Event {
+    SessionAccount::Event::SessionEvent(
+        SessionComponent::Event::SessionLimitReached(
+            SessionComponent::SessionLimitReached {
+                session_hash: vectors::POLICY_SESSION_HASH, limit, token: token.try_into().unwrap(),
+            },
+        ),
+    )
 }
 
 #[test]
@@ -237,6 +250,8 @@ fn test_use_session_counts_calls_up_to_the_limit() {
     validate(ref state, vectors::sig_policy_cached_get(), get_call());
     use_session(ref state, vectors::sig_policy_cached_get(), get_call());
     assert_eq!(state.get_session_call_count(vectors::POLICY_SESSION_HASH), 5);
+    assert_eq!(next_event(), limit_reached(SessionComponent::CALL_LIMIT, 0));
+    assert_no_more_events();
 }
 
 #[test]

@@ -12,6 +12,7 @@ use starknet::core::types::{BlockId, BlockTag, EmittedEvent, EventFilter, Felt};
 use starknet::providers::Provider;
 
 use crate::owner::policy_from_binding;
+use crate::protocol::snip12::short_string;
 use crate::protocol::{Policy, Session, SessionUsage, U256};
 use crate::SdkError;
 
@@ -33,6 +34,8 @@ pub struct SessionRecord {
     pub policy: Option<Felt>,
     /// The policy's limits, if published (`SessionPolicyPublished`, on registration or first use).
     pub limits: Option<Policy>,
+    /// Limits used up (`SessionLimitReached`), in order: `calls`, or `spend` with the token.
+    pub limits_reached: Vec<LimitReached>,
     /// The session epoch, if an event carried it.
     pub epoch: Option<u128>,
     /// Registered by the owner (`SessionRegistered`).
@@ -41,6 +44,19 @@ pub struct SessionRecord {
     pub cached_for_owner: Option<Felt>,
     /// Revoked by hash (`SessionRevoked`).
     pub revoked_event: bool,
+}
+
+/// A limit a session used up, as a `SessionLimitReached` event tells it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "limit")]
+pub enum LimitReached {
+    /// Its call limit.
+    Calls,
+    /// Its spend limit of `token` (in the window of the event, for a limit per window).
+    Spend {
+        /// The token.
+        token: Felt,
+    },
 }
 
 /// The account's administration as its events tell it.
@@ -105,6 +121,7 @@ impl AccountHistory {
                     allowed_methods_root: None,
                     policy: None,
                     limits: None,
+                    limits_reached: Vec::new(),
                     epoch: None,
                     registered_event: false,
                     cached_for_owner: None,
@@ -147,6 +164,14 @@ impl AccountHistory {
             }
             AccountEvent::SessionEvent(SessionEvent::SessionPolicyPublished(published)) => {
                 self.session(published.session_hash).limits = Some(policy_from_binding(&published.policy));
+            }
+            AccountEvent::SessionEvent(SessionEvent::SessionLimitReached(reached)) => {
+                let limit = if reached.limit == short_string("calls") {
+                    LimitReached::Calls
+                } else {
+                    LimitReached::Spend { token: reached.token.0 }
+                };
+                self.session(reached.session_hash).limits_reached.push(limit);
             }
             AccountEvent::SessionEvent(SessionEvent::SessionRevoked(revoked)) => {
                 self.session(revoked.session_hash).revoked_event = true;

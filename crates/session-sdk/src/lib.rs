@@ -63,7 +63,7 @@ pub use session_core as protocol;
 pub use account::{SessionAccount, SessionSignError, SignedOutsideExecution};
 pub use audit::{
     account_history, account_state, latest_block_timestamp, session_status, session_usage, AccountHistory,
-    AccountState, SessionRecord, SessionStatus,
+    AccountState, LimitReached, SessionRecord, SessionStatus,
 };
 pub use deploy::{
     declare_if_needed, deploy_contract, deploy_session_account, deploy_session_account_via_udc,

@@ -3,7 +3,7 @@
 use anyhow::Result;
 use clap::{Args, Subcommand};
 use serde_json::json;
-use session_sdk::{account_history, account_state, session_status, AccountState};
+use session_sdk::{account_history, account_state, session_status, AccountState, LimitReached};
 
 use crate::input::{account_address, NetworkArgs};
 use crate::output::Output;
@@ -62,6 +62,14 @@ pub async fn run(command: PolicyCommand, out: Output) -> Result<()> {
             for limit in describe_policy(record.limits.as_ref(), None) {
                 lines.push(format!("        {limit}"));
             }
+        }
+        for reached in &record.limits_reached {
+            lines.push(match reached {
+                LimitReached::Calls => "        used up its call limit".to_owned(),
+                LimitReached::Spend { token } => {
+                    format!("        used up its spend limit of token {token:#066x}")
+                }
+            });
         }
         sessions.push(json!({ "record": record, "status": verdict }));
     }
