@@ -254,10 +254,20 @@ pub const VALUE_ENTRYPOINTS: [(&str, usize); 6] = [
 /// The amount `call` moves or approves: `None` for calls that are not ERC-20 value calls,
 /// `Some(Err(()))` when a value call's amount is missing or not a valid `u256`.
 pub fn value_moved(call: &Call) -> Option<Result<U256, ()>> {
-    let index = VALUE_ENTRYPOINTS.iter().find_map(|(name, index)| {
-        (get_selector_from_name(name).ok() == Some(call.selector)).then_some(*index)
-    })?;
+    let index = value_selectors()
+        .iter()
+        .find_map(|(selector, index)| (*selector == call.selector).then_some(*index))?;
     Some(read_u256(&call.calldata, index).ok_or(()))
+}
+
+/// [`VALUE_ENTRYPOINTS`] by selector, computed once (signing checks every call against them).
+fn value_selectors() -> &'static [(Felt, usize); 6] {
+    static SELECTORS: std::sync::OnceLock<[(Felt, usize); 6]> = std::sync::OnceLock::new();
+    SELECTORS.get_or_init(|| {
+        VALUE_ENTRYPOINTS.map(|(name, index)| {
+            (get_selector_from_name(name).expect("the ERC-20 entrypoint names are valid"), index)
+        })
+    })
 }
 
 /// `a + b`, or `None` on overflow.

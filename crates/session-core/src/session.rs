@@ -153,28 +153,30 @@ impl Session {
     /// call obeys, with those rules.
     pub fn permission_for(&self, call: &Call) -> Result<CallPermission, CallRefusal> {
         let method = AllowedMethod { contract_address: call.to, selector: call.selector };
-        let mut method_allowed = false;
-        for (index, permission) in self.methods.iter().enumerate() {
-            if permission.method != method {
-                continue;
-            }
-            method_allowed = true;
-            if permission.rules.iter().all(|rule| rule.allows(&call.calldata)) {
-                let proof = self.tree.proof(index).ok_or(CallRefusal::MethodNotAllowed(method))?;
-                return Ok(CallPermission { proof, rules: argument_rules_felts(&permission.rules) });
-            }
+        let mut leaves = self.leaves_of(method).peekable();
+        if leaves.peek().is_none() {
+            return Err(CallRefusal::MethodNotAllowed(method));
         }
-        Err(if method_allowed {
-            CallRefusal::ArgumentNotAllowed(method)
-        } else {
-            CallRefusal::MethodNotAllowed(method)
-        })
+        leaves
+            .find(|&index| self.methods[index].rules.iter().all(|rule| rule.allows(&call.calldata)))
+            .and_then(|index| self.permission_at(index))
+            .ok_or(CallRefusal::ArgumentNotAllowed(method))
     }
 
     /// The permission of the first leaf allowing `method`, whatever its rules (`None` if no leaf
     /// allows it): what a signer bypassing argument checks presents, for the chain to judge.
     pub fn first_permission_of(&self, method: AllowedMethod) -> Option<CallPermission> {
-        let index = self.methods.iter().position(|permission| permission.method == method)?;
+        self.leaves_of(method).next().and_then(|index| self.permission_at(index))
+    }
+
+    /// Indices of the leaves of `method` (adjacent: leaves are sorted by method first).
+    fn leaves_of(&self, method: AllowedMethod) -> impl Iterator<Item = usize> + '_ {
+        let start = self.methods.partition_point(|permission| permission.method < method);
+        (start..self.methods.len()).take_while(move |&index| self.methods[index].method == method)
+    }
+
+    /// The proof and serialized rules of leaf `index`.
+    fn permission_at(&self, index: usize) -> Option<CallPermission> {
         let proof = self.tree.proof(index)?;
         Some(CallPermission { proof, rules: argument_rules_felts(&self.methods[index].rules) })
     }
