@@ -229,22 +229,26 @@ pub async fn session_status<P: Provider + Sync>(
     epoch: u128,
 ) -> Result<SessionStatus, SdkError> {
     let reader = reader(provider, account);
-    let view = |entrypoint: &'static str| {
-        move |error: session_bindings::cainome::cairo_serde::Error| {
-            SdkError::from_call(entrypoint, account, error)
-        }
-    };
     let now = latest_block_timestamp(provider).await?;
     Ok(SessionStatus {
-        revoked: reader.is_session_revoked(&session_hash).call().await.map_err(view("is_session_revoked"))?,
-        stale_epoch: epoch < reader.get_session_epoch().call().await.map_err(view("get_session_epoch"))?,
+        revoked: reader
+            .is_session_revoked(&session_hash)
+            .call()
+            .await
+            .map_err(view_failed("is_session_revoked", account))?,
+        stale_epoch: epoch
+            < reader.get_session_epoch().call().await.map_err(view_failed("get_session_epoch", account))?,
         expired: expires_at <= now,
         registered: reader
             .is_session_registered(&session_hash)
             .call()
             .await
-            .map_err(view("is_session_registered"))?,
-        cached: reader.is_session_cached(&session_hash).call().await.map_err(view("is_session_cached"))?,
+            .map_err(view_failed("is_session_registered", account))?,
+        cached: reader
+            .is_session_cached(&session_hash)
+            .call()
+            .await
+            .map_err(view_failed("is_session_cached", account))?,
     })
 }
 
@@ -259,11 +263,6 @@ pub async fn session_usage<P: Provider + Sync>(
 ) -> Result<SessionUsage, SdkError> {
     let Some(policy) = session.policy() else { return Ok(SessionUsage::default()) };
     let reader = reader(provider, account);
-    let view = |entrypoint: &'static str| {
-        move |error: session_bindings::cainome::cairo_serde::Error| {
-            SdkError::from_call(entrypoint, account, error)
-        }
-    };
     let mut spent = BTreeMap::new();
     let windowed = policy.spend_limits.values().any(|limit| limit.period != 0);
     let now = if windowed { latest_block_timestamp(provider).await? } else { 0 };
@@ -273,7 +272,7 @@ pub async fn session_usage<P: Provider + Sync>(
             .get_session_spent(&session_hash, &token_address)
             .call()
             .await
-            .map_err(view("get_session_spent"))?;
+            .map_err(view_failed("get_session_spent", account))?;
         let mut amount = U256::from_words(amount.low, amount.high);
         if limit.period != 0 {
             // What was spent in an earlier window no longer counts.
@@ -281,7 +280,7 @@ pub async fn session_usage<P: Provider + Sync>(
                 .get_session_spend_window(&session_hash, &token_address)
                 .call()
                 .await
-                .map_err(view("get_session_spend_window"))?;
+                .map_err(view_failed("get_session_spend_window", account))?;
             if window != limit.window(now) {
                 amount = U256::from(0u8);
             }
@@ -293,12 +292,12 @@ pub async fn session_usage<P: Provider + Sync>(
             .get_session_call_count(&session_hash)
             .call()
             .await
-            .map_err(view("get_session_call_count"))?,
+            .map_err(view_failed("get_session_call_count", account))?,
         fees_committed: reader
             .get_session_fees_committed(&session_hash)
             .call()
             .await
-            .map_err(view("get_session_fees_committed"))?,
+            .map_err(view_failed("get_session_fees_committed", account))?,
         spent,
     })
 }
@@ -319,17 +318,21 @@ pub async fn account_state<P: Provider + Sync>(
 ) -> Result<AccountState, SdkError> {
     let reader = reader(provider, account);
     Ok(AccountState {
-        owner_public_key: reader
-            .get_owner()
-            .call()
-            .await
-            .map_err(|error| SdkError::from_call("get_owner", account, error))?,
+        owner_public_key: reader.get_owner().call().await.map_err(view_failed("get_owner", account))?,
         session_epoch: reader
             .get_session_epoch()
             .call()
             .await
-            .map_err(|error| SdkError::from_call("get_session_epoch", account, error))?,
+            .map_err(view_failed("get_session_epoch", account))?,
     })
+}
+
+/// The error of a failed call of the view `entrypoint` of `account`.
+fn view_failed(
+    entrypoint: &'static str,
+    account: Felt,
+) -> impl Fn(session_bindings::cainome::cairo_serde::Error) -> SdkError {
+    move |error| SdkError::from_call(entrypoint, account, error)
 }
 
 /// A view-only binding of the session account at `account`, reading the pre-confirmed state.
