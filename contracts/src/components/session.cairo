@@ -343,7 +343,8 @@ pub mod SessionComponent {
                 return;
             };
             let session = parsed.session;
-            assert(get_block_timestamp() < session.expires_at, SessionErrors::EXPIRED);
+            let now = get_block_timestamp();
+            assert(now < session.expires_at, SessionErrors::EXPIRED);
             if parsed.owner_authorization.is_none() && parsed.policy.is_none() {
                 return;
             }
@@ -362,7 +363,6 @@ pub mod SessionComponent {
                             );
                     }
                 }
-                let now = get_block_timestamp();
                 for limit in policy.spend_limits {
                     let amount = value_moved_of(calls, *limit.token);
                     if amount != 0 {

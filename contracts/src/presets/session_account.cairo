@@ -68,7 +68,7 @@ pub mod SessionAccount {
         ///
         /// Requirements: called by the protocol (caller 0); transaction version 3; for a session
         /// transaction, the session has not expired at the exact block time and its policy's
-        /// transaction and spend limits hold (they count this transaction if it succeeds).
+        /// call and spend limits hold (they count this transaction's calls if it succeeds).
         fn __execute__(ref self: ContractState, calls: Array<Call>) {
             assert(get_caller_address().is_zero(), AccountErrors::INVALID_CALLER);
             let tx_info = get_tx_info().unbox();
