@@ -172,8 +172,17 @@ fn describe_period(period: u64) -> String {
     }
 }
 
+/// A method's rules as a suffix in plain words: empty without rules, else ` when … and …`.
+pub fn describe_when(rules: &[ArgumentRule]) -> String {
+    if rules.is_empty() {
+        return String::new();
+    }
+    let rules: Vec<String> = rules.iter().map(describe_rule).collect();
+    format!(" when {}", rules.join(" and "))
+}
+
 /// One argument rule in plain words.
-pub fn describe_rule(rule: &ArgumentRule) -> String {
+fn describe_rule(rule: &ArgumentRule) -> String {
     match rule {
         ArgumentRule::Equal { index, value } => format!("argument {index} = {value:#x}"),
         ArgumentRule::OneOf { index, values } => {

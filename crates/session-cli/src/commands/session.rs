@@ -26,7 +26,7 @@ use crate::input::{
     NetworkArgs, OWNER_PASSWORD_ENV, SESSION_PASSWORD_ENV,
 };
 use crate::output::Output;
-use crate::policy_args::{describe_policy, describe_rule, PolicyArgs};
+use crate::policy_args::{describe_policy, describe_when, PolicyArgs};
 
 /// Session commands.
 #[derive(Subcommand)]
@@ -205,12 +205,7 @@ async fn create(args: CreateArgs, out: Output) -> Result<()> {
     let mut described = Vec::new();
     for ((contract, entrypoint), rules) in methods {
         let selector = entrypoint_of(&provider, contract, &entrypoint).await?;
-        let when: Vec<String> = rules.iter().map(describe_rule).collect();
-        described.push(if when.is_empty() {
-            format!("{contract:#x}:{entrypoint}")
-        } else {
-            format!("{contract:#x}:{entrypoint} when {}", when.join(" and "))
-        });
+        described.push(format!("{contract:#x}:{entrypoint}{}", describe_when(&rules)));
         names.insert(selector, entrypoint);
         builder = builder.allow_selector(contract, selector, rules);
     }
@@ -338,9 +333,7 @@ async fn inspect(args: InspectArgs, out: Output) -> Result<()> {
         .map(|method| {
             let name =
                 method.entrypoint.clone().unwrap_or_else(|| format!("selector {:#x}", method.selector));
-            let rules: Vec<String> = method.argument_rules.iter().map(describe_rule).collect();
-            let when =
-                if rules.is_empty() { String::new() } else { format!(" when {}", rules.join(" and ")) };
+            let when = describe_when(&method.argument_rules);
             format!("may call {name} on {:#066x}{when}", method.contract_address)
         })
         .collect();
