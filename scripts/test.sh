@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The whole test suite: Cairo artifacts and tests, formatting, lints, Rust unit tests and the
-# end-to-end tests against a devnet the tests start themselves. Installs what it needs.
+# The whole test suite: Cairo artifacts and tests, formatting, lints, Rust unit tests, the
+# end-to-end tests against a devnet the tests start themselves, and the shared vectors checked
+# against starknet.js. Installs what it needs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
@@ -15,5 +16,6 @@ step "committed contract artifacts match a fresh compile" cargo xtask build --ch
 step "Cairo tests" cargo xtask test
 step "clippy" cargo clippy --workspace --all-targets --quiet -- -D warnings
 step "Rust unit and end-to-end tests" cargo test --workspace
+step "typed data hashes identical in starknet.js (what wallets sign)" scripts/check-starknet-js.sh
 
 printf '\nAll checks passed in %ss.\n' "$((SECONDS - total))"

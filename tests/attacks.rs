@@ -6,7 +6,7 @@ mod common;
 
 use common::{game_call, increase, Client, World};
 use session_bindings::session_account::SessionAccountReader;
-use session_core::{SessionBuilder, SessionKey};
+use session_core::{Policy, SessionBuilder, SessionKey};
 use session_sdk::{authorize_session, wait_for_success, SdkError, SessionAccount};
 use starknet::core::types::{BlockId, BlockTag, Call, Felt};
 use starknet::core::utils::get_selector_from_name;
@@ -87,7 +87,7 @@ async fn forged_authorizations_and_session_signatures_are_rejected() {
 async fn sessions_cannot_smuggle_calls_or_touch_the_account() {
     let world = World::start().await;
     let (account, counter) = (world.account, world.counter);
-    let mut session = world.open_session(&world.create_session("game.json", world.now().await + 3600, 0));
+    let mut session = world.open_session(&world.create_session("game.json", world.now().await + 3600).await);
     session.set_preflight_checks(false); // an attacker skips the SDK's checks
     session.execute(vec![increase(counter, 1)]).await.unwrap();
 
@@ -124,7 +124,7 @@ async fn sessions_cannot_smuggle_calls_or_touch_the_account() {
     assert_eq!(world.count().await, 1, "only the first, allowed transaction ran");
     let mut reader = SessionAccountReader::new(account, world.devnet.provider());
     reader.set_block(BlockId::Tag(BlockTag::PreConfirmed));
-    assert_eq!(reader.get_session_epoch().call().await.unwrap(), 0, "revoke-all did not run");
+    assert_eq!(reader.get_session_epoch().call().await.unwrap(), Felt::ZERO, "revoke-all did not run");
 }
 
 #[tokio::test]
@@ -132,7 +132,7 @@ async fn a_session_signature_is_never_a_valid_account_signature() {
     // Attack 13: the session key signs an off-chain message (a permit, an order); the account's
     // SRC-6 `is_valid_signature` must not vouch for it.
     let world = World::start().await;
-    let session = world.open_session(&world.create_session("game.json", world.now().await + 3600, 0));
+    let session = world.open_session(&world.create_session("game.json", world.now().await + 3600).await);
     let message = Felt::from(0x5151u32);
     let signature = session.sign_calls(message, &[increase(world.counter, 1)]).unwrap();
     let reader = SessionAccountReader::new(world.account, world.devnet.provider());
@@ -143,7 +143,7 @@ async fn a_session_signature_is_never_a_valid_account_signature() {
 #[tokio::test]
 async fn a_thousand_back_to_back_session_transactions_each_land_exactly_once() {
     let world = World::start().await;
-    let session = world.open_session(&world.create_session("game.json", world.now().await + 7200, 0));
+    let session = world.open_session(&world.create_session("game.json", world.now().await + 7200).await);
     let hashes =
         session.send_sequence((0..1000).map(|_| vec![increase(world.counter, 1)]).collect()).await.unwrap();
     assert_eq!(hashes.len(), 1000);
@@ -159,11 +159,9 @@ async fn a_thousand_back_to_back_session_transactions_each_land_exactly_once() {
 async fn malformed_replayed_and_malleated_signatures_are_rejected_on_chain() {
     let world = World::start().await;
     let counter = world.counter;
-    let session = std::sync::Arc::new(world.open_session(&world.create_session(
-        "game.json",
-        world.now().await + 3600,
-        0,
-    )));
+    let session = std::sync::Arc::new(
+        world.open_session(&world.create_session("game.json", world.now().await + 3600).await),
+    );
     let valid = {
         let session = session.clone();
         move |hash: Felt, calls: &[Call]| session.sign_calls(hash, calls).unwrap()
@@ -229,7 +227,7 @@ async fn malformed_replayed_and_malleated_signatures_are_rejected_on_chain() {
 async fn proofs_and_outside_executions_cannot_be_repurposed() {
     let world = World::start().await;
     let counter = world.counter;
-    let mut session = world.open_session(&world.create_session("game.json", world.now().await + 3600, 0));
+    let mut session = world.open_session(&world.create_session("game.json", world.now().await + 3600).await);
 
     // Attack 5: the allowed selector on another contract (a second game), proof of the real leaf.
     let other_game = session_sdk::deploy_contract(
@@ -304,7 +302,7 @@ async fn random_signatures_are_cleanly_rejected_by_validate() {
     // Attack 10, randomized: mutations of a valid session signature (and random arrays) sent to the
     // account; each must be refused with one of the account's signature reasons.
     let world = World::start().await;
-    let session = world.open_session(&world.create_session("game.json", world.now().await + 3600, 0));
+    let session = world.open_session(&world.create_session("game.json", world.now().await + 3600).await);
     let template = session.sign_calls(Felt::ONE, &[increase(world.counter, 1)]).unwrap();
     let mut state = 0x9e37_79b9_7f4a_7c15u64;
     let mut random = move || {
@@ -339,14 +337,7 @@ async fn callbacks_cannot_reenter_or_administer_the_account() {
     // Attack 15: a contract the session may call calls back into the account.
     let world = World::start().await;
     let (account, counter) = (world.account, world.counter);
-    let caller = session_sdk::deploy_contract(
-        &world.devnet.account(0),
-        &session_bindings::callback_caller_artifact().unwrap(),
-        vec![],
-        Felt::THREE,
-    )
-    .await
-    .unwrap();
+    let caller = deploy_callback_caller(&world).await;
     let owner = session_sdk::load_keystore(&world.owner_keystore, common::OWNER_PASSWORD).unwrap();
     let key = SessionKey::generate().unwrap();
     let session = SessionBuilder::new(key.public_key())
@@ -391,6 +382,129 @@ async fn callbacks_cannot_reenter_or_administer_the_account() {
 }
 
 #[tokio::test]
+async fn a_contract_cannot_run_validate_again_to_charge_the_fee_budget() {
+    // A contract the session calls calls `account.__validate__` with a call the session's
+    // signature also covers: the signature verifies against the running transaction, so each
+    // such call used to charge the fee budget again, until the session was unusable.
+    let world = World::start().await;
+    let account = world.account;
+    let caller = deploy_callback_caller(&world).await;
+    let owner = session_sdk::load_keystore(&world.owner_keystore, common::OWNER_PASSWORD).unwrap();
+    let budget = 10u128.pow(18);
+    let expires_at = world.now().await + 3600;
+    let session =
+        session_sdk::create_session(&owner, world.devnet.provider(), account, world.devnet.chain_id(), |b| {
+            b.expires_at(expires_at)
+                .allow(caller, "call_back")
+                .policy(Policy { fee_budget: Some(budget), ..Policy::default() })
+        })
+        .await
+        .unwrap();
+    let call_back = get_selector_from_name("call_back").unwrap();
+    // `__validate__([call_back(...)])`: the inner call array the session's one permission covers.
+    let inner = vec![Felt::ONE, caller, call_back, Felt::THREE, account, Felt::ONE, Felt::ZERO];
+    let revalidate = Call {
+        to: caller,
+        selector: call_back,
+        calldata: [
+            vec![account, get_selector_from_name("__validate__").unwrap(), Felt::from(inner.len())],
+            inner,
+        ]
+        .concat(),
+    };
+    // Its fee estimate already fails; sent anyway with bounds taken from a harmless call, the
+    // account refuses the inner validation and the transaction reverts.
+    use starknet::accounts::Account;
+    let harmless = Call {
+        to: caller,
+        selector: call_back,
+        calldata: vec![world.counter, get_selector_from_name("get").unwrap(), Felt::ONE, account],
+    };
+    let fee = session.estimate(vec![harmless]).await.unwrap();
+    let sent = session
+        .execute_v3(vec![revalidate])
+        .l1_gas(fee.l1_gas_consumed * 3)
+        .l1_gas_price(fee.l1_gas_price * 2)
+        .l2_gas(fee.l2_gas_consumed * 3)
+        .l2_gas_price(fee.l2_gas_price * 2)
+        .l1_data_gas(fee.l1_data_gas_consumed * 3)
+        .l1_data_gas_price(fee.l1_data_gas_price * 2)
+        .tip(0)
+        .send()
+        .await
+        .unwrap();
+    let rejected = wait_for_success(&world.devnet.provider(), sent.transaction_hash).await.unwrap_err();
+    let SdkError::Reverted { reason, .. } = &rejected else { panic!("expected a revert, got {rejected:?}") };
+    assert!(reason.contains("Account: invalid caller"), "{reason}");
+    // The budget carries this transaction's maximum fee exactly once.
+    let max_fee = max_fee_of(&world, sent.transaction_hash).await;
+    assert_eq!(session.usage().await.unwrap().fees_committed, max_fee);
+}
+
+/// Deploys the security tests' `CallbackCaller` (calls back whatever it is told to).
+async fn deploy_callback_caller(world: &World) -> Felt {
+    session_sdk::deploy_contract(
+        &world.devnet.account(0),
+        &session_bindings::callback_caller_artifact().unwrap(),
+        vec![],
+        Felt::THREE,
+    )
+    .await
+    .unwrap()
+}
+
+/// The maximum fee of transaction `hash`, from its resource bounds (tip included).
+async fn max_fee_of(world: &World, hash: Felt) -> u128 {
+    use starknet::core::types::{InvokeTransaction, Transaction};
+    use starknet::providers::Provider;
+    let transaction = world.devnet.provider().get_transaction_by_hash(hash).await.unwrap();
+    let Transaction::Invoke(InvokeTransaction::V3(tx)) = transaction else { panic!("not an invoke v3") };
+    let bounds = tx.resource_bounds;
+    let l2 = u128::from(bounds.l2_gas.max_amount);
+    u128::from(bounds.l1_gas.max_amount) * bounds.l1_gas.max_price_per_unit
+        + l2 * bounds.l2_gas.max_price_per_unit
+        + u128::from(bounds.l1_data_gas.max_amount) * bounds.l1_data_gas.max_price_per_unit
+        + l2 * u128::from(tx.tip)
+}
+
+#[tokio::test]
+async fn revoke_all_ends_authorizations_signed_before_it_even_for_the_next_epoch() {
+    // With a counter epoch, a phished authorization for "current + 1" lay dormant until the owner's
+    // emergency revoke-all woke it. Epochs are now unpredictable.
+    let world = World::start().await;
+    let counter = world.counter;
+    let expires_at = world.now().await + 3600;
+    let pre_signed = world.open_session(&world.create_session_for_epoch("guess.json", expires_at, Felt::ONE));
+    let current = world.open_session(&world.create_session("current.json", expires_at).await);
+    current.execute(vec![increase(counter, 1)]).await.unwrap();
+    world.admin().revoke_all_sessions().await.unwrap();
+    for session in [&pre_signed, &current] {
+        let refused = session.execute(vec![increase(counter, 1)]).await.unwrap_err();
+        assert!(
+            matches!(&refused, SdkError::SessionRevoked { reason, .. } if reason == "Session: stale epoch"),
+            "{refused:?}"
+        );
+    }
+    assert_eq!(world.count().await, 1);
+    // An auditor tells an ended session from one signed for an epoch the account never had.
+    let status = |session: &SessionAccount<Client>| {
+        let (provider, hash, expires_at, epoch) = (
+            world.devnet.provider(),
+            session.session_hash(),
+            session.session().expires_at,
+            session.session().epoch,
+        );
+        async move {
+            session_sdk::session_status(&provider, world.account, hash, expires_at, epoch).await.unwrap()
+        }
+    };
+    assert_eq!(status(&current).await.verdict(), "revoked-all");
+    let guessed = status(&pre_signed).await;
+    assert!(guessed.unknown_epoch && !guessed.stale_epoch, "{guessed:?}");
+    assert_eq!(guessed.verdict(), "wrong-epoch");
+}
+
+#[tokio::test]
 async fn boundaries_proof_reuse_and_signature_swaps() {
     let world = World::start().await;
     let counter = world.counter;
@@ -402,6 +516,7 @@ async fn boundaries_proof_reuse_and_signature_swaps() {
         session_sdk::create_session(&owner, world.devnet.provider(), world.account, chain_id, |session| {
             session.expires_at(now + 3600).allow(counter, "increase").allow(counter, "get")
         })
+        .await
         .unwrap(),
     );
     assert!(!two_methods.session().permission_for(&increase(counter, 1)).unwrap().proof.is_empty());
@@ -426,6 +541,7 @@ async fn boundaries_proof_reuse_and_signature_swaps() {
         session_sdk::create_session(&owner, world.devnet.provider(), world.account, chain_id, |session| {
             session.expires_at(expires_at).allow(counter, "increase")
         })
+        .await
         .unwrap();
     short.execute(vec![increase(counter, 1)]).await.unwrap();
     world.devnet.set_time(expires_at + 1).await.unwrap();

@@ -33,7 +33,10 @@ async fn balance(world: &World, owner: Felt) -> Felt {
     world.devnet.provider().call(call, BlockId::Tag(BlockTag::PreConfirmed)).await.unwrap()[0]
 }
 
-fn session(world: &World, build: impl FnOnce(SessionBuilder) -> SessionBuilder) -> SessionAccount<Client> {
+async fn session(
+    world: &World,
+    build: impl FnOnce(SessionBuilder) -> SessionBuilder,
+) -> SessionAccount<Client> {
     let owner = session_sdk::load_keystore(&world.owner_keystore, common::OWNER_PASSWORD).unwrap();
     session_sdk::create_session(
         &owner,
@@ -42,11 +45,12 @@ fn session(world: &World, build: impl FnOnce(SessionBuilder) -> SessionBuilder) 
         world.devnet.chain_id(),
         build,
     )
+    .await
     .unwrap()
 }
 
 fn strk_limit(amount: u64) -> Policy {
-    Policy { spend_limits: [(STRK_TOKEN, U256::from(amount).into())].into(), ..Policy::default() }
+    Policy { spend_limits: vec![SpendLimit::lifetime(STRK_TOKEN, U256::from(amount))], ..Policy::default() }
 }
 
 /// Sends with the pre-flight check off (as an attacker holding the key would) and returns the error.
@@ -73,14 +77,15 @@ async fn a_spend_limit_allows_exactly_its_amount_of_strk() {
             .allow(STRK_TOKEN, "transfer")
             .allow(STRK_TOKEN, "approve")
             .policy(strk_limit(1_000))
-    });
+    })
+    .await;
 
     session.execute(vec![transfer(RECIPIENT, 600)]).await.unwrap();
     session.execute(vec![strk_call("approve", vec![OTHER, Felt::from(300u16), Felt::ZERO])]).await.unwrap();
     session.execute(vec![transfer(RECIPIENT, 100)]).await.unwrap(); // exactly at the limit
     assert_eq!(balance(&world, RECIPIENT).await, Felt::from(700u16));
     let usage = session.usage().await.unwrap();
-    assert_eq!(usage.spent[&STRK_TOKEN], U256::from(1_000u16), "approvals count as spending");
+    assert_eq!(usage.spent[&(STRK_TOKEN, 0)], U256::from(1_000u16), "approvals count as spending");
     assert_eq!(usage.calls, 0, "calls are counted only under a call limit");
 
     let refused = session.execute(vec![transfer(RECIPIENT, 1)]).await.unwrap_err();
@@ -99,14 +104,14 @@ async fn a_spend_limit_allows_exactly_its_amount_of_strk() {
 
     // The first use published the limits for auditors; the event of the limit used up says so.
     let record = history_of(&world, &session).await;
-    assert_eq!(record.limits.as_ref(), session.session().policy());
-    assert_eq!(record.limits_reached, [session_sdk::LimitReached::Spend { token: STRK_TOKEN }]);
+    assert_eq!(record.limits.as_ref(), Some(session.session().policy()));
+    assert_eq!(record.limits_reached, [session_sdk::LimitReached::Spend { token: STRK_TOKEN, period: 0 }]);
 }
 
 /// A session for the game's `increase` under `policy`, expiring in an hour.
 async fn game_session(world: &World, policy: Policy) -> SessionAccount<Client> {
     let expires_at = world.now().await + 3600;
-    session(world, |b| b.expires_at(expires_at).allow(world.counter, "increase").policy(policy))
+    session(world, |b| b.expires_at(expires_at).allow(world.counter, "increase").policy(policy)).await
 }
 
 /// What the account's events say about `session`.
@@ -118,7 +123,7 @@ async fn history_of(world: &World, session: &SessionAccount<Client>) -> session_
 #[tokio::test]
 async fn a_registered_session_with_limits_publishes_them_and_runs_without_the_owner_signature() {
     let world = World::start().await;
-    let mut session = game_session(&world, Policy { max_calls: 1, ..Policy::default() }).await;
+    let mut session = game_session(&world, Policy { max_calls: Some(1), ..Policy::default() }).await;
     world.admin().register_session(session.session()).await.unwrap();
     session.use_on_chain_authorization();
     session.execute(vec![increase(world.counter, 1)]).await.unwrap();
@@ -126,7 +131,7 @@ async fn a_registered_session_with_limits_publishes_them_and_runs_without_the_ow
     assert_eq!(limit_reason(&refused), "Session: call limit reached");
     let record = history_of(&world, &session).await;
     assert!(record.registered_event);
-    assert_eq!(record.limits.as_ref().map(|p| p.max_calls), Some(1));
+    assert_eq!(record.limits.as_ref().map(|p| p.max_calls), Some(Some(1)));
 }
 
 #[tokio::test]
@@ -134,11 +139,11 @@ async fn a_daily_limit_refills_at_the_next_utc_day() {
     let world = World::start().await;
     let now = world.now().await;
     let daily = Policy {
-        spend_limits: [(STRK_TOKEN, SpendLimit::per_window(U256::from(100u8), 86_400))].into(),
+        spend_limits: vec![SpendLimit::per_window(STRK_TOKEN, U256::from(100u8), 86_400)],
         ..Policy::default()
     };
     let mut session =
-        session(&world, |b| b.expires_at(now + 3 * 86_400).allow(STRK_TOKEN, "transfer").policy(daily));
+        session(&world, |b| b.expires_at(now + 3 * 86_400).allow(STRK_TOKEN, "transfer").policy(daily)).await;
     session.execute(vec![transfer(RECIPIENT, 100)]).await.unwrap();
     let refused = session.execute(vec![transfer(RECIPIENT, 1)]).await.unwrap_err();
     assert!(matches!(refused, SdkError::Preflight(PreflightError::SpendLimitExceeded { .. })), "{refused:?}");
@@ -147,7 +152,7 @@ async fn a_daily_limit_refills_at_the_next_utc_day() {
 
     // The next UTC day: the whole amount again, and usage reads zero before anything is spent.
     world.devnet.set_time((now / 86_400 + 1) * 86_400 + 60).await.unwrap();
-    assert_eq!(session.usage().await.unwrap().spent[&STRK_TOKEN], U256::from(0u8));
+    assert_eq!(session.usage().await.unwrap().spent[&(STRK_TOKEN, 86_400)], U256::from(0u8));
     session.execute(vec![transfer(RECIPIENT, 100)]).await.unwrap();
     assert_eq!(balance(&world, RECIPIENT).await, Felt::from(200u8));
 }
@@ -156,7 +161,7 @@ async fn a_daily_limit_refills_at_the_next_utc_day() {
 async fn tokens_without_a_limit_move_nothing() {
     let world = World::start().await;
     let now = world.now().await;
-    let mut no_policy = session(&world, |b| b.expires_at(now + 3600).allow(STRK_TOKEN, "transfer"));
+    let mut no_policy = session(&world, |b| b.expires_at(now + 3600).allow(STRK_TOKEN, "transfer")).await;
     let refused = no_policy.execute(vec![transfer(RECIPIENT, 1)]).await.unwrap_err();
     assert!(
         matches!(refused, SdkError::Preflight(PreflightError::TokenNotAllowed { token }) if token == STRK_TOKEN),
@@ -177,7 +182,8 @@ async fn argument_rules_pin_the_recipient_and_cap_the_amount() {
     ];
     let mut session = session(&world, |b| {
         b.expires_at(now + 3600).allow_with_rules(STRK_TOKEN, "transfer", rules).policy(strk_limit(1_000))
-    });
+    })
+    .await;
     session.execute(vec![transfer(RECIPIENT, 50)]).await.unwrap(); // at the bound
     for bad in [transfer(OTHER, 1), transfer(RECIPIENT, 51)] {
         let refused = session.execute(vec![bad.clone()]).await.unwrap_err();
@@ -195,7 +201,7 @@ async fn argument_rules_pin_the_recipient_and_cap_the_amount() {
 #[tokio::test]
 async fn a_call_limit_counts_only_calls_of_successful_transactions() {
     let world = World::start().await;
-    let mut session = game_session(&world, Policy { max_calls: 3, ..Policy::default() }).await;
+    let mut session = game_session(&world, Policy { max_calls: Some(3), ..Policy::default() }).await;
     session.execute(vec![increase(world.counter, 1)]).await.unwrap();
     // u64 overflow in the game: the transaction is included but reverts, and its call is not counted.
     let fee = session.estimate(vec![increase(world.counter, 1)]).await.unwrap();
@@ -225,9 +231,20 @@ async fn send_with_bounds(
     calls: Vec<Call>,
     fee: &starknet::core::types::FeeEstimate,
 ) -> (Result<Felt, String>, u128) {
+    send_with_bounds_and_tip(session, calls, fee, 0).await
+}
+
+/// [`send_with_bounds`] with a tip (paid per unit of L2 gas, on top of its price).
+async fn send_with_bounds_and_tip(
+    session: &SessionAccount<Client>,
+    calls: Vec<Call>,
+    fee: &starknet::core::types::FeeEstimate,
+    tip: u64,
+) -> (Result<Felt, String>, u128) {
     let (l1, l2, data) = (fee.l1_gas_consumed * 3, fee.l2_gas_consumed * 3, fee.l1_data_gas_consumed * 3);
     let (p1, p2, p3) = (fee.l1_gas_price * 3, fee.l2_gas_price * 3, fee.l1_data_gas_price * 3);
-    let max_fee = u128::from(l1) * p1 + u128::from(l2) * p2 + u128::from(data) * p3;
+    let max_fee =
+        u128::from(l1) * p1 + u128::from(l2) * p2 + u128::from(data) * p3 + u128::from(l2) * u128::from(tip);
     let sent = session
         .execute_v3(calls)
         .l1_gas(l1)
@@ -236,7 +253,7 @@ async fn send_with_bounds(
         .l2_gas_price(p2)
         .l1_data_gas(data)
         .l1_data_gas_price(p3)
-        .tip(0)
+        .tip(tip)
         .send()
         .await;
     let result = match sent {
@@ -254,25 +271,25 @@ async fn fee_caps_and_budgets_bind_the_resource_bounds() {
     let world = World::start().await;
     let now = world.now().await;
     let (counter, expires_at) = (world.counter, now + 3600);
-    let probe = session(&world, |b| b.expires_at(expires_at).allow(counter, "increase"));
+    let probe = session(&world, |b| b.expires_at(expires_at).allow(counter, "increase")).await;
     probe.execute(vec![increase(counter, 1)]).await.unwrap(); // warm: the counter's storage exists
     let fee = probe.estimate(vec![increase(counter, 1)]).await.unwrap();
     let with_policy = |policy: Policy| {
-        session(&world, |b| b.expires_at(expires_at).allow(counter, "increase").policy(policy))
+        session(&world, move |b| b.expires_at(expires_at).allow(counter, "increase").policy(policy))
     };
 
     // The same bounds: accepted under a cap equal to their maximum fee, refused one FRI below.
     let (_, max_fee) = send_with_bounds(&probe, vec![increase(counter, 1)], &fee).await;
-    let at_cap = with_policy(Policy { max_fee_per_tx: max_fee, ..Policy::default() });
+    let at_cap = with_policy(Policy { max_fee_per_tx: Some(max_fee), ..Policy::default() }).await;
     let (accepted, _) = send_with_bounds(&at_cap, vec![increase(counter, 1)], &fee).await;
     accepted.unwrap();
-    let below = with_policy(Policy { max_fee_per_tx: max_fee - 1, ..Policy::default() });
+    let below = with_policy(Policy { max_fee_per_tx: Some(max_fee - 1), ..Policy::default() }).await;
     let (refused, _) = send_with_bounds(&below, vec![increase(counter, 1)], &fee).await;
     assert!(refused.unwrap_err().contains("Session: fee cap exceeded"));
 
     // A budget of two such transactions: both pass, even when one reverts (its fee is charged in
     // validation), and a third is refused before it can pay anything.
-    let budget = with_policy(Policy { fee_budget: 2 * max_fee, ..Policy::default() });
+    let budget = with_policy(Policy { fee_budget: Some(2 * max_fee), ..Policy::default() }).await;
     send_with_bounds(&budget, vec![increase(counter, 1)], &fee).await.0.unwrap();
     let (reverted, _) = send_with_bounds(&budget, vec![increase(counter, u64::MAX)], &fee).await;
     assert!(reverted.unwrap_err().contains("Reverted"));
@@ -287,31 +304,41 @@ async fn fee_caps_and_budgets_bind_the_resource_bounds() {
 
     // The SDK fits its bounds under a cap: with a cap between the estimated fee and the SDK's
     // usual margin (×1.5 on amounts and prices), it drops the margin and the transaction passes.
-    let shape = with_policy(Policy { max_fee_per_tx: u128::MAX, ..Policy::default() });
+    let shape = with_policy(Policy { max_fee_per_tx: Some(u128::MAX - 1), ..Policy::default() }).await;
     let estimate = shape.estimate(vec![increase(counter, 1)]).await.unwrap();
     let estimated_fee = u128::from(estimate.l1_gas_consumed) * estimate.l1_gas_price
         + u128::from(estimate.l2_gas_consumed) * estimate.l2_gas_price
         + u128::from(estimate.l1_data_gas_consumed) * estimate.l1_data_gas_price;
-    let fitted = with_policy(Policy { max_fee_per_tx: estimated_fee * 2, ..Policy::default() });
+    let fitted = with_policy(Policy { max_fee_per_tx: Some(estimated_fee * 2), ..Policy::default() }).await;
     fitted.execute(vec![increase(counter, 1)]).await.unwrap();
-    let too_tight = with_policy(Policy { max_fee_per_tx: estimated_fee / 2, ..Policy::default() });
+    let too_tight =
+        with_policy(Policy { max_fee_per_tx: Some(estimated_fee / 2), ..Policy::default() }).await;
     let refused = too_tight.execute(vec![increase(counter, 1)]).await.unwrap_err();
     assert!(matches!(refused, SdkError::Preflight(PreflightError::FeeCapExceeded { .. })), "{refused:?}");
+
+    // The tip counts too (it is paid on every unit of L2 gas): a cap equal to the bounds plus a
+    // tip of 3 admits that tip and refuses a tip of 4 with the same bounds.
+    let (_, with_tip) = send_with_bounds_and_tip(&probe, vec![increase(counter, 1)], &fee, 3).await;
+    let tipped = with_policy(Policy { max_fee_per_tx: Some(with_tip), ..Policy::default() }).await;
+    send_with_bounds_and_tip(&tipped, vec![increase(counter, 1)], &fee, 3).await.0.unwrap();
+    let (refused, higher) = send_with_bounds_and_tip(&tipped, vec![increase(counter, 1)], &fee, 4).await;
+    assert_eq!(higher - with_tip, u128::from(fee.l2_gas_consumed * 3), "one more tip unit per L2 gas unit");
+    assert!(refused.unwrap_err().contains("Session: fee cap exceeded"));
 }
 
 #[tokio::test]
 async fn outside_executions_count_against_the_same_limits() {
     let world = World::start().await;
     let now = world.now().await;
-    let policy = Policy { max_calls: 2, ..strk_limit(100) };
+    let policy = Policy { max_calls: Some(2), ..strk_limit(100) };
     let mut session =
-        session(&world, |b| b.expires_at(now + 3600).allow(STRK_TOKEN, "transfer").policy(policy));
+        session(&world, |b| b.expires_at(now + 3600).allow(STRK_TOKEN, "transfer").policy(policy)).await;
     let relayer = world.devnet.account(1);
     let paid =
         session.sign_outside_execution(vec![transfer(RECIPIENT, 100)], None, now - 60, now + 600).unwrap();
     paid.submit(&relayer).await.unwrap(); // the whole limit, paid for by the relayer
     let usage = session.usage().await.unwrap();
-    assert_eq!((usage.calls, usage.spent[&STRK_TOKEN]), (1, U256::from(100u8)));
+    assert_eq!((usage.calls, usage.spent[&(STRK_TOKEN, 0)]), (1, U256::from(100u8)));
 
     // One unit more, signed without the pre-flight check: the account refuses it inside the
     // relayer's transaction, and nothing moves.
@@ -321,4 +348,73 @@ async fn outside_executions_count_against_the_same_limits() {
     let refused = over.submit(&relayer).await.unwrap_err();
     assert!(refused.to_string().contains("Session: spend limit exceeded"), "{refused}");
     assert_eq!(balance(&world, RECIPIENT).await, Felt::from(100u8));
+}
+
+#[tokio::test]
+async fn one_token_with_a_daily_and_a_total_limit_counts_both() {
+    let world = World::start().await;
+    let now = world.now().await;
+    let policy = Policy {
+        spend_limits: vec![
+            SpendLimit::per_window(STRK_TOKEN, U256::from(100u8), 86_400),
+            SpendLimit::lifetime(STRK_TOKEN, U256::from(150u8)),
+        ],
+        ..Policy::default()
+    };
+    let mut session =
+        session(&world, |b| b.expires_at(now + 3 * 86_400).allow(STRK_TOKEN, "transfer").policy(policy))
+            .await;
+    session.execute(vec![transfer(RECIPIENT, 100)]).await.unwrap();
+    let refused = session.execute(vec![transfer(RECIPIENT, 1)]).await.unwrap_err();
+    assert!(
+        matches!(refused, SdkError::Preflight(PreflightError::SpendLimitExceeded { period: 86_400, .. })),
+        "{refused:?}"
+    );
+
+    // The next day the daily limit refills, but only 50 remain of the total.
+    world.devnet.set_time((now / 86_400 + 1) * 86_400 + 60).await.unwrap();
+    session.execute(vec![transfer(RECIPIENT, 50)]).await.unwrap();
+    let refused = session.execute(vec![transfer(RECIPIENT, 1)]).await.unwrap_err();
+    assert!(
+        matches!(refused, SdkError::Preflight(PreflightError::SpendLimitExceeded { period: 0, .. })),
+        "{refused:?}"
+    );
+    let on_chain = bypassing_preflight(&mut session, vec![transfer(RECIPIENT, 1)]).await;
+    assert_eq!(limit_reason(&on_chain), "Session: spend limit exceeded");
+    assert_eq!(balance(&world, RECIPIENT).await, Felt::from(150u8));
+
+    // Auditors see both limits as signed, and can rebuild the usage from events alone.
+    let record = history_of(&world, &session).await;
+    assert_eq!(record.limits.as_ref().map(|p| p.spend_limits.len()), Some(2));
+    let from_events = &record.usage_from_events.spent;
+    assert_eq!(from_events[&(STRK_TOKEN, 0)].1, U256::from(150u8));
+    assert_eq!(from_events[&(STRK_TOKEN, 86_400)], ((now / 86_400 + 1), U256::from(50u8)));
+}
+
+#[tokio::test]
+async fn an_unlimited_token_stays_usable_after_an_infinite_approval() {
+    let world = World::start().await;
+    let now = world.now().await;
+    let policy = Policy { spend_limits: vec![SpendLimit::unlimited(STRK_TOKEN)], ..Policy::default() };
+    let session = session(&world, |b| {
+        b.expires_at(now + 3600).allow(STRK_TOKEN, "approve").allow(STRK_TOKEN, "transfer").policy(policy)
+    })
+    .await;
+    let max = Felt::from(u128::MAX);
+    session.execute(vec![strk_call("approve", vec![OTHER, max, max])]).await.unwrap();
+    session.execute(vec![transfer(RECIPIENT, 7)]).await.unwrap();
+    assert_eq!(balance(&world, RECIPIENT).await, Felt::from(7u8));
+    // Nothing was accounted: an unlimited limit costs no storage.
+    let spent =
+        session_bindings::session_account::SessionAccountReader::new(world.account, world.devnet.provider())
+            .get_session_spent(
+                &session.session_hash(),
+                &cainome::cairo_serde::ContractAddress(STRK_TOKEN),
+                &0,
+            )
+            .block_id(BlockId::Tag(BlockTag::PreConfirmed))
+            .call()
+            .await
+            .unwrap();
+    assert_eq!((spent.low, spent.high), (0, 0));
 }

@@ -49,6 +49,13 @@ pub mod SessionErrors {
     pub const PROOF_COUNT_MISMATCH: felt252 = 'Session: proof count mismatch';
     /// The policy sent in the signature does not hash to the session's `policy`.
     pub const POLICY_MISMATCH: felt252 = 'Session: policy mismatch';
+    /// A policy's spend limits are not strictly increasing by (token, period): a limit is listed
+    /// twice, or out of the canonical order.
+    pub const SPEND_LIMITS_UNORDERED: felt252 = 'Session: spend limits unordered';
+    /// An argument rule's kind is none of `'equal'`, `'one of'`, `'at most'`, `'at most u256'`.
+    pub const UNKNOWN_RULE: felt252 = 'Session: unknown argument rule';
+    /// An argument rule's values or bound do not fit its kind (e.g. `'equal'` with two values).
+    pub const MALFORMED_RULE: felt252 = 'Session: malformed rule';
     /// A call's argument breaks an argument rule of its allowed method.
     pub const ARGUMENT_NOT_ALLOWED: felt252 = 'Session: argument not allowed';
     /// A call would move or approve value of a token the policy does not list.

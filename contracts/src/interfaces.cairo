@@ -9,43 +9,46 @@ pub const ISRC6_ID: felt252 = 0x2ceccef7f994940b3962a6c67e0ba4fcd37df7d131417c60
 pub const ISRC5_ID: felt252 = 0x3f918d17e5ee77373b56385708f855659a07f75997f365cf87748628532a055;
 /// SRC-5 id of SNIP-9 version 2 (outside execution).
 pub const ISRC9_V2_ID: felt252 = 0x1d1144bb2138366ff28d8e9ab57456b1d332ac42196230c3a602003c89872;
-/// SRC-5 id this project gives to `ISession` version 1 (`starknet_keccak("ISession.v1")`).
-pub const ISESSION_ID: felt252 = selector!("ISession.v1");
+/// SRC-5 id this project gives to `ISession` version 3 (`starknet_keccak("ISession.v3")`).
+pub const ISESSION_ID: felt252 = selector!("ISession.v3");
 
 /// A session: what the owner authorizes a short-lived session key to do.
 ///
-/// Its SNIP-12 (revision 1) type, signed by the owner as typed data:
-/// `"Session"("Session Key":"felt","Expires At":"timestamp","Allowed Methods":"merkletree","Policy":"felt","Epoch":"u128")`
-/// where `Allowed Methods` is the root of a `merkletree` of
-/// `"Allowed Method"("Contract Address":"ContractAddress","Selector":"selector","Argument Rules":"felt")`
-/// leaves and `Policy` is 0 or the hash of a [`Policy`] (see `snip12::policy_hash`).
+/// Its SNIP-12 (revision 1) type, signed by the owner as typed data that wallets display field by
+/// field (see `snip12.cairo` for the type strings): `Session { Session Key, Expires At, Allowed
+/// Methods: merkletree of Allowed Method { Contract Address, Selector, Argument Rules: Argument
+/// Rule* }, Policy: Policy { Max Fee Per Transaction, Fee Budget, Max Calls, Spend Limits: Spend
+/// Limit* { Token Amount: TokenAmount, Window Seconds } }, Epoch }`. The contract carries the
+/// policy as its SNIP-12 struct hash; the policy itself travels in the signature.
 #[derive(Copy, Drop, Serde, PartialEq, Debug)]
 pub struct Session {
     /// The session's Stark public key.
     pub session_key: felt252,
     /// Unix time (seconds) from which the session no longer works.
     pub expires_at: u64,
-    /// SNIP-12 `merkletree` root of the allowed `(contract address, selector)` methods.
+    /// SNIP-12 `merkletree` root of the allowed methods (with their argument rules).
     pub allowed_methods_root: felt252,
-    /// 0 (no limits beyond methods and expiry), or the hash of the session's [`Policy`], which
-    /// then travels in every session signature.
-    pub policy: felt252,
-    /// The account's session epoch when the session was issued; `revoke_all_sessions` ends it.
-    pub epoch: u128,
+    /// SNIP-12 struct hash of the session's [`Policy`] (`UNLIMITED_POLICY_HASH` for a policy
+    /// without limits, which then need not travel in signatures).
+    pub policy_hash: felt252,
+    /// The account's session epoch when the session was issued. Revoke-all and every owner
+    /// rotation start a new, unpredictable epoch, ending every earlier session.
+    pub epoch: felt252,
 }
 
-/// Limits of a session beyond its allowed methods and expiry, committed by `Session.policy`.
+/// Limits of a session beyond its allowed methods and expiry. A field at its type's maximum sets
+/// no limit (and costs nothing to account); 0 means zero.
 #[derive(Copy, Drop, Serde, PartialEq, Debug)]
 pub struct Policy {
-    /// Most fee one session transaction may commit to (its resource bounds, in FRI); 0: no cap.
+    /// Most fee one session transaction may commit to (its resource bounds and tip, in FRI).
     pub max_fee_per_tx: u128,
-    /// Most fee all the session's transactions together may commit to; 0: no budget.
+    /// Most fee all the session's transactions together may commit to.
     pub fee_budget: u128,
-    /// Most calls the session's successful transactions (and outside executions) may make in
-    /// total; 0: no limit.
+    /// Most calls the session's successful transactions (and outside executions) may make.
     pub max_calls: u64,
-    /// Value each token may move or approve over the session's lifetime. Tokens not listed
-    /// may move nothing, in every session.
+    /// Value each token may move or approve; strictly increasing by (token, period), so a token
+    /// may have several limits (e.g. per day and in total), each with its own counter. Tokens
+    /// not listed may move nothing, in every session.
     pub spend_limits: Span<SpendLimit>,
 }
 
@@ -55,7 +58,7 @@ pub struct Policy {
 pub struct SpendLimit {
     /// The token contract.
     pub token: ContractAddress,
-    /// The amount, in the token's smallest unit (`u256` max: unlimited).
+    /// The amount, in the token's smallest unit (`u256` max: unlimited, not accounted).
     pub amount: u256,
     /// 0: `amount` is for the session's lifetime. Else the window length in seconds: `amount` per
     /// window, windows starting at multiples of `period` since the Unix epoch (use whole hours,
@@ -63,17 +66,19 @@ pub struct SpendLimit {
     pub period: u64,
 }
 
-/// A rule on one calldata argument of an allowed method, committed inside its Merkle leaf.
+/// A rule on the calldata of an allowed method, committed inside its Merkle leaf. Its SNIP-12 type
+/// is `"Argument Rule"("Kind":"shortstring","Argument Index":"u128","Values":"felt*","Bound":"u256")`.
 #[derive(Copy, Drop, Serde, PartialEq, Debug)]
-pub enum ArgumentRule {
-    /// `calldata[index] == value`.
-    Equal: (u32, felt252),
-    /// `calldata[index]` is one of the values.
-    OneOf: (u32, Span<felt252>),
-    /// `calldata[index]`, read as an unsigned integer, is at most the bound.
-    AtMost: (u32, felt252),
-    /// The `u256` at `calldata[index]` (low) and `calldata[index + 1]` (high) is at most the bound.
-    AtMostU256: (u32, u256),
+pub struct ArgumentRule {
+    /// `'equal'` (`values` = one value), `'one of'` (`values`), `'at most'` (the felt argument,
+    /// as an integer, ≤ `bound`), or `'at most u256'` (the `u256` at `index`, `index + 1` ≤ `bound`).
+    pub kind: felt252,
+    /// Calldata index of the argument (of the low word for a `u256`).
+    pub index: u32,
+    /// The allowed values (`'equal'`, `'one of'`); empty for bounds.
+    pub values: Span<felt252>,
+    /// The inclusive bound (`'at most'`, `'at most u256'`); 0 for values.
+    pub bound: u256,
 }
 
 /// A SNIP-9 version 2 outside execution.
@@ -127,7 +132,8 @@ pub trait IOwner<TState> {
     /// The owner's Stark public key.
     fn get_owner(self: @TState) -> felt252;
     /// Replaces the owner key; only the account itself (an owner transaction) may call it, and
-    /// `signature` is the new key's `[r, s]` over `owner_rotation_hash`.
+    /// `signature` is the new key's `[r, s]` over `owner_rotation_hash`. Every session ends: the
+    /// rotation starts a new session epoch.
     fn set_owner(ref self: TState, new_owner: felt252, signature: Array<felt252>);
 }
 
@@ -135,8 +141,8 @@ pub trait IOwner<TState> {
 #[starknet::interface]
 pub trait ISession<TState> {
     /// Authorizes `session` on-chain (only through an owner transaction), so its transactions
-    /// need no owner authorization; `policy` is the session's policy (required when its
-    /// `policy` field is not 0), published in an event for auditors.
+    /// need no owner authorization; `policy` is the session's policy (required unless its
+    /// `policy_hash` is the unlimited policy's), published in an event for auditors.
     fn register_session(ref self: TState, session: Session, policy: Option<Policy>);
     /// Revokes one session by its hash (only through an owner transaction).
     fn revoke_session(ref self: TState, session_hash: felt252);
@@ -146,24 +152,30 @@ pub trait ISession<TState> {
     fn get_session_hash(self: @TState, session: Session) -> felt252;
     /// Whether the session was revoked by its hash (see also `get_session_epoch`).
     fn is_session_revoked(self: @TState, session_hash: felt252) -> bool;
-    /// Whether the owner registered the session with `register_session`.
+    /// Whether the current owner registered the session with `register_session` (a registration
+    /// by a former owner does not count; see also `get_session_epoch`).
     fn is_session_registered(self: @TState, session_hash: felt252) -> bool;
     /// Whether the session's authorization by the current owner is stored on-chain (registered,
     /// or cached by its first transaction).
     fn is_session_cached(self: @TState, session_hash: felt252) -> bool;
-    /// The current session epoch; sessions of other epochs are revoked.
-    fn get_session_epoch(self: @TState) -> u128;
+    /// The current session epoch; sessions of other epochs are revoked. It changes, unpredictably,
+    /// with every revoke-all and every owner rotation.
+    fn get_session_epoch(self: @TState) -> felt252;
     /// How many calls the session's successful transactions (and outside executions) made
     /// (counted for sessions with a call limit).
     fn get_session_call_count(self: @TState, session_hash: felt252) -> u64;
     /// The fee the session's transactions committed to so far (sum of their maximum fees).
     fn get_session_fees_committed(self: @TState, session_hash: felt252) -> u128;
-    /// The amount of `token` the session transferred or approved so far (in its latest window,
-    /// for a limit per time window; see `get_session_spend_window`).
-    fn get_session_spent(self: @TState, session_hash: felt252, token: ContractAddress) -> u256;
-    /// The window (block time / period) of the session's latest spending of `token` under a limit
-    /// per time window (0 otherwise).
-    fn get_session_spend_window(self: @TState, session_hash: felt252, token: ContractAddress) -> u64;
+    /// The amount of `token` the session transferred or approved so far under its limit of this
+    /// `period` (0: lifetime; else in the latest window, see `get_session_spend_window`).
+    fn get_session_spent(
+        self: @TState, session_hash: felt252, token: ContractAddress, period: u64,
+    ) -> u256;
+    /// The window (block time / period) of the session's latest spending of `token` under its
+    /// limit of this `period` (0 for a lifetime limit).
+    fn get_session_spend_window(
+        self: @TState, session_hash: felt252, token: ContractAddress, period: u64,
+    ) -> u64;
 }
 
 /// SNIP-9 version 2: executing calls signed by the account and submitted by someone else.
@@ -197,11 +209,15 @@ pub trait SessionAccountABI<TState> {
     fn is_session_revoked(self: @TState, session_hash: felt252) -> bool;
     fn is_session_registered(self: @TState, session_hash: felt252) -> bool;
     fn is_session_cached(self: @TState, session_hash: felt252) -> bool;
-    fn get_session_epoch(self: @TState) -> u128;
+    fn get_session_epoch(self: @TState) -> felt252;
     fn get_session_call_count(self: @TState, session_hash: felt252) -> u64;
     fn get_session_fees_committed(self: @TState, session_hash: felt252) -> u128;
-    fn get_session_spent(self: @TState, session_hash: felt252, token: ContractAddress) -> u256;
-    fn get_session_spend_window(self: @TState, session_hash: felt252, token: ContractAddress) -> u64;
+    fn get_session_spent(
+        self: @TState, session_hash: felt252, token: ContractAddress, period: u64,
+    ) -> u256;
+    fn get_session_spend_window(
+        self: @TState, session_hash: felt252, token: ContractAddress, period: u64,
+    ) -> u64;
     fn execute_from_outside_v2(
         ref self: TState, outside_execution: OutsideExecution, signature: Span<felt252>,
     ) -> Array<Span<felt252>>;

@@ -18,49 +18,78 @@ use crate::interfaces::{ArgumentRule, SpendLimit};
 /// Resource name of L2 gas in a transaction's resource bounds (the tip is paid per L2 gas unit).
 const L2_GAS: felt252 = 'L2_GAS';
 
-/// Panics with `Session: argument not allowed` unless `calldata` obeys every rule.
+/// Kind of an argument rule: the argument equals the single value.
+pub const RULE_EQUAL: felt252 = 'equal';
+/// Kind of an argument rule: the argument is one of the values.
+pub const RULE_ONE_OF: felt252 = 'one of';
+/// Kind of an argument rule: the felt argument, as an unsigned integer, is at most the bound.
+pub const RULE_AT_MOST: felt252 = 'at most';
+/// Kind of an argument rule: the `u256` argument (two felts) is at most the bound.
+pub const RULE_AT_MOST_U256: felt252 = 'at most u256';
+
+/// Panics with `Session: argument not allowed` unless `calldata` obeys every rule (and with
+/// `Session: unknown argument rule` / `Session: malformed rule` for a rule that is neither).
 pub fn assert_arguments_allowed(rules: Span<ArgumentRule>, calldata: Span<felt252>) {
     for rule in rules {
-        assert(argument_obeys(*rule, calldata), SessionErrors::ARGUMENT_NOT_ALLOWED);
+        assert(argument_obeys(rule, calldata), SessionErrors::ARGUMENT_NOT_ALLOWED);
     }
 }
 
-fn argument_obeys(rule: ArgumentRule, calldata: Span<felt252>) -> bool {
-    match rule {
-        ArgumentRule::Equal((index, value)) => match calldata.get(index) {
-            Some(argument) => *argument.unbox() == value,
-            None => false,
-        },
-        ArgumentRule::OneOf((
-            index, values,
-        )) => match calldata.get(index) {
-            Some(argument) => {
-                let argument = *argument.unbox();
-                let mut found = false;
-                for value in values {
-                    if *value == argument {
-                        found = true;
-                        break;
-                    }
-                }
-                found
-            },
-            None => false,
-        },
-        ArgumentRule::AtMost((
-            index, bound,
-        )) => match calldata.get(index) {
+fn argument_obeys(rule: @ArgumentRule, calldata: Span<felt252>) -> bool {
+    let kind = *rule.kind;
+    let values = *rule.values;
+    let bound = *rule.bound;
+    if kind == RULE_EQUAL || kind == RULE_ONE_OF {
+        assert(bound == 0 && !values.is_empty(), SessionErrors::MALFORMED_RULE);
+        assert(kind == RULE_ONE_OF || values.len() == 1, SessionErrors::MALFORMED_RULE);
+        let Some(argument) = calldata.get(*rule.index) else {
+            return false;
+        };
+        let argument = *argument.unbox();
+        for value in values {
+            if *value == argument {
+                return true;
+            }
+        }
+        return false;
+    }
+    assert(values.is_empty(), SessionErrors::MALFORMED_RULE);
+    if kind == RULE_AT_MOST {
+        return match calldata.get(*rule.index) {
             Some(argument) => {
                 let argument: u256 = (*argument.unbox()).into();
-                argument <= bound.into()
+                argument <= bound
             },
             None => false,
-        },
-        ArgumentRule::AtMostU256((index, bound)) => match read_u256(calldata, index) {
-            Some(argument) => argument <= bound,
-            None => false,
-        },
+        };
     }
+    assert(kind == RULE_AT_MOST_U256, SessionErrors::UNKNOWN_RULE);
+    match read_u256(calldata, *rule.index) {
+        Some(argument) => argument <= bound,
+        None => false,
+    }
+}
+
+/// Panics with `Session: spend limits unordered` unless the spend limits are strictly increasing
+/// by (token, period): no limit appears twice, and each has its own counter.
+pub fn assert_spend_limits_ordered(limits: Span<SpendLimit>) {
+    let mut previous: Option<@SpendLimit> = None;
+    for limit in limits {
+        if let Some(before) = previous {
+            let (token, before_token): (felt252, felt252) = ((*limit.token).into(), (*before.token).into());
+            let (token, before_token): (u256, u256) = (token.into(), before_token.into());
+            assert(
+                token > before_token || (token == before_token && *limit.period > *before.period),
+                SessionErrors::SPEND_LIMITS_UNORDERED,
+            );
+        }
+        previous = Some(limit);
+    }
+}
+
+/// Whether a spend limit never binds (its amount is `u256` max): such a limit is not accounted.
+pub fn is_unlimited(limit: @SpendLimit) -> bool {
+    *limit.amount == Bounded::MAX
 }
 
 /// The amount a call moves or approves if it is an ERC-20 value call (`transfer`,

@@ -3,21 +3,23 @@
 //! Owner signature: `[r, s]`.
 //!
 //! Session signature:
-//! `[SESSION_MAGIC, session_key, expires_at, allowed_methods_root, policy, epoch,
+//! `[SESSION_MAGIC, session_key, expires_at, allowed_methods_root, policy_hash, epoch,
 //!   auth_len, (owner_r, owner_s)?, session_r, session_s, (Policy)?,
 //!   n_calls, (proof_len, proof…, rules…)…]`
 //! where `auth_len` is 2 with the owner's signature of the session hash, or 0 when the session's
 //! authorization is already stored on-chain (registered or cached); the serialized `Policy` is
-//! present exactly when the session's `policy` is not 0; and each call has its Merkle proof
-//! followed by its leaf's serialized `Span<ArgumentRule>` (a single 0 when it has none).
+//! present exactly when the session's `policy_hash` is not `UNLIMITED_POLICY_HASH`; and each call
+//! has its Merkle proof followed by its leaf's serialized `Span<ArgumentRule>` (a single 0 when it
+//! has none).
 
 use core::ec::stark_curve::ORDER;
 use core::ecdsa::check_ecdsa_signature;
 use crate::errors::{AccountErrors, SessionErrors};
 use crate::interfaces::{ArgumentRule, Policy, Session};
+use crate::snip12::UNLIMITED_POLICY_HASH;
 
 /// First felt of a session signature.
-pub const SESSION_MAGIC: felt252 = 'session-v2';
+pub const SESSION_MAGIC: felt252 = 'session-v3';
 /// Most calls a session transaction may carry.
 pub const MAX_SESSION_CALLS: u32 = 32;
 /// Longest Merkle proof accepted (trees of up to 65,536 methods).
@@ -41,8 +43,8 @@ pub struct SessionSignature {
     pub owner_authorization: Option<StarkSignature>,
     /// The session key's signature of `session_key_message(hash, session_hash)`.
     pub session_signature: StarkSignature,
-    /// The session's policy and its serialized felts (`None` when the session's `policy` is 0).
-    pub policy: Option<(Policy, Span<felt252>)>,
+    /// The session's policy (`None` when its `policy_hash` is the unlimited policy's).
+    pub policy: Option<Policy>,
     /// One permission per call, in call order.
     pub permissions: Span<CallPermission>,
 }
@@ -52,10 +54,8 @@ pub struct SessionSignature {
 pub struct CallPermission {
     /// Merkle proof of the leaf.
     pub proof: Span<felt252>,
-    /// The leaf's argument rules.
+    /// The leaf's argument rules (hashed into the leaf).
     pub rules: Span<ArgumentRule>,
-    /// The rules as serialized in the signature (hashed into the leaf).
-    pub rules_felts: Span<felt252>,
 }
 
 /// A parsed transaction signature.
@@ -88,12 +88,10 @@ fn parse_session_body(ref rest: Span<felt252>) -> SessionSignature {
         _ => core::panic_with_felt252(SessionErrors::BAD_AUTHORIZATION_LENGTH),
     };
     let session_signature = StarkSignature { r: take(ref rest), s: take(ref rest) };
-    let policy = if session.policy == 0 {
+    let policy = if session.policy_hash == UNLIMITED_POLICY_HASH {
         None
     } else {
-        let before = rest;
-        let policy: Policy = Serde::deserialize(ref rest).expect(SessionErrors::MALFORMED_SIGNATURE);
-        Some((policy, before.slice(0, before.len() - rest.len())))
+        Some(Serde::<Policy>::deserialize(ref rest).expect(SessionErrors::MALFORMED_SIGNATURE))
     };
     let call_count = take_u32(ref rest);
     assert(call_count <= MAX_SESSION_CALLS, SessionErrors::TOO_MANY_CALLS);
@@ -104,11 +102,9 @@ fn parse_session_body(ref rest: Span<felt252>) -> SessionSignature {
         assert(length <= rest.len(), SessionErrors::MALFORMED_SIGNATURE);
         let proof = rest.slice(0, length);
         rest = rest.slice(length, rest.len() - length);
-        let before = rest;
         let rules: Span<ArgumentRule> = Serde::deserialize(ref rest)
             .expect(SessionErrors::MALFORMED_SIGNATURE);
-        let rules_felts = before.slice(0, before.len() - rest.len());
-        permissions.append(CallPermission { proof, rules, rules_felts });
+        permissions.append(CallPermission { proof, rules });
     }
     assert(rest.is_empty(), SessionErrors::MALFORMED_SIGNATURE);
     SessionSignature {

@@ -5,20 +5,44 @@ use core::hash::HashStateTrait;
 use core::poseidon::{hades_permutation, poseidon_hash_span};
 use starknet::ContractAddress;
 use starknet::account::Call;
-use crate::interfaces::{OutsideExecution, Session};
+use crate::interfaces::{ArgumentRule, OutsideExecution, Policy, Session, SpendLimit};
 
 /// `starknet_keccak` of the revision 1 domain type.
 pub const STARKNET_DOMAIN_TYPE_HASH: felt252 = selector!(
     "\"StarknetDomain\"(\"name\":\"shortstring\",\"version\":\"shortstring\",\"chainId\":\"shortstring\",\"revision\":\"shortstring\")",
 );
-/// `starknet_keccak` of the session type (its `merkletree` leaf type is not appended).
+/// `starknet_keccak` of the session type, with the types it references appended in name order
+/// (its `merkletree` leaf type is not appended).
 pub const SESSION_TYPE_HASH: felt252 = selector!(
-    "\"Session\"(\"Session Key\":\"felt\",\"Expires At\":\"timestamp\",\"Allowed Methods\":\"merkletree\",\"Policy\":\"felt\",\"Epoch\":\"u128\")",
+    "\"Session\"(\"Session Key\":\"felt\",\"Expires At\":\"timestamp\",\"Allowed Methods\":\"merkletree\",\"Policy\":\"Policy\",\"Epoch\":\"felt\")\"Policy\"(\"Max Fee Per Transaction\":\"u128\",\"Fee Budget\":\"u128\",\"Max Calls\":\"u128\",\"Spend Limits\":\"Spend Limit*\")\"Spend Limit\"(\"Token Amount\":\"TokenAmount\",\"Window Seconds\":\"u128\")\"TokenAmount\"(\"token_address\":\"ContractAddress\",\"amount\":\"u256\")\"u256\"(\"low\":\"u128\",\"high\":\"u128\")",
 );
+/// `starknet_keccak` of the policy type (what a wallet displays as the session's limits).
+pub const POLICY_TYPE_HASH: felt252 = selector!(
+    "\"Policy\"(\"Max Fee Per Transaction\":\"u128\",\"Fee Budget\":\"u128\",\"Max Calls\":\"u128\",\"Spend Limits\":\"Spend Limit*\")\"Spend Limit\"(\"Token Amount\":\"TokenAmount\",\"Window Seconds\":\"u128\")\"TokenAmount\"(\"token_address\":\"ContractAddress\",\"amount\":\"u256\")\"u256\"(\"low\":\"u128\",\"high\":\"u128\")",
+);
+/// `starknet_keccak` of one spend limit's type.
+pub const SPEND_LIMIT_TYPE_HASH: felt252 = selector!(
+    "\"Spend Limit\"(\"Token Amount\":\"TokenAmount\",\"Window Seconds\":\"u128\")\"TokenAmount\"(\"token_address\":\"ContractAddress\",\"amount\":\"u256\")\"u256\"(\"low\":\"u128\",\"high\":\"u128\")",
+);
+/// `starknet_keccak` of SNIP-12's preset `TokenAmount` type.
+pub const TOKEN_AMOUNT_TYPE_HASH: felt252 = selector!("\"TokenAmount\"(\"token_address\":\"ContractAddress\",\"amount\":\"u256\")\"u256\"(\"low\":\"u128\",\"high\":\"u128\")");
+/// `starknet_keccak` of SNIP-12's preset `u256` type.
+pub const U256_TYPE_HASH: felt252 = selector!("\"u256\"(\"low\":\"u128\",\"high\":\"u128\")");
 /// `starknet_keccak` of the allowed-method leaf type.
 pub const ALLOWED_METHOD_TYPE_HASH: felt252 = selector!(
-    "\"Allowed Method\"(\"Contract Address\":\"ContractAddress\",\"Selector\":\"selector\",\"Argument Rules\":\"felt\")",
+    "\"Allowed Method\"(\"Contract Address\":\"ContractAddress\",\"Selector\":\"selector\",\"Argument Rules\":\"Argument Rule*\")\"Argument Rule\"(\"Kind\":\"shortstring\",\"Argument Index\":\"u128\",\"Values\":\"felt*\",\"Bound\":\"u256\")\"u256\"(\"low\":\"u128\",\"high\":\"u128\")",
 );
+/// `starknet_keccak` of an argument rule's type.
+pub const ARGUMENT_RULE_TYPE_HASH: felt252 = selector!(
+    "\"Argument Rule\"(\"Kind\":\"shortstring\",\"Argument Index\":\"u128\",\"Values\":\"felt*\",\"Bound\":\"u256\")\"u256\"(\"low\":\"u128\",\"high\":\"u128\")",
+);
+/// `poseidon_hash_span([])`: the `Argument Rules` encoding of a method without rules.
+pub const EMPTY_ARRAY_HASH: felt252 =
+    0x2272be0f580fd156823304800919530eaa97430e972d7213ee13f4fbf7a5dbc;
+/// The struct hash of the policy without limits (every field at its maximum, no spend limit):
+/// sessions with it need not send their policy.
+pub const UNLIMITED_POLICY_HASH: felt252 =
+    0x292c3c51ee7b2b45b3395b20656ddbcc0a8325990c9a4a3099bde0c69c4d78f;
 /// `starknet_keccak` of the SNIP-9 v2 outside execution type (with its `Call` type appended).
 pub const OUTSIDE_EXECUTION_TYPE_HASH: felt252 = selector!(
     "\"OutsideExecution\"(\"Caller\":\"ContractAddress\",\"Nonce\":\"felt\",\"Execute After\":\"u128\",\"Execute Before\":\"u128\",\"Calls\":\"Call*\")\"Call\"(\"To\":\"ContractAddress\",\"Selector\":\"selector\",\"Calldata\":\"felt*\")",
@@ -52,11 +76,10 @@ pub fn message_hash(domain_hash: felt252, account: ContractAddress, struct_hash:
 /// Struct hash of a session.
 pub fn session_struct_hash(session: @Session) -> felt252 {
     let expires_at: felt252 = (*session.expires_at).into();
-    let epoch: felt252 = (*session.epoch).into();
     poseidon_hash_span(
         array![
             SESSION_TYPE_HASH, *session.session_key, expires_at, *session.allowed_methods_root,
-            *session.policy, epoch,
+            *session.policy_hash, *session.epoch,
         ]
             .span(),
     )
@@ -68,27 +91,73 @@ pub fn session_hash(session: @Session, chain_id: felt252, account: ContractAddre
     message_hash(domain, account, session_struct_hash(session))
 }
 
-/// The `merkletree` leaf of an allowed method whose argument rules hash to `rules_hash`.
+/// Struct hash of SNIP-12's preset `u256`.
+pub fn u256_struct_hash(value: u256) -> felt252 {
+    poseidon_hash_span(array![U256_TYPE_HASH, value.low.into(), value.high.into()].span())
+}
+
+/// Struct hash of a spend limit: its `Token Amount` (SNIP-12's `TokenAmount`) and window.
+pub fn spend_limit_struct_hash(limit: @SpendLimit) -> felt252 {
+    let token_amount = poseidon_hash_span(
+        array![TOKEN_AMOUNT_TYPE_HASH, (*limit.token).into(), u256_struct_hash(*limit.amount)].span(),
+    );
+    let period: felt252 = (*limit.period).into();
+    poseidon_hash_span(array![SPEND_LIMIT_TYPE_HASH, token_amount, period].span())
+}
+
+/// The `Policy` field of a session: the SNIP-12 struct hash of the policy.
+pub fn policy_struct_hash(policy: @Policy) -> felt252 {
+    let mut limits = array![];
+    for limit in *policy.spend_limits {
+        limits.append(spend_limit_struct_hash(limit));
+    }
+    let max_calls: felt252 = (*policy.max_calls).into();
+    poseidon_hash_span(
+        array![
+            POLICY_TYPE_HASH, (*policy.max_fee_per_tx).into(), (*policy.fee_budget).into(), max_calls,
+            poseidon_hash_span(limits.span()),
+        ]
+            .span(),
+    )
+}
+
+/// Struct hash of an argument rule.
+pub fn argument_rule_struct_hash(rule: @ArgumentRule) -> felt252 {
+    let index: felt252 = (*rule.index).into();
+    poseidon_hash_span(
+        array![
+            ARGUMENT_RULE_TYPE_HASH, *rule.kind, index, poseidon_hash_span(*rule.values),
+            u256_struct_hash(*rule.bound),
+        ]
+            .span(),
+    )
+}
+
+/// The `merkletree` leaf of an allowed method with these argument rules (none: any arguments).
 pub fn allowed_method_leaf(
-    contract_address: ContractAddress, selector: felt252, rules_hash: felt252,
+    contract_address: ContractAddress, selector: felt252, rules: Span<ArgumentRule>,
 ) -> felt252 {
+    let rules_hash = if rules.is_empty() {
+        EMPTY_ARRAY_HASH
+    } else {
+        let mut rule_hashes = array![];
+        for rule in rules {
+            rule_hashes.append(argument_rule_struct_hash(rule));
+        }
+        poseidon_hash_span(rule_hashes.span())
+    };
     poseidon_hash_span(
         array![ALLOWED_METHOD_TYPE_HASH, contract_address.into(), selector, rules_hash].span(),
     )
 }
 
-/// The `Argument Rules` field of a leaf: 0 without rules, else the Poseidon hash of the
-/// serialized `Span<ArgumentRule>` (its length first).
-pub fn argument_rules_hash(rules_felts: Span<felt252>) -> felt252 {
-    if rules_felts.len() <= 1 {
-        return 0;
-    }
-    poseidon_hash_span(rules_felts)
-}
-
-/// The `Policy` field of a session: the Poseidon hash of the serialized `Policy`.
-pub fn policy_hash(policy_felts: Span<felt252>) -> felt252 {
-    poseidon_hash_span(policy_felts)
+/// The session epoch that follows `previous` when a revoke-all or an owner rotation runs in the
+/// transaction `transaction_hash` of block `block_number`: unpredictable before that transaction
+/// exists, so no authorization can be signed for it in advance.
+pub fn next_epoch(previous: felt252, transaction_hash: felt252, block_number: u64) -> felt252 {
+    poseidon_hash_span(
+        array!['session epoch', previous, transaction_hash, block_number.into()].span(),
+    )
 }
 
 /// Hash of a `merkletree` node's children: `poseidon_hash(min, max)`, i.e. the Hades

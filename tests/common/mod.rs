@@ -79,9 +79,16 @@ impl World {
         SessionAdmin::new(self.owner())
     }
 
-    /// Creates a session for the game's `increase` at `epoch` expiring at `expires_at`: the owner
-    /// unlocks the keystore once, signs, and the session is saved encrypted to `name`. Returns its path.
-    pub fn create_session(&self, name: &str, expires_at: u64, epoch: u128) -> PathBuf {
+    /// Creates a session for the game's `increase` expiring at `expires_at`, in the account's
+    /// current epoch: the owner unlocks the keystore once, signs, and the session is saved
+    /// encrypted to `name`. Returns its path.
+    pub async fn create_session(&self, name: &str, expires_at: u64) -> PathBuf {
+        let epoch = session_sdk::current_epoch(&self.devnet.provider(), self.account).await.unwrap();
+        self.create_session_for_epoch(name, expires_at, epoch)
+    }
+
+    /// [`World::create_session`] for a chosen session epoch (e.g. one the account never had).
+    pub fn create_session_for_epoch(&self, name: &str, expires_at: u64, epoch: Felt) -> PathBuf {
         let key = SessionKey::generate().unwrap();
         let session = SessionBuilder::new(key.public_key())
             .expires_at(expires_at)

@@ -30,7 +30,18 @@ pub mod OutsideExecutionComponent {
 
     #[event]
     #[derive(Drop, PartialEq, Debug, starknet::Event)]
-    pub enum Event {}
+    pub enum Event {
+        OutsideExecutionUsed: OutsideExecutionUsed,
+    }
+
+    /// An outside execution ran and used up its `nonce`; `session_hash` is the session that signed
+    /// it (0: the owner).
+    #[derive(Drop, PartialEq, Debug, starknet::Event)]
+    pub struct OutsideExecutionUsed {
+        #[key]
+        pub nonce: felt252,
+        pub session_hash: felt252,
+    }
 
     #[embeddable_as(OutsideExecutionV2Impl)]
     impl OutsideExecutionV2<
@@ -48,9 +59,11 @@ pub mod OutsideExecutionComponent {
         /// - the nonce was never used (it is marked used before the calls run);
         /// - `signature` is the owner's `[r, s]` over the SNIP-9 v2 hash, or a session signature
         ///   over it obeying every session rule (allowed methods and argument rules, no call to
-        ///   the account, exact expiry, revocation, epoch, spend and transaction limits; the
+        ///   the account, exact expiry, revocation, epoch, spend and call limits; the
         ///   relayer pays the fee, so fee limits do not apply);
         /// - not called from inside another outside execution.
+        ///
+        /// Emits `OutsideExecutionUsed` (and the session's accounting events).
         fn execute_from_outside_v2(
             ref self: ComponentState<TContractState>,
             outside_execution: OutsideExecution,
@@ -73,8 +86,13 @@ pub mod OutsideExecutionComponent {
                 @outside_execution, get_tx_info().unbox().chain_id, get_contract_address(),
             );
             let mut session = get_dep_component_mut!(ref self, Session);
-            let _ = session.assert_valid_signature(hash, outside_execution.calls, signature, now);
+            let signer = session.assert_valid_signature(hash, outside_execution.calls, signature, now);
             session.use_session(signature, outside_execution.calls);
+            let session_hash = match signer {
+                Some((session_hash, _)) => session_hash,
+                None => 0,
+            };
+            self.emit(OutsideExecutionUsed { nonce, session_hash });
 
             self.OutsideExecution_executing.write(true);
             let mut owner = get_dep_component_mut!(ref self, Owner);

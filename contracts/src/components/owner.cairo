@@ -32,9 +32,16 @@ pub mod OwnerComponent {
         pub new_owner: felt252,
     }
 
+    /// What the embedding contract does when the owner key is rotated (not at construction):
+    /// the session account ends every session there.
+    pub trait OwnerHooksTrait<TContractState> {
+        /// Runs after `set_owner` stored the new key.
+        fn after_owner_rotated(ref self: ComponentState<TContractState>);
+    }
+
     #[embeddable_as(OwnerImpl)]
     impl Owner<
-        TContractState, +HasComponent<TContractState>,
+        TContractState, +HasComponent<TContractState>, impl Hooks: OwnerHooksTrait<TContractState>,
     > of IOwner<ComponentState<TContractState>> {
         /// The owner's Stark public key.
         fn get_owner(self: @ComponentState<TContractState>) -> felt252 {
@@ -49,7 +56,8 @@ pub mod OwnerComponent {
         /// - `signature` is `new_owner`'s `[r, s]` over `owner_rotation_hash(chain id, account,
         ///   current owner, new owner)`, proving the new key is held.
         ///
-        /// Sessions authorized by the old key stop working, cached or registered ones included.
+        /// Runs the `after_owner_rotated` hook: in the session account every session ends,
+        /// cached or registered ones included, whatever the old and new keys are.
         /// Emits `OwnerChanged`.
         fn set_owner(
             ref self: ComponentState<TContractState>, new_owner: felt252, signature: Array<felt252>,
@@ -67,6 +75,7 @@ pub mod OwnerComponent {
                 AccountErrors::INVALID_NEW_OWNER_SIGNATURE,
             );
             self.set_owner_key(new_owner);
+            Hooks::after_owner_rotated(ref self);
         }
     }
 

@@ -11,31 +11,42 @@
 //! unlisted token, or would exceed a spend or call limit given the counters so far; the
 //! counters themselves grow at execution (`use_session`), so only successful executions count.
 //! The fee budget is the exception: it is charged in `__validate__` (with the transaction's
-//! maximum fee), because a reverted transaction still pays its fee.
+//! maximum fee), because a reverted transaction still pays its fee. A limit at its type's maximum
+//! is no limit and is not accounted at all.
+//!
+//! Epochs: every session names the epoch it was issued in. `revoke_all_sessions` and every owner
+//! rotation (through `start_new_epoch`) replace the epoch with an unpredictable one, so no
+//! authorization signed before either can ever work again — not even one pre-signed for "the
+//! next epoch", and not after rotating the owner back to an earlier key.
 
 /// Session validation, registration, caching and revocation.
 #[starknet::component]
 pub mod SessionComponent {
-    use core::num::traits::{CheckedAdd, Zero};
+    use core::num::traits::{Bounded, CheckedAdd, Zero};
     use starknet::account::Call;
-    use starknet::{ContractAddress, ResourcesBounds};
     use starknet::storage::{
         Map, StorageMapReadAccess, StorageMapWriteAccess, StoragePointerReadAccess,
         StoragePointerWriteAccess,
     };
-    use starknet::{get_block_timestamp, get_contract_address, get_tx_info};
+    use starknet::{
+        ContractAddress, ResourcesBounds, get_block_number, get_block_timestamp,
+        get_contract_address, get_tx_info,
+    };
     use crate::components::owner::OwnerComponent;
     use crate::components::owner::OwnerComponent::InternalTrait as OwnerInternalTrait;
     use crate::errors::{AccountErrors, SessionErrors};
     use crate::interfaces::{ISession, Policy, Session, SpendLimit};
-    use crate::policy::{assert_arguments_allowed, assert_tokens_listed, max_fee, value_moved_of};
+    use crate::policy::{
+        assert_arguments_allowed, assert_spend_limits_ordered, assert_tokens_listed, is_unlimited,
+        max_fee, value_moved_of,
+    };
     use crate::signature::{
         AccountSignature, MAX_SESSION_CALLS, SessionSignature, is_valid_stark_signature,
         parse_signature,
     };
     use crate::snip12::{
-        allowed_method_leaf, argument_rules_hash, policy_hash, session_hash, session_key_message,
-        verify_merkle_proof,
+        UNLIMITED_POLICY_HASH, allowed_method_leaf, next_epoch, policy_struct_hash, session_hash,
+        session_key_message, verify_merkle_proof,
     };
 
     /// `SessionLimitReached.limit` of the call limit.
@@ -47,20 +58,25 @@ pub mod SessionComponent {
     pub struct Storage {
         /// Sessions revoked by hash.
         pub Session_revoked: Map<felt252, bool>,
-        /// Owner key whose authorization of the session is stored on-chain (0: none).
-        pub Session_authorized_by: Map<felt252, felt252>,
+        /// 1 + the epoch count when the session's owner authorization was stored on-chain
+        /// (registered or cached); 0: never. The authorization stands only in that epoch.
+        pub Session_authorized_in: Map<felt252, u64>,
         /// Sessions registered by the owner with `register_session`.
         pub Session_registered: Map<felt252, bool>,
         /// The current epoch; sessions of other epochs are revoked.
-        pub Session_epoch: u128,
+        pub Session_epoch: felt252,
+        /// How many epochs were started since deployment (revoke-alls and owner rotations).
+        pub Session_epoch_count: u64,
         /// Calls of successful executions per session (counted for sessions with a call limit).
         pub Session_call_count: Map<felt252, u64>,
         /// Maximum fees committed per session (counted for sessions with a fee budget).
         pub Session_fees_committed: Map<felt252, u128>,
-        /// Value moved or approved per (session, token), in the latest window for windowed limits.
-        pub Session_spent: Map<(felt252, ContractAddress), u256>,
-        /// The window of the latest spending per (session, token), for windowed limits.
-        pub Session_spend_window: Map<(felt252, ContractAddress), u64>,
+        /// Value moved or approved per (session, token, limit period), in the latest window for
+        /// windowed limits.
+        pub Session_spent: Map<(felt252, ContractAddress, u64), u256>,
+        /// The window of the latest spending per (session, token, limit period), for windowed
+        /// limits.
+        pub Session_spend_window: Map<(felt252, ContractAddress, u64), u64>,
     }
 
     #[event]
@@ -69,6 +85,9 @@ pub mod SessionComponent {
         SessionRegistered: SessionRegistered,
         SessionCached: SessionCached,
         SessionPolicyPublished: SessionPolicyPublished,
+        SessionFeeCommitted: SessionFeeCommitted,
+        SessionCallsMade: SessionCallsMade,
+        SessionSpent: SessionSpent,
         SessionLimitReached: SessionLimitReached,
         SessionRevoked: SessionRevoked,
         AllSessionsRevoked: AllSessionsRevoked,
@@ -82,8 +101,8 @@ pub mod SessionComponent {
         pub session_key: felt252,
         pub expires_at: u64,
         pub allowed_methods_root: felt252,
-        pub policy: felt252,
-        pub epoch: u128,
+        pub policy_hash: felt252,
+        pub epoch: felt252,
     }
 
     /// A session's first transaction stored its verified owner authorization (with the whole
@@ -95,8 +114,8 @@ pub mod SessionComponent {
         pub session_key: felt252,
         pub expires_at: u64,
         pub allowed_methods_root: felt252,
-        pub policy: felt252,
-        pub epoch: u128,
+        pub policy_hash: felt252,
+        pub epoch: felt252,
         pub authorized_by: felt252,
     }
 
@@ -109,15 +128,51 @@ pub mod SessionComponent {
         pub policy: Policy,
     }
 
+    /// A session transaction committed `max_fee` against the session's fee budget (in validation,
+    /// so also for transactions that revert); `total` is what the session committed so far.
+    #[derive(Drop, PartialEq, Debug, starknet::Event)]
+    pub struct SessionFeeCommitted {
+        #[key]
+        pub session_hash: felt252,
+        pub max_fee: u128,
+        pub total: u128,
+    }
+
+    /// A successful session execution made `calls` calls counted against its call limit; `total`
+    /// is what the session made so far.
+    #[derive(Drop, PartialEq, Debug, starknet::Event)]
+    pub struct SessionCallsMade {
+        #[key]
+        pub session_hash: felt252,
+        pub calls: u32,
+        pub total: u64,
+    }
+
+    /// A successful session execution moved or approved `amount` of `token`, counted against
+    /// the limit of that token with this `period`; `total` is the amount counted in `window` (the
+    /// lifetime, window 0, when `period` is 0).
+    #[derive(Drop, PartialEq, Debug, starknet::Event)]
+    pub struct SessionSpent {
+        #[key]
+        pub session_hash: felt252,
+        pub token: ContractAddress,
+        pub period: u64,
+        pub amount: u256,
+        pub window: u64,
+        pub total: u256,
+    }
+
     /// A session's execution used up one of its limits: `limit` is `'calls'` (token 0) or
-    /// `'spend'` (for `token`, in the current window when the limit is per window). Lets an app
-    /// or indexer ask the owner for a new session before the next transaction fails.
+    /// `'spend'` (for `token`'s limit of this `period`, in the current window when the limit is
+    /// per window). Lets an app or indexer ask the owner for a new session before the next
+    /// transaction fails.
     #[derive(Drop, PartialEq, Debug, starknet::Event)]
     pub struct SessionLimitReached {
         #[key]
         pub session_hash: felt252,
         pub limit: felt252,
         pub token: ContractAddress,
+        pub period: u64,
     }
 
     /// The owner revoked one session.
@@ -127,10 +182,11 @@ pub mod SessionComponent {
         pub session_hash: felt252,
     }
 
-    /// The owner revoked every session issued so far; sessions must now carry `new_epoch`.
+    /// Every session issued so far ended (a revoke-all, or an owner rotation); sessions must now
+    /// carry `new_epoch`.
     #[derive(Drop, PartialEq, Debug, starknet::Event)]
     pub struct AllSessionsRevoked {
-        pub new_epoch: u128,
+        pub new_epoch: felt252,
     }
 
     #[embeddable_as(SessionImpl)]
@@ -145,8 +201,9 @@ pub mod SessionComponent {
         ///
         /// Requirements: called by the account itself (an owner transaction); the session has a
         /// non-zero key, the current epoch, is not expired, revoked or registered; `policy` is
-        /// given exactly when the session's `policy` field is not 0, and hashes to it. The policy
-        /// still travels in each of the session's transaction signatures.
+        /// given unless the session's `policy_hash` is the unlimited policy's, hashes to it, and
+        /// lists its spend limits in strictly increasing (token, period) order. The policy still
+        /// travels in each of the session's transaction signatures.
         /// Emits `SessionRegistered`, and `SessionPolicyPublished` for a session with a policy.
         fn register_session(
             ref self: ComponentState<TContractState>, session: Session, policy: Option<Policy>,
@@ -154,20 +211,11 @@ pub mod SessionComponent {
             let owner = get_dep_component!(@self, Owner);
             owner.assert_only_self();
             self.assert_usable(@session, get_block_timestamp());
-            match policy {
-                Some(policy) => {
-                    let mut felts = array![];
-                    policy.serialize(ref felts);
-                    assert(
-                        policy_hash(felts.span()) == session.policy, SessionErrors::POLICY_MISMATCH,
-                    );
-                },
-                None => assert(session.policy == 0, SessionErrors::POLICY_MISMATCH),
-            }
+            assert_policy_matches(@session, policy);
             let hash = self.session_hash_of(@session);
             assert(!self.Session_revoked.read(hash), SessionErrors::REVOKED);
-            assert(!self.Session_registered.read(hash), SessionErrors::ALREADY_REGISTERED);
-            self.Session_authorized_by.write(hash, owner.Owner_public_key.read());
+            assert(!self.is_session_registered(hash), SessionErrors::ALREADY_REGISTERED);
+            self.store_authorization(hash);
             self.Session_registered.write(hash, true);
             self
                 .emit(
@@ -176,7 +224,7 @@ pub mod SessionComponent {
                         session_key: session.session_key,
                         expires_at: session.expires_at,
                         allowed_methods_root: session.allowed_methods_root,
-                        policy: session.policy,
+                        policy_hash: session.policy_hash,
                         epoch: session.epoch,
                     },
                 );
@@ -196,14 +244,12 @@ pub mod SessionComponent {
             self.emit(SessionRevoked { session_hash });
         }
 
-        /// Revokes every session issued so far, in O(1): starts a new epoch.
+        /// Revokes every session issued so far, in O(1): starts a new, unpredictable epoch.
         ///
         /// Requirements: called by the account itself. Emits `AllSessionsRevoked`.
         fn revoke_all_sessions(ref self: ComponentState<TContractState>) {
             get_dep_component!(@self, Owner).assert_only_self();
-            let new_epoch = self.Session_epoch.read() + 1;
-            self.Session_epoch.write(new_epoch);
-            self.emit(AllSessionsRevoked { new_epoch });
+            self.start_new_epoch();
         }
 
         /// The SNIP-12 message hash the owner signs to authorize `session` for this account.
@@ -216,20 +262,21 @@ pub mod SessionComponent {
             self.Session_revoked.read(session_hash)
         }
 
-        /// Whether the owner registered the session.
+        /// Whether the owner registered the session in the current epoch (so under the current
+        /// owner key: every rotation starts a new epoch).
         fn is_session_registered(
             self: @ComponentState<TContractState>, session_hash: felt252,
         ) -> bool {
-            self.Session_registered.read(session_hash)
+            self.Session_registered.read(session_hash) && self.is_authorized_on_chain(session_hash)
         }
 
-        /// Whether an authorization of the session by the current owner is stored on-chain.
+        /// Whether an authorization of the session is stored on-chain for the current epoch.
         fn is_session_cached(self: @ComponentState<TContractState>, session_hash: felt252) -> bool {
             self.is_authorized_on_chain(session_hash)
         }
 
         /// The current session epoch.
-        fn get_session_epoch(self: @ComponentState<TContractState>) -> u128 {
+        fn get_session_epoch(self: @ComponentState<TContractState>) -> felt252 {
             self.Session_epoch.read()
         }
 
@@ -247,18 +294,42 @@ pub mod SessionComponent {
             self.Session_fees_committed.read(session_hash)
         }
 
-        /// Value of `token` the session moved or approved (in its latest window, if windowed).
+        /// Value of `token` the session moved or approved under its limit of this `period`.
         fn get_session_spent(
-            self: @ComponentState<TContractState>, session_hash: felt252, token: ContractAddress,
+            self: @ComponentState<TContractState>,
+            session_hash: felt252,
+            token: ContractAddress,
+            period: u64,
         ) -> u256 {
-            self.Session_spent.read((session_hash, token))
+            self.Session_spent.read((session_hash, token, period))
         }
 
-        /// The window of the session's latest spending of `token` under a windowed limit.
+        /// The window of the session's latest spending of `token` under its limit of `period`.
         fn get_session_spend_window(
-            self: @ComponentState<TContractState>, session_hash: felt252, token: ContractAddress,
+            self: @ComponentState<TContractState>,
+            session_hash: felt252,
+            token: ContractAddress,
+            period: u64,
         ) -> u64 {
-            self.Session_spend_window.read((session_hash, token))
+            self.Session_spend_window.read((session_hash, token, period))
+        }
+    }
+
+    /// Panics with `Session: policy mismatch` unless `policy` is what `session` commits to (none
+    /// for the unlimited policy), and with `Session: spend limits unordered` unless its spend
+    /// limits are strictly increasing by (token, period).
+    fn assert_policy_matches(session: @Session, policy: Option<Policy>) {
+        match policy {
+            Some(policy) => {
+                assert(
+                    policy_struct_hash(@policy) == *session.policy_hash,
+                    SessionErrors::POLICY_MISMATCH,
+                );
+                assert_spend_limits_ordered(policy.spend_limits);
+            },
+            None => assert(
+                *session.policy_hash == UNLIMITED_POLICY_HASH, SessionErrors::POLICY_MISMATCH,
+            ),
         }
     }
 
@@ -297,6 +368,8 @@ pub mod SessionComponent {
         /// For `__validate__`: `assert_valid_signature`, then for a session with a fee cap or
         /// budget, checks the transaction's maximum fee (from its resource bounds and tip)
         /// against them and charges the budget.
+        ///
+        /// Emits `SessionFeeCommitted` when it charges a fee budget.
         fn validate_transaction(
             ref self: ComponentState<TContractState>,
             hash: felt252,
@@ -310,32 +383,36 @@ pub mod SessionComponent {
                 .assert_valid_signature(hash, calls, signature, now) else {
                 return;
             };
-            if policy.max_fee_per_tx == 0 && policy.fee_budget == 0 {
+            let (no_cap, no_budget) = (
+                policy.max_fee_per_tx == Bounded::MAX, policy.fee_budget == Bounded::MAX,
+            );
+            if no_cap && no_budget {
                 return;
             }
             let max_fee = max_fee(resource_bounds, tip);
-            if policy.max_fee_per_tx != 0 {
+            if !no_cap {
                 assert(max_fee <= policy.max_fee_per_tx.into(), SessionErrors::FEE_CAP_EXCEEDED);
             }
-            if policy.fee_budget != 0 {
+            if !no_budget {
                 let committed: u256 = self.Session_fees_committed.read(session_hash).into();
                 let total = committed + max_fee;
                 assert(total <= policy.fee_budget.into(), SessionErrors::FEE_BUDGET_EXCEEDED);
-                self
-                    .Session_fees_committed
-                    .write(
-                        session_hash, total.try_into().expect(SessionErrors::FEE_BUDGET_EXCEEDED),
-                    );
+                // Both fit in u128: `total` is at most the budget, `max_fee` at most `total`.
+                let total: u128 = total.try_into().expect(SessionErrors::FEE_BUDGET_EXCEEDED);
+                let max_fee: u128 = max_fee.try_into().expect(SessionErrors::FEE_BUDGET_EXCEEDED);
+                self.Session_fees_committed.write(session_hash, total);
+                self.emit(SessionFeeCommitted { session_hash, max_fee, total });
             }
         }
 
         /// At execution time (exact clock), for a session signature: panics if the session has
         /// expired or a policy limit would be exceeded; counts the calls and the value
-        /// `calls` move; caches the owner authorization on first use. Does nothing for owners.
+        /// `calls` move (for limits that bind); caches the owner authorization on first use.
+        /// Does nothing for owners.
         ///
         /// Emits `SessionCached` (and `SessionPolicyPublished` for a session with a policy) on a
-        /// session's first use with an owner authorization, and `SessionLimitReached` when a
-        /// call or spend limit is used up exactly.
+        /// session's first use with an owner authorization; `SessionCallsMade` and `SessionSpent`
+        /// for what it counts; `SessionLimitReached` when a call or spend limit is used up exactly.
         fn use_session(
             ref self: ComponentState<TContractState>, signature: Span<felt252>, calls: Span<Call>,
         ) {
@@ -349,45 +426,24 @@ pub mod SessionComponent {
                 return;
             }
             let hash = self.session_hash_of(@session);
-            if let Some((policy, _)) = parsed.policy {
-                if policy.max_calls != 0 {
-                    let count = self.Session_call_count.read(hash);
-                    let total = self.assert_calls_allowed(@policy, count, calls.len());
-                    self.Session_call_count.write(hash, total);
-                    if total == policy.max_calls {
-                        self
-                            .emit(
-                                SessionLimitReached {
-                                    session_hash: hash, limit: CALL_LIMIT, token: Zero::zero(),
-                                },
-                            );
-                    }
-                }
+            if let Some(policy) = parsed.policy {
+                self.count_calls(hash, @policy, calls.len());
                 for limit in policy.spend_limits {
+                    if is_unlimited(limit) {
+                        continue;
+                    }
                     let amount = value_moved_of(calls, *limit.token);
                     if amount != 0 {
-                        let (total, window) = self.spent_after(hash, limit, amount, now);
-                        self.Session_spent.write((hash, *limit.token), total);
-                        if total == *limit.amount {
-                            self
-                                .emit(
-                                    SessionLimitReached {
-                                        session_hash: hash, limit: SPEND_LIMIT, token: *limit.token,
-                                    },
-                                );
-                        }
-                        if *limit.period != 0 {
-                            self.Session_spend_window.write((hash, *limit.token), window);
-                        }
+                        self.count_spending(hash, limit, amount, now);
                     }
                 }
             }
             if parsed.owner_authorization.is_none() {
                 return;
             }
-            let owner_key = get_dep_component!(@self, Owner).Owner_public_key.read();
-            if self.Session_authorized_by.read(hash) != owner_key {
-                self.Session_authorized_by.write(hash, owner_key);
+            if !self.is_authorized_on_chain(hash) {
+                self.store_authorization(hash);
+                let owner_key = get_dep_component!(@self, Owner).Owner_public_key.read();
                 self
                     .emit(
                         SessionCached {
@@ -395,15 +451,28 @@ pub mod SessionComponent {
                             session_key: session.session_key,
                             expires_at: session.expires_at,
                             allowed_methods_root: session.allowed_methods_root,
-                            policy: session.policy,
+                            policy_hash: session.policy_hash,
                             epoch: session.epoch,
                             authorized_by: owner_key,
                         },
                     );
-                if let Some((policy, _)) = parsed.policy {
+                if let Some(policy) = parsed.policy {
                     self.emit(SessionPolicyPublished { session_hash: hash, policy });
                 }
             }
+        }
+
+        /// Ends every session issued so far: replaces the epoch with one derived from the current
+        /// transaction (unpredictable before it exists). For revoke-all and owner rotations.
+        ///
+        /// Emits `AllSessionsRevoked`.
+        fn start_new_epoch(ref self: ComponentState<TContractState>) {
+            let new_epoch = next_epoch(
+                self.Session_epoch.read(), get_tx_info().unbox().transaction_hash, get_block_number(),
+            );
+            self.Session_epoch.write(new_epoch);
+            self.Session_epoch_count.write(self.Session_epoch_count.read() + 1);
+            self.emit(AllSessionsRevoked { new_epoch });
         }
 
         /// The session hash of `session` for this account on this chain.
@@ -423,17 +492,8 @@ pub mod SessionComponent {
             assert(permissions.len() == calls.len(), SessionErrors::PROOF_COUNT_MISMATCH);
             let session = signature.session;
             self.assert_usable(session, now);
-            let policy = match *signature.policy {
-                Some((
-                    policy, policy_felts,
-                )) => {
-                    assert(
-                        policy_hash(policy_felts) == *session.policy, SessionErrors::POLICY_MISMATCH,
-                    );
-                    Some(policy)
-                },
-                None => None,
-            };
+            let policy = *signature.policy;
+            assert_policy_matches(session, policy);
             let session_hash = self.session_hash_of(session);
             assert(!self.Session_revoked.read(session_hash), SessionErrors::REVOKED);
 
@@ -462,8 +522,7 @@ pub mod SessionComponent {
                 let call = calls[i];
                 let permission = permissions[i];
                 assert(*call.to != account, SessionErrors::CALL_TO_SELF);
-                let rules_hash = argument_rules_hash(*permission.rules_felts);
-                let leaf = allowed_method_leaf(*call.to, *call.selector, rules_hash);
+                let leaf = allowed_method_leaf(*call.to, *call.selector, *permission.rules);
                 assert(
                     verify_merkle_proof(leaf, *permission.proof, root),
                     SessionErrors::METHOD_NOT_ALLOWED,
@@ -474,13 +533,15 @@ pub mod SessionComponent {
             match policy {
                 Some(policy) => {
                     assert_tokens_listed(calls, policy.spend_limits);
-                    if policy.max_calls != 0 {
-                        self
-                            .assert_calls_allowed(
-                                @policy, self.Session_call_count.read(session_hash), calls.len(),
-                            );
+                    if policy.max_calls != Bounded::MAX {
+                        assert_calls_allowed(
+                            @policy, self.Session_call_count.read(session_hash), calls.len(),
+                        );
                     }
                     for limit in policy.spend_limits {
+                        if is_unlimited(limit) {
+                            continue;
+                        }
                         let amount = value_moved_of(calls, *limit.token);
                         if amount != 0 {
                             self.spent_after(session_hash, limit, amount, now);
@@ -492,17 +553,50 @@ pub mod SessionComponent {
             (session_hash, policy)
         }
 
-        /// The call count after `calls` more calls than `count`; panics above the policy's limit.
-        fn assert_calls_allowed(
-            self: @ComponentState<TContractState>, policy: @Policy, count: u64, calls: u32,
-        ) -> u64 {
-            let total = count + calls.into();
-            assert(total <= *policy.max_calls, SessionErrors::CALL_LIMIT_REACHED);
-            total
+        /// Counts `calls` more calls against the session's call limit (if it has one).
+        fn count_calls(
+            ref self: ComponentState<TContractState>, session_hash: felt252, policy: @Policy, calls: u32,
+        ) {
+            if *policy.max_calls == Bounded::MAX {
+                return;
+            }
+            let total = assert_calls_allowed(
+                policy, self.Session_call_count.read(session_hash), calls,
+            );
+            self.Session_call_count.write(session_hash, total);
+            self.emit(SessionCallsMade { session_hash, calls, total });
+            if total == *policy.max_calls {
+                self
+                    .emit(
+                        SessionLimitReached {
+                            session_hash, limit: CALL_LIMIT, token: Zero::zero(), period: 0,
+                        },
+                    );
+            }
         }
 
-        /// The session's spending of the limit's token (and its window) after moving `amount`
-        /// more at time `now`; panics above the limit. A new window starts from zero.
+        /// Counts `amount` more of the limit's token against it at time `now`.
+        fn count_spending(
+            ref self: ComponentState<TContractState>,
+            session_hash: felt252,
+            limit: @SpendLimit,
+            amount: u256,
+            now: u64,
+        ) {
+            let (token, period) = (*limit.token, *limit.period);
+            let (total, window) = self.spent_after(session_hash, limit, amount, now);
+            self.Session_spent.write((session_hash, token, period), total);
+            if period != 0 {
+                self.Session_spend_window.write((session_hash, token, period), window);
+            }
+            self.emit(SessionSpent { session_hash, token, period, amount, window, total });
+            if total == *limit.amount {
+                self.emit(SessionLimitReached { session_hash, limit: SPEND_LIMIT, token, period });
+            }
+        }
+
+        /// The session's spending under `limit` (and its window) after moving `amount` more at
+        /// time `now`; panics above the limit. A new window starts from zero.
         fn spent_after(
             self: @ComponentState<TContractState>,
             session_hash: felt252,
@@ -510,7 +604,7 @@ pub mod SessionComponent {
             amount: u256,
             now: u64,
         ) -> (u256, u64) {
-            let key = (session_hash, *limit.token);
+            let key = (session_hash, *limit.token, *limit.period);
             let period = *limit.period;
             let window = if period == 0 {
                 0
@@ -534,10 +628,21 @@ pub mod SessionComponent {
             assert(*session.epoch == self.Session_epoch.read(), SessionErrors::STALE_EPOCH);
         }
 
+        /// Whether the session's owner authorization was stored on-chain in the current epoch.
         fn is_authorized_on_chain(self: @ComponentState<TContractState>, session_hash: felt252) -> bool {
-            let authorized_by = self.Session_authorized_by.read(session_hash);
-            authorized_by != 0
-                && authorized_by == get_dep_component!(self, Owner).Owner_public_key.read()
+            self.Session_authorized_in.read(session_hash) == self.Session_epoch_count.read() + 1
         }
+
+        /// Records that the session's owner authorization was verified in the current epoch.
+        fn store_authorization(ref self: ComponentState<TContractState>, session_hash: felt252) {
+            self.Session_authorized_in.write(session_hash, self.Session_epoch_count.read() + 1);
+        }
+    }
+
+    /// The call count after `calls` more calls than `count`; panics above the policy's limit.
+    fn assert_calls_allowed(policy: @Policy, count: u64, calls: u32) -> u64 {
+        let total = count.checked_add(calls.into()).expect(SessionErrors::CALL_LIMIT_REACHED);
+        assert(total <= *policy.max_calls, SessionErrors::CALL_LIMIT_REACHED);
+        total
     }
 }

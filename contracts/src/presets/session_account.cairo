@@ -7,6 +7,7 @@ pub mod SessionAccount {
     use core::num::traits::Zero;
     use starknet::account::Call;
     use starknet::{get_block_timestamp, get_caller_address, get_tx_info};
+    use crate::components::owner::OwnerComponent::OwnerHooksTrait;
     use crate::components::outside_execution::OutsideExecutionComponent;
     use crate::components::owner::OwnerComponent;
     use crate::components::session::SessionComponent;
@@ -27,6 +28,14 @@ pub mod SessionAccount {
     #[abi(embed_v0)]
     pub impl SessionImpl = SessionComponent::SessionImpl<ContractState>;
     impl SessionInternalImpl = SessionComponent::InternalImpl<ContractState>;
+
+    /// Rotating the owner ends every session (a new, unpredictable session epoch).
+    impl OwnerHooksImpl of OwnerHooksTrait<ContractState> {
+        fn after_owner_rotated(ref self: OwnerComponent::ComponentState<ContractState>) {
+            let mut contract = self.get_contract_mut();
+            contract.session.start_new_epoch();
+        }
+    }
     #[abi(embed_v0)]
     pub impl OutsideExecutionV2Impl =
         OutsideExecutionComponent::OutsideExecutionV2Impl<ContractState>;
@@ -70,18 +79,18 @@ pub mod SessionAccount {
         /// transaction, the session has not expired at the exact block time and its policy's
         /// call and spend limits hold (they count this transaction's calls if it succeeds).
         fn __execute__(ref self: ContractState, calls: Array<Call>) {
-            assert(get_caller_address().is_zero(), AccountErrors::INVALID_CALLER);
-            let tx_info = get_tx_info().unbox();
-            let version = tx_info.version;
-            assert(version == TX_VERSION || version == QUERY_TX_VERSION, AccountErrors::INVALID_TX_VERSION);
+            let tx_info = self.assert_protocol_v3_transaction();
             self.session.use_session(tx_info.signature, calls.span());
             self.owner.execute_calls(calls.span());
         }
 
         /// Returns `'VALID'` if the signature is the owner's or a valid session's for `calls`;
         /// for a session with a fee budget, charges the transaction's maximum fee to it.
+        ///
+        /// Requirements: called by the protocol (caller 0: a contract calling it during
+        /// execution could otherwise charge the fee budget again); transaction version 3.
         fn __validate__(ref self: ContractState, calls: Array<Call>) -> felt252 {
-            let tx_info = get_tx_info().unbox();
+            let tx_info = self.assert_protocol_v3_transaction();
             self
                 .session
                 .validate_transaction(
@@ -139,8 +148,22 @@ pub mod SessionAccount {
 
     #[generate_trait]
     impl PrivateImpl of PrivateTrait {
-        fn assert_owner_transaction(self: @ContractState) -> felt252 {
+        /// Panics unless the protocol (caller 0) runs a version 3 transaction (or its query
+        /// version, for fee estimation); returns the transaction info.
+        fn assert_protocol_v3_transaction(self: @ContractState) -> starknet::TxInfo {
+            assert(get_caller_address().is_zero(), AccountErrors::INVALID_CALLER);
             let tx_info = get_tx_info().unbox();
+            let version = tx_info.version;
+            assert(
+                version == TX_VERSION || version == QUERY_TX_VERSION,
+                AccountErrors::INVALID_TX_VERSION,
+            );
+            tx_info
+        }
+
+        /// Validates a declare or deploy-account transaction: the protocol's, signed by the owner.
+        fn assert_owner_transaction(self: @ContractState) -> felt252 {
+            let tx_info = self.assert_protocol_v3_transaction();
             assert(
                 self.owner.is_owner_signature_span(tx_info.transaction_hash, tx_info.signature),
                 AccountErrors::INVALID_SIGNATURE,

@@ -2,12 +2,13 @@
 
 use starknet::account::Call;
 use starknet::testing::{
-    set_block_timestamp, set_caller_address, set_chain_id, set_contract_address, set_signature,
-    set_transaction_hash, set_version,
+    set_block_number, set_block_timestamp, set_caller_address, set_chain_id, set_contract_address,
+    set_signature, set_transaction_hash, set_version,
 };
 use starknet::{ContractAddress, SyscallResultTrait};
+use crate::components::session::SessionComponent;
 use crate::presets::session_account::SessionAccount;
-use super::vectors::{ACCOUNT, CHAIN_ID, NOW, OWNER_PUBLIC_KEY, TX_HASH};
+use super::vectors::{ACCOUNT, BLOCK_NUMBER, CHAIN_ID, NOW, OWNER_PUBLIC_KEY, TX_HASH};
 
 /// The account's address in the vectors.
 pub fn ACCOUNT_ADDRESS() -> ContractAddress {
@@ -19,6 +20,7 @@ pub fn setup() -> SessionAccount::ContractState {
     set_contract_address(ACCOUNT_ADDRESS());
     set_chain_id(CHAIN_ID);
     set_block_timestamp(NOW);
+    set_block_number(BLOCK_NUMBER);
     set_transaction_hash(TX_HASH);
     set_version(3);
     set_caller_address(0.try_into().unwrap());
@@ -48,6 +50,11 @@ pub fn call(to: felt252, selector: felt252) -> Call {
     Call { to: to.try_into().unwrap(), selector, calldata: array![].span() }
 }
 
+/// Makes the following calls come from another contract (e.g. one a session transaction called).
+pub fn as_contract(address: felt252) {
+    set_caller_address(address.try_into().unwrap());
+}
+
 /// Discards the account's pending events.
 pub fn drop_events() {
     while starknet::testing::pop_log_raw(ACCOUNT_ADDRESS()).is_some() {}
@@ -56,6 +63,20 @@ pub fn drop_events() {
 /// The next event the account emitted.
 pub fn next_event() -> SessionAccount::Event {
     starknet::testing::pop_log(ACCOUNT_ADDRESS()).expect('no event')
+}
+
+/// The account's next event that is not per-transaction accounting (`SessionFeeCommitted`,
+/// `SessionCallsMade`, `SessionSpent`): for tests about other events.
+pub fn next_non_accounting_event() -> SessionAccount::Event {
+    loop {
+        let event = next_event();
+        match @event {
+            SessionAccount::Event::SessionEvent(SessionComponent::Event::SessionFeeCommitted(_)) |
+            SessionAccount::Event::SessionEvent(SessionComponent::Event::SessionCallsMade(_)) |
+            SessionAccount::Event::SessionEvent(SessionComponent::Event::SessionSpent(_)) => {},
+            _ => { break event; },
+        }
+    }
 }
 
 /// Asserts the account emitted nothing more.

@@ -1,13 +1,14 @@
 use starknet::testing::{set_caller_address, set_transaction_hash, set_version};
 use crate::components::owner::OwnerComponent;
+use crate::components::session::SessionComponent;
 use crate::counter::{ICounterDispatcher, ICounterDispatcherTrait};
 use crate::interfaces::{
     IDeployable, IOwner, ISESSION_ID, ISRC5, ISRC5_ID, ISRC6, ISRC6_ID, ISRC9_V2_ID, ISession,
 };
 use crate::presets::session_account::SessionAccount;
 use super::common::{
-    ACCOUNT_ADDRESS, as_account, as_protocol, assert_no_more_events, call, deploy_counter,
-    next_event, setup, sign_with,
+    ACCOUNT_ADDRESS, as_account, as_contract, as_protocol, assert_no_more_events, call,
+    deploy_counter, next_event, setup, sign_with,
 };
 use super::vectors;
 
@@ -115,6 +116,33 @@ fn test___validate_declare___and_deploy_accept_the_owner() {
 }
 
 #[test]
+#[should_panic(expected: 'Account: invalid caller')]
+fn test___validate_declare___rejects_a_contract_caller() {
+    let mut state = setup();
+    sign_with(owner_tx_signature());
+    as_contract(vectors::GAME);
+    state.__validate_declare__(0x1);
+}
+
+#[test]
+#[should_panic(expected: 'Account: invalid caller')]
+fn test___validate_deploy___rejects_a_contract_caller() {
+    let mut state = setup();
+    sign_with(owner_tx_signature());
+    as_contract(vectors::GAME);
+    state.__validate_deploy__(0x1, 0x2, vectors::OWNER_PUBLIC_KEY);
+}
+
+#[test]
+#[should_panic(expected: 'Account: invalid tx version')]
+fn test___validate___rejects_old_transaction_versions() {
+    let mut state = setup();
+    sign_with(owner_tx_signature());
+    set_version(1);
+    state.__validate__(array![]);
+}
+
+#[test]
 #[should_panic(expected: 'Account: invalid signature')]
 fn test___validate_declare___rejects_sessions() {
     let mut state = setup();
@@ -181,6 +209,14 @@ fn test_set_owner_rotates_and_emits() {
         ),
     );
     assert_eq!(next_event(), expected);
+    // Every session ends with the old key: a new epoch starts.
+    let new_epoch = SessionAccount::Event::SessionEvent(
+        SessionComponent::Event::AllSessionsRevoked(
+            SessionComponent::AllSessionsRevoked { new_epoch: vectors::NEXT_EPOCH },
+        ),
+    );
+    assert_eq!(next_event(), new_epoch);
+    assert_eq!(state.get_session_epoch(), vectors::NEXT_EPOCH);
     assert_no_more_events();
 }
 
@@ -190,6 +226,7 @@ fn test_set_owner_old_owner_signature_stops_working() {
     let mut state = setup();
     as_account();
     state.set_owner(vectors::NEW_OWNER_PUBLIC_KEY, rotation_signature());
+    as_protocol();
     sign_with(owner_tx_signature());
     state.__validate__(array![]);
 }
@@ -219,23 +256,75 @@ fn test_set_owner_rejects_zero_key() {
 }
 
 #[test]
-#[should_panic(expected: 'Session: not authorized')]
+#[should_panic(expected: 'Session: stale epoch')]
 fn test_set_owner_ends_registered_sessions() {
     let mut state = setup();
     as_account();
     state.register_session(vectors::main_session(), None);
     state.set_owner(vectors::NEW_OWNER_PUBLIC_KEY, rotation_signature());
     assert!(!state.is_session_cached(vectors::MAIN_SESSION_HASH));
+    as_protocol();
     sign_with(vectors::sig_main_cached_increase());
     state.__validate__(array![call(vectors::GAME, selector!("increase"))]);
 }
 
 #[test]
-#[should_panic(expected: 'Session: invalid authorization')]
+#[should_panic(expected: 'Session: stale epoch')]
 fn test_set_owner_ends_sessions_authorized_by_the_old_key() {
     let mut state = setup();
     as_account();
     state.set_owner(vectors::NEW_OWNER_PUBLIC_KEY, rotation_signature());
+    as_protocol();
     sign_with(vectors::sig_main_full_increase());
     state.__validate__(array![call(vectors::GAME, selector!("increase"))]);
+}
+
+fn rotation_back_signature() -> Array<felt252> {
+    let (r, s) = vectors::OWNER_ROTATION_BACK_SIGNATURE;
+    array![r, s]
+}
+
+/// Registers the main session, caches nothing else, then rotates the owner A → B → A.
+fn rotated_back() -> SessionAccount::ContractState {
+    let mut state = setup();
+    as_account();
+    state.register_session(vectors::main_session(), None);
+    state.set_owner(vectors::NEW_OWNER_PUBLIC_KEY, rotation_signature());
+    state.set_owner(vectors::OWNER_PUBLIC_KEY, rotation_back_signature());
+    assert_eq!(state.get_owner(), vectors::OWNER_PUBLIC_KEY);
+    as_protocol();
+    state
+}
+
+#[test]
+fn test_rotating_the_owner_back_keeps_its_registrations_ended() {
+    let state = rotated_back();
+    // Registered by A, and A owns the account again: still not registered (another epoch).
+    assert!(!state.is_session_registered(vectors::MAIN_SESSION_HASH));
+    assert!(!state.is_session_cached(vectors::MAIN_SESSION_HASH));
+}
+
+#[test]
+#[should_panic(expected: 'Session: stale epoch')]
+fn test_rotating_the_owner_back_does_not_revive_registered_sessions() {
+    let mut state = rotated_back();
+    sign_with(vectors::sig_main_cached_increase());
+    state.__validate__(array![call(vectors::GAME, selector!("increase"))]);
+}
+
+#[test]
+#[should_panic(expected: 'Session: stale epoch')]
+fn test_rotating_the_owner_back_does_not_revive_authorizations_in_transactions() {
+    let mut state = rotated_back();
+    sign_with(vectors::sig_main_full_increase());
+    state.__validate__(array![call(vectors::GAME, selector!("increase"))]);
+}
+
+#[test]
+fn test_the_owner_rotated_back_registers_a_session_of_the_new_epoch_afresh() {
+    let mut state = rotated_back();
+    // The main session (old epoch) cannot be registered again either.
+    let epoch = state.get_session_epoch();
+    assert_ne!(epoch, 0);
+    assert_ne!(epoch, vectors::NEXT_EPOCH);
 }

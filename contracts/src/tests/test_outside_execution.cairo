@@ -1,8 +1,31 @@
 use starknet::storage::StoragePointerWriteAccess;
 use starknet::testing::{set_block_timestamp, set_caller_address};
-use crate::interfaces::{ISRC9_V2, ISession, OutsideExecution};
-use super::common::{as_account, call, setup};
+use crate::components::outside_execution::OutsideExecutionComponent;
+use crate::interfaces::{IOwner, ISRC9_V2, ISession, OutsideExecution};
+use crate::presets::session_account::SessionAccount;
+use super::common::{
+    as_account, assert_no_more_events, call, drop_events, next_event, setup,
+};
 use super::vectors;
+
+fn nonce_used(session_hash: felt252) -> SessionAccount::Event {
+    SessionAccount::Event::OutsideExecutionEvent(
+        OutsideExecutionComponent::Event::OutsideExecutionUsed(
+            OutsideExecutionComponent::OutsideExecutionUsed { nonce: vectors::OE_NONCE, session_hash },
+        ),
+    )
+}
+
+/// The empty outside execution whose window surrounds the main session's expiry.
+fn at_expiry() -> OutsideExecution {
+    OutsideExecution {
+        caller: 'ANY_CALLER'.try_into().unwrap(),
+        nonce: vectors::OE_NONCE,
+        execute_after: vectors::OE_AT_EXPIRY_AFTER,
+        execute_before: vectors::OE_AT_EXPIRY_BEFORE,
+        calls: array![].span(),
+    }
+}
 
 fn execution(calls: Span<starknet::account::Call>) -> OutsideExecution {
     OutsideExecution {
@@ -27,6 +50,9 @@ fn test_execute_from_outside_v2_accepts_owner_signature_and_uses_nonce() {
         .execute_from_outside_v2(empty(), vectors::oe_empty_owner_signature().span());
     assert_eq!(results.len(), 0);
     assert!(!state.is_valid_outside_execution_nonce(vectors::OE_NONCE));
+    // Auditors see each nonce used, and who signed (0: the owner).
+    assert_eq!(next_event(), nonce_used(0));
+    assert_no_more_events();
 }
 
 #[test]
@@ -34,6 +60,53 @@ fn test_execute_from_outside_v2_accepts_session_signature_and_caches() {
     let mut state = setup();
     state.execute_from_outside_v2(empty(), vectors::oe_empty_session_signature().span());
     assert!(state.is_session_cached(vectors::MAIN_SESSION_HASH));
+    let _cached = next_event();
+    assert_eq!(next_event(), nonce_used(vectors::MAIN_SESSION_HASH));
+    assert_no_more_events();
+}
+
+#[test]
+#[should_panic(expected: 'SNIP9: nonce already used')]
+fn test_execute_from_outside_v2_rejects_session_signed_replay() {
+    let mut state = setup();
+    state.execute_from_outside_v2(empty(), vectors::oe_empty_session_signature().span());
+    state.execute_from_outside_v2(empty(), vectors::oe_empty_session_signature().span());
+}
+
+#[test]
+fn test_execute_from_outside_v2_accepts_a_session_until_its_exact_expiry() {
+    let mut state = setup();
+    set_block_timestamp(vectors::EXPIRES_AT - 1);
+    state.execute_from_outside_v2(at_expiry(), vectors::oe_at_expiry_session_signature().span());
+}
+
+#[test]
+#[should_panic(expected: 'Session: expired')]
+fn test_execute_from_outside_v2_rejects_a_session_at_its_exact_expiry() {
+    let mut state = setup();
+    // The outside execution's own window is still open; the session's expiry binds.
+    set_block_timestamp(vectors::EXPIRES_AT);
+    state.execute_from_outside_v2(at_expiry(), vectors::oe_at_expiry_session_signature().span());
+}
+
+#[test]
+#[should_panic(expected: 'Session: stale epoch')]
+fn test_execute_from_outside_v2_session_revoke_all_applies() {
+    let mut state = setup();
+    as_account();
+    state.revoke_all_sessions();
+    drop_events();
+    state.execute_from_outside_v2(empty(), vectors::oe_empty_session_signature().span());
+}
+
+#[test]
+#[should_panic(expected: 'Session: stale epoch')]
+fn test_execute_from_outside_v2_session_ends_with_owner_rotation() {
+    let mut state = setup();
+    as_account();
+    let (r, s) = vectors::OWNER_ROTATION_SIGNATURE;
+    state.set_owner(vectors::NEW_OWNER_PUBLIC_KEY, array![r, s]);
+    state.execute_from_outside_v2(empty(), vectors::oe_empty_session_signature().span());
 }
 
 #[test]

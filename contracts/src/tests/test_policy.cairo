@@ -1,12 +1,16 @@
 //! Policy rules: spend limits, default-deny of unlisted tokens, call limits, argument
 //! rules and fee caps — each accepted at its limit and rejected one unit over.
 
+use core::num::traits::Bounded;
 use starknet::account::Call;
 use starknet::testing::set_block_timestamp;
 use crate::components::session::SessionComponent;
 use crate::components::session::SessionComponent::InternalTrait;
-use crate::interfaces::{ISRC6, ISession};
-use crate::policy::{max_fee, value_moved};
+use crate::interfaces::{ArgumentRule, ISRC6, ISession, SpendLimit};
+use crate::policy::{
+    RULE_AT_MOST, RULE_EQUAL, RULE_ONE_OF, assert_arguments_allowed, assert_spend_limits_ordered,
+    max_fee, value_moved,
+};
 use crate::presets::session_account::SessionAccount;
 use super::common::{
     as_account, as_protocol, assert_no_more_events, drop_events, first_proof_length_index, next_event,
@@ -50,7 +54,38 @@ fn use_session(ref state: SessionAccount::ContractState, signature: Array<felt25
 }
 
 fn spent(state: @SessionAccount::ContractState) -> u256 {
-    state.get_session_spent(vectors::POLICY_SESSION_HASH, vectors::TOKEN.try_into().unwrap())
+    state.get_session_spent(vectors::POLICY_SESSION_HASH, vectors::TOKEN.try_into().unwrap(), 0)
+}
+
+fn session_event(event: SessionComponent::Event) -> SessionAccount::Event {
+    SessionAccount::Event::SessionEvent(event)
+}
+
+/// The `SessionSpent` event of the policy session's lifetime limit of TOKEN.
+fn token_spent(amount: u256, total: u256) -> SessionAccount::Event {
+    session_event(
+        SessionComponent::Event::SessionSpent(
+            SessionComponent::SessionSpent {
+                session_hash: vectors::POLICY_SESSION_HASH,
+                token: vectors::TOKEN.try_into().unwrap(),
+                period: 0,
+                amount,
+                window: 0,
+                total,
+            },
+        ),
+    )
+}
+
+/// The `SessionCallsMade` event of the policy session.
+fn calls_made(calls: u32, total: u64) -> SessionAccount::Event {
+    session_event(
+        SessionComponent::Event::SessionCallsMade(
+            SessionComponent::SessionCallsMade {
+                session_hash: vectors::POLICY_SESSION_HASH, calls, total,
+            },
+        ),
+    )
 }
 
 // Spend limits (1000 of TOKEN).
@@ -94,19 +129,27 @@ fn test_use_session_counts_spending_and_validation_sees_it() {
     let mut state = registered();
     use_session(ref state, vectors::sig_policy_cached_transfer(), array![transfer(999)]);
     assert_eq!(spent(@state), 999);
+    assert_eq!(next_event(), calls_made(1, 1));
+    assert_eq!(next_event(), token_spent(999, 999));
     assert_no_more_events();
     validate(ref state, vectors::sig_policy_cached_transfer(), array![transfer(1)]);
+    drop_events(); // the fee budget's accounting (tested below)
     use_session(ref state, vectors::sig_policy_cached_transfer(), array![transfer(1)]);
     assert_eq!(spent(@state), 1000);
+    assert_eq!(next_event(), calls_made(1, 2));
+    assert_eq!(next_event(), token_spent(1, 1000));
     assert_eq!(next_event(), limit_reached(SessionComponent::SPEND_LIMIT, vectors::TOKEN));
     assert_no_more_events();
 }
 
 fn limit_reached(limit: felt252, token: felt252) -> SessionAccount::Event {
-    SessionAccount::Event::SessionEvent(
+    session_event(
         SessionComponent::Event::SessionLimitReached(
             SessionComponent::SessionLimitReached {
-                session_hash: vectors::POLICY_SESSION_HASH, limit, token: token.try_into().unwrap(),
+                session_hash: vectors::POLICY_SESSION_HASH,
+                limit,
+                token: token.try_into().unwrap(),
+                period: 0,
             },
         ),
     )
@@ -170,8 +213,8 @@ fn daily_transfer(amount: felt252) -> Call {
 fn daily_spent(state: @SessionAccount::ContractState) -> (u256, u64) {
     let token = vectors::DAILY_TOKEN.try_into().unwrap();
     (
-        state.get_session_spent(vectors::POLICY_SESSION_HASH, token),
-        state.get_session_spend_window(vectors::POLICY_SESSION_HASH, token),
+        state.get_session_spent(vectors::POLICY_SESSION_HASH, token, 86400),
+        state.get_session_spend_window(vectors::POLICY_SESSION_HASH, token, 86400),
     )
 }
 
@@ -248,8 +291,10 @@ fn test_use_session_counts_calls_up_to_the_limit() {
     use_session(ref state, vectors::sig_policy_cached_rules(), rule_calls(1, 1, vectors::SPENDER, 1));
     assert_eq!(state.get_session_call_count(vectors::POLICY_SESSION_HASH), 4);
     validate(ref state, vectors::sig_policy_cached_get(), get_call());
+    drop_events();
     use_session(ref state, vectors::sig_policy_cached_get(), get_call());
     assert_eq!(state.get_session_call_count(vectors::POLICY_SESSION_HASH), 5);
+    assert_eq!(next_event(), calls_made(1, 5));
     assert_eq!(next_event(), limit_reached(SessionComponent::CALL_LIMIT, 0));
     assert_no_more_events();
 }
@@ -341,12 +386,13 @@ fn test___validate___rejects_missing_argument() {
 #[should_panic(expected: 'Session: method not allowed')]
 fn test___validate___rejects_loosened_rules() {
     let mut state = registered();
-    // The first call's proof, then its rule AtMost(0, 10): [count 1, kind 2, index 0, bound 10].
+    // The first call's proof, then its rule 'at most' 10 on argument 0:
+    // [count 1, kind 'at most', index 0, no values, bound low 10, bound high 0].
     // Raising the bound changes the leaf.
     let signature = vectors::sig_policy_cached_rules();
     let start = first_proof_length_index();
     let proof_length: u32 = (*signature.at(start)).try_into().unwrap();
-    let loosened = with_felt(signature, start + proof_length + 4, 1000);
+    let loosened = with_felt(signature, start + proof_length + 5, 1000);
     validate(ref state, loosened, rule_calls(1000, 1, vectors::SPENDER, 500));
 }
 
@@ -383,6 +429,16 @@ fn charge(ref state: SessionAccount::ContractState, max_fee: u64) {
         );
 }
 
+fn fee_committed(max_fee: u128, total: u128) -> SessionAccount::Event {
+    session_event(
+        SessionComponent::Event::SessionFeeCommitted(
+            SessionComponent::SessionFeeCommitted {
+                session_hash: vectors::POLICY_SESSION_HASH, max_fee, total,
+            },
+        ),
+    )
+}
+
 #[test]
 fn test_validate_transaction_charges_the_budget_up_to_its_end() {
     let mut state = registered();
@@ -390,6 +446,11 @@ fn test_validate_transaction_charges_the_budget_up_to_its_end() {
     charge(ref state, 1000);
     charge(ref state, 500);
     assert_eq!(state.get_session_fees_committed(vectors::POLICY_SESSION_HASH), 2500);
+    // Each charge is an event, so auditors can rebuild the budget from events alone.
+    assert_eq!(next_event(), fee_committed(1000, 1000));
+    assert_eq!(next_event(), fee_committed(1000, 2000));
+    assert_eq!(next_event(), fee_committed(500, 2500));
+    assert_no_more_events();
 }
 
 #[test]
@@ -456,9 +517,11 @@ fn test_register_session_publishes_the_policy() {
 fn test_first_use_publishes_the_policy_with_the_cached_authorization() {
     let mut state = setup();
     use_session(ref state, vectors::sig_policy_full_transfer(), array![transfer(1)]);
+    assert_eq!(next_event(), calls_made(1, 1));
+    assert_eq!(next_event(), token_spent(1, 1));
     match next_event() {
         SessionAccount::Event::SessionEvent(SessionComponent::Event::SessionCached(cached)) => {
-            assert_eq!(cached.policy, vectors::POLICY_HASH);
+            assert_eq!(cached.policy_hash, vectors::POLICY_HASH);
         },
         _ => panic!("expected SessionCached"),
     }
@@ -490,4 +553,159 @@ fn test_register_session_rejects_policy_for_session_without_one() {
     let mut state = setup();
     as_account();
     state.register_session(vectors::main_session(), Some(vectors::policy()));
+}
+
+// Several limits for one token ("100 per day and 1,000 in total"), each with its own counter.
+
+fn two_limits_registered() -> SessionAccount::ContractState {
+    let mut state = setup();
+    as_account();
+    state.register_session(vectors::two_limits_session(), Some(vectors::two_limits_policy()));
+    drop_events();
+    as_protocol();
+    state
+}
+
+/// The two-limits session spends `amount` of TOKEN at `day` (validated, then executed).
+fn spend_on_day(ref state: SessionAccount::ContractState, day: u64, amount: felt252) {
+    set_block_timestamp(day * 86400 + 3600);
+    validate(ref state, vectors::sig_two_limits_cached_transfer(), array![transfer(amount)]);
+    use_session(ref state, vectors::sig_two_limits_cached_transfer(), array![transfer(amount)]);
+}
+
+#[test]
+fn test_two_limits_of_one_token_count_separately() {
+    let mut state = two_limits_registered();
+    let token = vectors::TOKEN.try_into().unwrap();
+    let first_day = vectors::NOW / 86400;
+    for day in 0..10_u64 {
+        spend_on_day(ref state, first_day + day, 100);
+    }
+    let hash = vectors::TWO_LIMITS_SESSION_HASH;
+    assert_eq!(state.get_session_spent(hash, token, 0), 1000);
+    assert_eq!(state.get_session_spent(hash, token, 86400), 100);
+    assert_eq!(state.get_session_spend_window(hash, token, 86400), first_day + 9);
+}
+
+#[test]
+#[should_panic(expected: 'Session: spend limit exceeded')]
+fn test_a_lifetime_limit_binds_although_a_daily_limit_refills() {
+    // Before spend limits had a counter each, the daily entry reset the counter the lifetime entry
+    // used, so "100 per day and 1,000 in total" let 100 through every day until expiry.
+    let mut state = two_limits_registered();
+    let first_day = vectors::NOW / 86400;
+    for day in 0..10_u64 {
+        spend_on_day(ref state, first_day + day, 100);
+    }
+    set_block_timestamp((first_day + 10) * 86400 + 3600);
+    validate(ref state, vectors::sig_two_limits_cached_transfer(), array![transfer(1)]);
+}
+
+#[test]
+#[should_panic(expected: 'Session: spend limit exceeded')]
+fn test_a_daily_limit_binds_under_a_larger_lifetime_limit() {
+    let mut state = two_limits_registered();
+    spend_on_day(ref state, vectors::NOW / 86400, 100);
+    use_session(ref state, vectors::sig_two_limits_cached_transfer(), array![transfer(1)]);
+}
+
+#[test]
+#[should_panic(expected: 'Session: spend limits unordered')]
+fn test_register_session_rejects_a_token_listed_twice() {
+    let mut state = setup();
+    as_account();
+    state
+        .register_session(
+            vectors::duplicate_limits_session(), Some(vectors::duplicate_limits_policy()),
+        );
+}
+
+#[test]
+#[should_panic(expected: 'Session: spend limits unordered')]
+fn test___validate___rejects_a_token_listed_twice() {
+    let mut state = setup();
+    validate(ref state, vectors::sig_duplicate_limits_full_transfer(), array![transfer(1)]);
+}
+
+fn limit(token: felt252, period: u64) -> SpendLimit {
+    SpendLimit { token: token.try_into().unwrap(), amount: 1, period }
+}
+
+#[test]
+fn test_spend_limits_must_increase_by_token_then_period() {
+    assert_spend_limits_ordered(array![].span());
+    assert_spend_limits_ordered(
+        array![limit(0x70ce, 0), limit(0x70ce, 3600), limit(0x70cf, 0)].span(),
+    );
+}
+
+#[test]
+#[should_panic(expected: 'Session: spend limits unordered')]
+fn test_spend_limits_out_of_order_are_refused() {
+    assert_spend_limits_ordered(array![limit(0x70cf, 0), limit(0x70ce, 0)].span());
+}
+
+#[test]
+#[should_panic(expected: 'Session: spend limits unordered')]
+fn test_spend_limits_with_one_period_twice_are_refused() {
+    assert_spend_limits_ordered(array![limit(0x70ce, 3600), limit(0x70ce, 3600)].span());
+}
+
+// An unlimited token: never counted, so an infinite approval does not lock it.
+
+fn unlimited_call(selector: felt252, calldata: Array<felt252>) -> Call {
+    Call { to: vectors::UNLIMITED_TOKEN.try_into().unwrap(), selector, calldata: calldata.span() }
+}
+
+#[test]
+fn test_an_infinite_approval_of_an_unlimited_token_costs_nothing_and_locks_nothing() {
+    let mut state = registered();
+    let max: u128 = Bounded::MAX;
+    let approve = unlimited_call(
+        selector!("approve"), array![vectors::SPENDER, max.into(), max.into()],
+    );
+    validate(ref state, vectors::sig_policy_cached_unlimited_approve(), array![approve]);
+    drop_events();
+    use_session(ref state, vectors::sig_policy_cached_unlimited_approve(), array![approve]);
+    // Before: the approval saturated the token's counter and every later value call failed.
+    let token = vectors::UNLIMITED_TOKEN.try_into().unwrap();
+    assert_eq!(state.get_session_spent(vectors::POLICY_SESSION_HASH, token, 0), 0);
+    assert_eq!(next_event(), calls_made(1, 1)); // no SessionSpent: nothing is accounted
+    assert_no_more_events();
+    let transfer_more = unlimited_call(selector!("transfer"), array![RECIPIENT, 5, 0]);
+    validate(ref state, vectors::sig_policy_cached_unlimited_transfer(), array![transfer_more]);
+    use_session(ref state, vectors::sig_policy_cached_unlimited_transfer(), array![transfer_more]);
+    use_session(ref state, vectors::sig_policy_cached_unlimited_approve(), array![approve]);
+}
+
+// Argument rules that are not rules the contract knows.
+
+fn rule(kind: felt252, values: Span<felt252>, bound: u256) -> ArgumentRule {
+    ArgumentRule { kind, index: 0, values, bound }
+}
+
+#[test]
+fn test_argument_rules_accept_what_they_allow() {
+    let calldata = array![7].span();
+    assert_arguments_allowed(array![rule(RULE_EQUAL, array![7].span(), 0)].span(), calldata);
+    assert_arguments_allowed(array![rule(RULE_ONE_OF, array![1, 7].span(), 0)].span(), calldata);
+    assert_arguments_allowed(array![rule(RULE_AT_MOST, array![].span(), 7)].span(), calldata);
+}
+
+#[test]
+#[should_panic(expected: 'Session: unknown argument rule')]
+fn test_argument_rules_refuse_an_unknown_kind() {
+    assert_arguments_allowed(array![rule('at least', array![].span(), 7)].span(), array![7].span());
+}
+
+#[test]
+#[should_panic(expected: 'Session: malformed rule')]
+fn test_argument_rules_refuse_equal_with_two_values() {
+    assert_arguments_allowed(array![rule(RULE_EQUAL, array![7, 8].span(), 0)].span(), array![8].span());
+}
+
+#[test]
+#[should_panic(expected: 'Session: malformed rule')]
+fn test_argument_rules_refuse_a_bound_with_values() {
+    assert_arguments_allowed(array![rule(RULE_AT_MOST, array![1].span(), 7)].span(), array![7].span());
 }

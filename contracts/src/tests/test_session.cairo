@@ -1,10 +1,11 @@
 use starknet::storage::StoragePointerWriteAccess;
-use starknet::testing::{set_block_timestamp, set_caller_address, set_transaction_hash};
+use starknet::testing::{set_block_timestamp, set_caller_address, set_transaction_hash, set_version};
 use crate::components::session::SessionComponent;
 use crate::interfaces::{ISRC6, ISession};
 use crate::presets::session_account::SessionAccount;
 use super::common::{
-    as_account, as_protocol, assert_no_more_events, call, next_event, setup, sign_with, with_felt,
+    as_account, as_contract, as_protocol, assert_no_more_events, call, next_event, setup, sign_with,
+    with_felt,
 };
 use super::vectors;
 
@@ -178,7 +179,7 @@ fn test___execute___caches_session_on_first_use() {
                 session_key: vectors::SESSION_PUBLIC_KEY,
                 expires_at: vectors::EXPIRES_AT,
                 allowed_methods_root: vectors::main_session().allowed_methods_root,
-                policy: 0,
+                policy_hash: vectors::UNLIMITED_POLICY_HASH,
                 epoch: 0,
                 authorized_by: vectors::OWNER_PUBLIC_KEY,
             },
@@ -228,12 +229,13 @@ fn test_register_session_authorizes_the_short_form() {
                 session_key: main.session_key,
                 expires_at: main.expires_at,
                 allowed_methods_root: main.allowed_methods_root,
-                policy: 0,
+                policy_hash: vectors::UNLIMITED_POLICY_HASH,
                 epoch: 0,
             },
         ),
     );
     assert_eq!(next_event(), expected);
+    as_protocol();
     sign_with(vectors::sig_main_cached_increase());
     assert_eq!(state.__validate__(array![increase()]), 'VALID');
 }
@@ -260,7 +262,7 @@ fn test_register_session_rejects_duplicates() {
 fn test_register_session_rejects_other_epochs() {
     let mut state = setup();
     as_account();
-    state.register_session(vectors::epoch_one_session(), None);
+    state.register_session(vectors::next_epoch_session(), None);
 }
 
 #[test]
@@ -302,6 +304,7 @@ fn test_revoke_session_stops_full_form() {
     let mut state = setup();
     as_account();
     state.revoke_session(vectors::MAIN_SESSION_HASH);
+    as_protocol();
     sign_with(vectors::sig_main_full_increase());
     state.__validate__(array![increase()]);
 }
@@ -313,6 +316,7 @@ fn test_revoke_session_stops_cached_session_at_once() {
     execute_session(ref state, vectors::sig_main_full_no_calls());
     as_account();
     state.revoke_session(vectors::MAIN_SESSION_HASH);
+    as_protocol();
     sign_with(vectors::sig_main_cached_increase());
     state.__validate__(array![increase()]);
 }
@@ -340,16 +344,31 @@ fn test_revoke_all_sessions_starts_new_epoch() {
     as_account();
     assert_eq!(state.get_session_epoch(), 0);
     state.revoke_all_sessions();
-    assert_eq!(state.get_session_epoch(), 1);
+    // Derived from the revoking transaction (hash and block): unknown before it exists.
+    assert_eq!(state.get_session_epoch(), vectors::NEXT_EPOCH);
     let expected = session_event(
         SessionComponent::Event::AllSessionsRevoked(
-            SessionComponent::AllSessionsRevoked { new_epoch: 1 },
+            SessionComponent::AllSessionsRevoked { new_epoch: vectors::NEXT_EPOCH },
         ),
     );
     assert_eq!(next_event(), expected);
     // Sessions issued for the new epoch work.
-    sign_with(vectors::sig_epoch_one_full_increase());
+    as_protocol();
+    sign_with(vectors::sig_next_epoch_full_increase());
     assert_eq!(state.__validate__(array![increase()]), 'VALID');
+}
+
+#[test]
+#[should_panic(expected: 'Session: stale epoch')]
+fn test_revoke_all_sessions_refuses_authorizations_pre_signed_for_the_next_epoch() {
+    // With a counter epoch, a phished authorization for "current + 1" lay dormant until the
+    // owner's emergency revoke-all woke it.
+    let mut state = setup();
+    as_account();
+    state.revoke_all_sessions();
+    as_protocol();
+    sign_with(vectors::sig_guessed_epoch_full_increase());
+    state.__validate__(array![increase()]);
 }
 
 #[test]
@@ -359,6 +378,8 @@ fn test_revoke_all_sessions_stops_cached_sessions() {
     execute_session(ref state, vectors::sig_main_full_no_calls());
     as_account();
     state.revoke_all_sessions();
+    assert!(!state.is_session_cached(vectors::MAIN_SESSION_HASH));
+    as_protocol();
     sign_with(vectors::sig_main_cached_increase());
     state.__validate__(array![increase()]);
 }
@@ -367,7 +388,45 @@ fn test_revoke_all_sessions_stops_cached_sessions() {
 #[should_panic(expected: 'Session: stale epoch')]
 fn test___validate___rejects_future_epoch() {
     let mut state = setup();
-    sign_with(vectors::sig_epoch_one_full_increase());
+    sign_with(vectors::sig_next_epoch_full_increase());
+    state.__validate__(array![increase()]);
+}
+
+// Validation entrypoints run only for the protocol, in version 3 transactions.
+
+#[test]
+#[should_panic(expected: 'Account: invalid caller')]
+fn test___validate___rejects_a_contract_calling_it_during_execution() {
+    // A contract the session transaction calls could call `__validate__` again: the signature
+    // still verifies against the running transaction, and each call charged the fee budget.
+    let mut state = setup();
+    as_contract(vectors::GAME);
+    sign_with(vectors::sig_main_full_increase());
+    state.__validate__(array![increase()]);
+}
+
+#[test]
+#[should_panic(expected: 'Account: invalid tx version')]
+fn test___validate___rejects_session_signatures_in_old_transaction_versions() {
+    let mut state = setup();
+    set_version(1);
+    sign_with(vectors::sig_main_full_increase());
+    state.__validate__(array![increase()]);
+}
+
+#[test]
+#[should_panic(expected: 'Session: invalid session sig')]
+fn test___validate___a_fee_estimate_signature_does_not_validate_the_real_transaction() {
+    let mut state = setup();
+    // Fee estimation: the query version, whose transaction hash differs; the session key
+    // signed that hash.
+    set_version(0x100000000000000000000000000000003);
+    set_transaction_hash(vectors::QUERY_TX_HASH);
+    sign_with(vectors::sig_main_full_increase_query());
+    assert_eq!(state.__validate__(array![increase()]), 'VALID');
+    // The same signature replayed in the real transaction (version 3, its own hash).
+    set_version(3);
+    set_transaction_hash(vectors::TX_HASH);
     state.__validate__(array![increase()]);
 }
 

@@ -2,7 +2,8 @@ use crate::interfaces::ArgumentRule;
 use crate::signature::{
     AccountSignature, SESSION_MAGIC, StarkSignature, is_valid_stark_signature, parse_signature,
 };
-use crate::snip12::policy_hash;
+use crate::policy::RULE_AT_MOST_U256;
+use crate::snip12::{UNLIMITED_POLICY_HASH, policy_struct_hash};
 use super::common::{first_proof_length_index, with_felt};
 use super::vectors;
 
@@ -39,14 +40,15 @@ fn test_parse_rust_encoded_session_signatures() {
 fn test_parse_policy_and_argument_rules() {
     match parse_signature(vectors::sig_policy_cached_rules().span()) {
         AccountSignature::Session(parsed) => {
-            let (policy, policy_felts) = parsed.policy.expect('no policy');
+            let policy = parsed.policy.expect('no policy');
             assert_eq!(policy, vectors::policy());
-            assert_eq!(policy_hash(policy_felts), vectors::POLICY_HASH);
+            assert_eq!(policy_struct_hash(@policy), vectors::POLICY_HASH);
             assert_eq!(parsed.permissions.len(), 4);
             let transfer_from = *parsed.permissions.at(3);
-            assert_eq!(
-                transfer_from.rules, array![ArgumentRule::AtMostU256((2, 500))].span(),
-            );
+            let at_most = ArgumentRule {
+                kind: RULE_AT_MOST_U256, index: 2, values: array![].span(), bound: 500,
+            };
+            assert_eq!(transfer_from.rules, array![at_most].span());
         },
         AccountSignature::Owner(_) => panic!("parsed as an owner signature"),
     }
@@ -54,18 +56,18 @@ fn test_parse_policy_and_argument_rules() {
 
 #[test]
 #[should_panic(expected: 'Session: malformed signature')]
-fn test_parse_unknown_argument_rule_kind() {
-    // The first call: proof length, proof, rule count 1, then the rule kind.
+fn test_parse_argument_rule_values_past_the_end() {
+    // The first call: proof length, proof, rule count 1, kind, index, then the values' length.
     let signature = vectors::sig_policy_cached_rules();
     let start = first_proof_length_index();
     let proof_length: u32 = (*signature.at(start)).try_into().unwrap();
-    parse_signature(with_felt(signature, start + proof_length + 2, 4).span());
+    parse_signature(with_felt(signature, start + proof_length + 4, 1000).span());
 }
 
 #[test]
 #[should_panic(expected: 'Session: malformed signature')]
 fn test_parse_policy_missing_for_a_policy_session() {
-    // Policy field set to non-zero on a session signature that carries no policy.
+    // Policy hash other than the unlimited policy's on a session signature that carries no policy.
     parse_signature(with_felt(vectors::sig_main_cached_increase(), 4, 1).span());
 }
 
@@ -123,20 +125,20 @@ fn test_parse_bad_authorization_length() {
 #[test]
 #[should_panic(expected: 'Session: too many calls')]
 fn test_parse_too_many_proofs() {
-    // [magic, 5 session felts, 0 (cached), r, s, n_proofs]
-    parse_signature(array![SESSION_MAGIC, 1, 2, 3, 0, 0, 0, 1, 2, 33].span());
+    // [magic, 5 session felts (no policy to carry), 0 (cached), r, s, n_proofs]
+    parse_signature(array![SESSION_MAGIC, 1, 2, 3, UNLIMITED_POLICY_HASH, 0, 0, 1, 2, 33].span());
 }
 
 #[test]
 #[should_panic(expected: 'Session: proof too long')]
 fn test_parse_proof_too_long() {
-    parse_signature(array![SESSION_MAGIC, 1, 2, 3, 0, 0, 0, 1, 2, 1, 17].span());
+    parse_signature(array![SESSION_MAGIC, 1, 2, 3, UNLIMITED_POLICY_HASH, 0, 0, 1, 2, 1, 17].span());
 }
 
 #[test]
 #[should_panic(expected: 'Session: malformed signature')]
 fn test_parse_huge_length_does_not_overflow() {
-    parse_signature(array![SESSION_MAGIC, 1, 2, 3, 0, 0, 0, 1, 2, 0x100000000].span());
+    parse_signature(array![SESSION_MAGIC, 1, 2, 3, UNLIMITED_POLICY_HASH, 0, 0, 1, 2, 0x100000000].span());
 }
 
 #[test]

@@ -1,19 +1,33 @@
 use core::poseidon::poseidon_hash_span;
 use starknet::account::Call;
-use crate::interfaces::OutsideExecution;
+use crate::interfaces::{ArgumentRule, OutsideExecution, Policy};
 use crate::snip12::{
-    ALLOWED_METHOD_TYPE_HASH, CALL_TYPE_HASH, OUTSIDE_EXECUTION_TYPE_HASH, SESSION_DOMAIN_NAME,
-    SESSION_DOMAIN_VERSION, SESSION_TYPE_HASH, STARKNET_DOMAIN_TYPE_HASH, allowed_method_leaf,
-    argument_rules_hash, domain_hash, merkle_pair_hash, outside_execution_hash, policy_hash,
-    session_hash, session_struct_hash, verify_merkle_proof,
+    ALLOWED_METHOD_TYPE_HASH, ARGUMENT_RULE_TYPE_HASH, CALL_TYPE_HASH, EMPTY_ARRAY_HASH,
+    OUTSIDE_EXECUTION_TYPE_HASH,
+    POLICY_TYPE_HASH, SESSION_DOMAIN_NAME, SESSION_DOMAIN_VERSION, SESSION_TYPE_HASH,
+    SPEND_LIMIT_TYPE_HASH, STARKNET_DOMAIN_TYPE_HASH, TOKEN_AMOUNT_TYPE_HASH, U256_TYPE_HASH,
+    UNLIMITED_POLICY_HASH, allowed_method_leaf, domain_hash, merkle_pair_hash, next_epoch,
+    outside_execution_hash, policy_struct_hash, session_hash, session_struct_hash,
+    verify_merkle_proof,
 };
 use super::common::{ACCOUNT_ADDRESS, call};
 use super::vectors;
 
+/// Serialized rules (as the vectors and signatures carry them) as rule structs.
+fn rules_of(felts: Span<felt252>) -> Span<ArgumentRule> {
+    let mut felts = felts;
+    Serde::<Span<ArgumentRule>>::deserialize(ref felts).expect('bad rules')
+}
+
 #[test]
 fn test_type_hashes_match_rust_and_published_values() {
     assert_eq!(SESSION_TYPE_HASH, vectors::SESSION_TYPE_HASH);
+    assert_eq!(POLICY_TYPE_HASH, vectors::POLICY_TYPE_HASH);
+    assert_eq!(SPEND_LIMIT_TYPE_HASH, vectors::SPEND_LIMIT_TYPE_HASH);
+    assert_eq!(TOKEN_AMOUNT_TYPE_HASH, vectors::TOKEN_AMOUNT_TYPE_HASH);
+    assert_eq!(U256_TYPE_HASH, vectors::U256_TYPE_HASH);
     assert_eq!(ALLOWED_METHOD_TYPE_HASH, vectors::ALLOWED_METHOD_TYPE_HASH);
+    assert_eq!(ARGUMENT_RULE_TYPE_HASH, vectors::ARGUMENT_RULE_TYPE_HASH);
     assert_eq!(
         STARKNET_DOMAIN_TYPE_HASH, 0x1ff2f602e42168014d405a94f75e8a93d640751d71d16311266e140d8b0a210,
     );
@@ -34,10 +48,12 @@ fn test_session_hashes_match_rust() {
     let main = vectors::main_session();
     assert_eq!(session_struct_hash(@main), vectors::MAIN_STRUCT_HASH);
     assert_eq!(session_hash(@main, vectors::CHAIN_ID, account), vectors::MAIN_SESSION_HASH);
-    let epoch_one = vectors::epoch_one_session();
-    assert_eq!(session_hash(@epoch_one, vectors::CHAIN_ID, account), vectors::EPOCH_ONE_SESSION_HASH);
+    let next = vectors::next_epoch_session();
+    assert_eq!(session_hash(@next, vectors::CHAIN_ID, account), vectors::NEXT_EPOCH_SESSION_HASH);
     let single = vectors::single_session();
     assert_eq!(session_hash(@single, vectors::CHAIN_ID, account), vectors::SINGLE_SESSION_HASH);
+    let policy = vectors::policy_session();
+    assert_eq!(session_hash(@policy, vectors::CHAIN_ID, account), vectors::POLICY_SESSION_HASH);
 }
 
 #[test]
@@ -53,22 +69,17 @@ fn test_session_hash_binds_chain_and_account() {
 fn test_every_leaf_and_proof_matches_rust_and_verifies() {
     let root = vectors::main_session().allowed_methods_root;
     for (contract, selector, rules, leaf, proof) in vectors::main_methods() {
-        assert_eq!(
-            allowed_method_leaf(contract.try_into().unwrap(), selector, argument_rules_hash(rules)),
-            leaf,
-        );
+        assert_eq!(allowed_method_leaf(contract.try_into().unwrap(), selector, rules_of(rules)), leaf);
         assert!(verify_merkle_proof(leaf, proof, root));
     }
     let root = vectors::policy_session().allowed_methods_root;
     let mut with_rules = 0;
     for (contract, selector, rules, leaf, proof) in vectors::policy_methods() {
-        if rules.len() > 1 {
+        let rules = rules_of(rules);
+        if !rules.is_empty() {
             with_rules += 1;
         }
-        assert_eq!(
-            allowed_method_leaf(contract.try_into().unwrap(), selector, argument_rules_hash(rules)),
-            leaf,
-        );
+        assert_eq!(allowed_method_leaf(contract.try_into().unwrap(), selector, rules), leaf);
         assert!(verify_merkle_proof(leaf, proof, root));
     }
     assert_eq!(with_rules, 4);
@@ -80,7 +91,9 @@ fn test_a_leaf_commits_to_its_argument_rules() {
     for (contract, selector, rules, leaf, proof) in vectors::policy_methods() {
         if rules.len() > 1 {
             // The same method without its rules is not in the tree.
-            let unrestricted = allowed_method_leaf(contract.try_into().unwrap(), selector, 0);
+            let unrestricted = allowed_method_leaf(
+                contract.try_into().unwrap(), selector, array![].span(),
+            );
             assert_ne!(unrestricted, leaf);
             assert!(!verify_merkle_proof(unrestricted, proof, root));
         }
@@ -88,11 +101,29 @@ fn test_a_leaf_commits_to_its_argument_rules() {
 }
 
 #[test]
-fn test_policy_hash_matches_rust() {
-    let mut felts = array![];
-    vectors::policy().serialize(ref felts);
-    assert_eq!(policy_hash(felts.span()), vectors::POLICY_HASH);
-    assert_eq!(vectors::policy_session().policy, vectors::POLICY_HASH);
+fn test_policy_hashes_match_rust() {
+    assert_eq!(policy_struct_hash(@vectors::policy()), vectors::POLICY_HASH);
+    assert_eq!(vectors::policy_session().policy_hash, vectors::POLICY_HASH);
+    assert_eq!(policy_struct_hash(@vectors::two_limits_policy()), vectors::TWO_LIMITS_POLICY_HASH);
+    let unlimited = Policy {
+        max_fee_per_tx: core::num::traits::Bounded::MAX,
+        fee_budget: core::num::traits::Bounded::MAX,
+        max_calls: core::num::traits::Bounded::MAX,
+        spend_limits: array![].span(),
+    };
+    assert_eq!(policy_struct_hash(@unlimited), UNLIMITED_POLICY_HASH);
+    assert_eq!(UNLIMITED_POLICY_HASH, vectors::UNLIMITED_POLICY_HASH);
+    assert_eq!(EMPTY_ARRAY_HASH, poseidon_hash_span(array![].span()));
+    assert_eq!(EMPTY_ARRAY_HASH, vectors::EMPTY_ARRAY_HASH);
+    assert_eq!(vectors::main_session().policy_hash, UNLIMITED_POLICY_HASH);
+}
+
+#[test]
+fn test_next_epoch_matches_rust_and_depends_on_the_transaction() {
+    assert_eq!(next_epoch(0, vectors::TX_HASH, vectors::BLOCK_NUMBER), vectors::NEXT_EPOCH);
+    assert_ne!(next_epoch(0, vectors::TX_HASH + 1, vectors::BLOCK_NUMBER), vectors::NEXT_EPOCH);
+    assert_ne!(next_epoch(0, vectors::TX_HASH, vectors::BLOCK_NUMBER + 1), vectors::NEXT_EPOCH);
+    assert_ne!(next_epoch(1, vectors::TX_HASH, vectors::BLOCK_NUMBER), vectors::NEXT_EPOCH);
 }
 
 #[test]
@@ -101,7 +132,9 @@ fn test_merkle_proof_rejects_other_leaves_and_tampered_proofs() {
     let methods = vectors::main_methods();
     let (_, _, _, leaf, proof) = *methods.at(0);
     let (_, _, _, other_leaf, _) = *methods.at(1);
-    let burn = allowed_method_leaf(vectors::TOKEN.try_into().unwrap(), selector!("burn"), 0);
+    let burn = allowed_method_leaf(
+        vectors::TOKEN.try_into().unwrap(), selector!("burn"), array![].span(),
+    );
     assert!(!verify_merkle_proof(burn, proof, root));
     assert!(!verify_merkle_proof(other_leaf, proof, root));
     let mut tampered = array![];

@@ -10,7 +10,7 @@ use anyhow::{Context, Result};
 use clap::Parser;
 use local_devnet::Devnet;
 use serde::Serialize;
-use session_sdk::protocol::{ArgumentRule, Policy, SessionBuilder, U256};
+use session_sdk::protocol::{ArgumentRule, Policy, SessionBuilder, SpendLimit, U256};
 use session_sdk::{
     create_session, declare_if_needed, deploy_contract, deploy_session_account, owner_account,
     session_account_address, wait_for_success, SessionAccount, SessionAdmin, STRK_TOKEN,
@@ -111,7 +111,8 @@ impl Bench {
         let (provider, chain_id) = (self.devnet.provider(), self.devnet.chain_id());
         Ok(create_session(&self.owner_key, provider, self.account, chain_id, |builder| {
             build(builder.expires_at(expires_at))
-        })?)
+        })
+        .await?)
     }
 
     /// The cost of `calls` from `session` once its authorization is cached (its first
@@ -321,14 +322,18 @@ async fn measure_limits(bench: &Bench) -> Result<Vec<Row>> {
         l1_data_gas,
         signature_felts: 2,
     }];
-    let strk_limit = || [(STRK_TOKEN, U256::from(10u128.pow(18)).into())].into();
-    let fees = Policy { max_fee_per_tx: 10u128.pow(20), fee_budget: 10u128.pow(21), ..Policy::default() };
-    let every = Policy { max_calls: 1_000, spend_limits: strk_limit(), ..fees.clone() };
+    let strk_limit = || vec![SpendLimit::lifetime(STRK_TOKEN, U256::from(10u128.pow(18)))];
+    let fees = Policy {
+        max_fee_per_tx: Some(10u128.pow(20)),
+        fee_budget: Some(10u128.pow(21)),
+        ..Policy::default()
+    };
+    let every = Policy { max_calls: Some(1_000), spend_limits: strk_limit(), ..fees.clone() };
     let increase = bench.moves(1);
     let game = bench.game;
     for (case, policy) in [
         ("increase: no limits", None),
-        ("increase: call limit", Some(Policy { max_calls: 1_000, ..Policy::default() })),
+        ("increase: call limit", Some(Policy { max_calls: Some(1_000), ..Policy::default() })),
         ("increase: fee cap and budget", Some(fees)),
         ("increase: every limit (calls, fees, 1 spend limit)", Some(every)),
     ] {

@@ -19,7 +19,7 @@ mod install;
 mod process;
 
 pub use install::{binary_path, cache_dir, ensure_installed, DEVNET_VERSION};
-pub use process::{Devnet, DevnetOptions, PredeployedAccount};
+pub use process::{Devnet, DevnetClient, DevnetOptions, PredeployedAccount};
 
 /// What can go wrong installing, starting or talking to devnet.
 #[derive(Debug, thiserror::Error)]

@@ -146,30 +146,24 @@ impl Devnet {
         )
     }
 
+    /// A client of this devnet's own JSON-RPC methods (mint, time).
+    pub fn client(&self) -> DevnetClient {
+        DevnetClient { rpc_url: self.rpc_url(), http: self.http.clone() }
+    }
+
     /// Mints `amount` FRI (10^-18 STRK) to `address` and returns the new balance.
-    pub async fn mint(&self, address: Felt, amount: u64) -> Result<u128, DevnetError> {
-        #[derive(Deserialize)]
-        struct Minted {
-            new_balance: String,
-        }
-        let minted: Minted =
-            self.rpc("devnet_mint", json!({"address": address, "amount": amount, "unit": "FRI"})).await?;
-        minted.new_balance.parse().map_err(|_| DevnetError::Rpc {
-            method: "devnet_mint".into(),
-            message: format!("unexpected balance {:?}", minted.new_balance),
-        })
+    pub async fn mint(&self, address: Felt, amount: u128) -> Result<u128, DevnetError> {
+        self.client().mint(address, amount).await
     }
 
     /// Moves the clock forward by `seconds` and mines a block carrying the new time.
     pub async fn increase_time(&self, seconds: u64) -> Result<(), DevnetError> {
-        self.rpc::<Value>("devnet_increaseTime", json!({ "time": seconds })).await.map(drop)
+        self.client().increase_time(seconds).await
     }
 
     /// Sets the timestamp of the next block (and mines one at that time).
     pub async fn set_time(&self, timestamp: u64) -> Result<(), DevnetError> {
-        self.rpc::<Value>("devnet_setTime", json!({ "time": timestamp, "generate_block": true }))
-            .await
-            .map(drop)
+        self.client().set_time(timestamp).await
     }
 
     /// The timestamp of the latest block: the chain's clock, which `set_time` and
@@ -191,27 +185,12 @@ impl Devnet {
 
     /// Mines an empty block.
     pub async fn create_block(&self) -> Result<(), DevnetError> {
-        self.rpc::<Value>("devnet_createBlock", json!([])).await.map(drop)
+        self.client().create_block().await
     }
 
     /// Calls a devnet JSON-RPC method and decodes its result.
     pub async fn rpc<T: DeserializeOwned>(&self, method: &str, params: Value) -> Result<T, DevnetError> {
-        let error = |message: String| DevnetError::Rpc { method: method.to_owned(), message };
-        let request = json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params});
-        let response: Value = self
-            .http
-            .post(self.rpc_url())
-            .json(&request)
-            .send()
-            .await
-            .map_err(|e| error(e.to_string()))?
-            .json()
-            .await
-            .map_err(|e| error(e.to_string()))?;
-        if let Some(rpc_error) = response.get("error") {
-            return Err(error(rpc_error.to_string()));
-        }
-        serde_json::from_value(response["result"].clone()).map_err(|e| error(e.to_string()))
+        self.client().rpc(method, params).await
     }
 
     /// The last lines devnet printed (for failure messages).
@@ -340,4 +319,78 @@ fn tail_of(path: &Path) -> String {
     let text = std::fs::read_to_string(path).unwrap_or_default();
     let lines: Vec<&str> = text.lines().collect();
     lines[lines.len().saturating_sub(30)..].join("\n")
+}
+
+/// A client of the devnet-only JSON-RPC methods (`devnet_mint`, `devnet_setTime`, …) of a devnet
+/// running anywhere, e.g. one started by `stark-session devnet start`.
+#[derive(Clone, Debug)]
+pub struct DevnetClient {
+    rpc_url: Url,
+    http: reqwest::Client,
+}
+
+impl DevnetClient {
+    /// A client of the devnet serving JSON-RPC at `rpc_url`.
+    pub fn new(rpc_url: Url) -> Self {
+        Self { rpc_url, http: reqwest::Client::new() }
+    }
+
+    /// Mints `amount` FRI (10^-18 STRK) to `address` and returns the new balance.
+    pub async fn mint(&self, address: Felt, amount: u128) -> Result<u128, DevnetError> {
+        #[derive(Deserialize)]
+        struct Minted {
+            new_balance: String,
+        }
+        // The amount is a JSON number that may exceed 2^64: written out, not through `json!`.
+        let request = format!(
+            r#"{{"jsonrpc":"2.0","id":1,"method":"devnet_mint","params":{{"address":"{address:#x}","amount":{amount},"unit":"FRI"}}}}"#
+        );
+        let minted: Minted = self.send("devnet_mint", request).await?;
+        minted.new_balance.parse().map_err(|_| DevnetError::Rpc {
+            method: "devnet_mint".into(),
+            message: format!("unexpected balance {:?}", minted.new_balance),
+        })
+    }
+
+    /// Moves the clock forward by `seconds` and mines a block carrying the new time.
+    pub async fn increase_time(&self, seconds: u64) -> Result<(), DevnetError> {
+        self.rpc::<Value>("devnet_increaseTime", json!({ "time": seconds })).await.map(drop)
+    }
+
+    /// Sets the timestamp of the next block (and mines one at that time).
+    pub async fn set_time(&self, timestamp: u64) -> Result<(), DevnetError> {
+        self.rpc::<Value>("devnet_setTime", json!({ "time": timestamp, "generate_block": true }))
+            .await
+            .map(drop)
+    }
+
+    /// Mines an empty block.
+    pub async fn create_block(&self) -> Result<(), DevnetError> {
+        self.rpc::<Value>("devnet_createBlock", json!([])).await.map(drop)
+    }
+
+    /// Calls a devnet JSON-RPC method and decodes its result.
+    pub async fn rpc<T: DeserializeOwned>(&self, method: &str, params: Value) -> Result<T, DevnetError> {
+        let request = json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params});
+        self.send(method, request.to_string()).await
+    }
+
+    async fn send<T: DeserializeOwned>(&self, method: &str, request: String) -> Result<T, DevnetError> {
+        let error = |message: String| DevnetError::Rpc { method: method.to_owned(), message };
+        let response: Value = self
+            .http
+            .post(self.rpc_url.clone())
+            .header("content-type", "application/json")
+            .body(request)
+            .send()
+            .await
+            .map_err(|e| error(e.to_string()))?
+            .json()
+            .await
+            .map_err(|e| error(e.to_string()))?;
+        if let Some(rpc_error) = response.get("error") {
+            return Err(error(rpc_error.to_string()));
+        }
+        serde_json::from_value(response["result"].clone()).map_err(|e| error(e.to_string()))
+    }
 }

@@ -37,6 +37,19 @@ pub mod counter {
     );
 }
 
+/// Bindings of the standard ERC-20 interface (`balance_of`, `allowance`, `transfer`,
+/// `transfer_from`, `approve`, `total_supply`, `decimals`), e.g. for STRK. Generated from
+/// `abi/erc20.json`; `name` and `symbol` are left out (tokens return them as `felt252` or
+/// `ByteArray`).
+#[allow(missing_docs, clippy::all)]
+pub mod erc20 {
+    cainome::rs::abigen!(
+        Erc20,
+        "crates/session-bindings/abi/erc20.json",
+        derives(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)
+    );
+}
+
 /// A contract class from the committed artifacts, ready to declare.
 #[derive(Clone, Debug)]
 pub struct ContractArtifact {

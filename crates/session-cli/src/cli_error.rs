@@ -27,11 +27,65 @@ pub fn usage(message: impl Into<String>, hint: Option<&str>) -> anyhow::Error {
     UsageError { message: message.into(), hint: hint.map(str::to_owned) }.into()
 }
 
+/// A refusal the CLI itself makes before sending (exit 3), already worded for people.
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct Refusal {
+    message: String,
+    hint: Option<String>,
+}
+
+/// A [`Refusal`] as an `anyhow::Error`.
+pub fn refusal(message: impl Into<String>, hint: Option<&str>) -> anyhow::Error {
+    Refusal { message: message.into(), hint: hint.map(str::to_owned) }.into()
+}
+
+/// Revert reasons and node messages people meet, with what they mean.
+const KNOWN_REASONS: &[(&str, &str)] = &[
+    (
+        "Account: invalid signature",
+        "the signature is not the account owner's: is this keystore the account's owner key?",
+    ),
+    ("Session: already registered", "this session is already registered on-chain"),
+    ("Session: already revoked", "this session is already revoked"),
+    (
+        "Failed to deserialize param",
+        "wrong calldata: the entrypoint could not read its arguments (too few, or not the types it expects)",
+    ),
+    ("Input too short for arguments", "wrong calldata: too few arguments for this entrypoint"),
+    ("Session: invalid session sig", "the session key did not sign this transaction (wrong session file?)"),
+    ("Session: invalid authorization", "the session's authorization is not the current owner's signature"),
+    ("Session: stale epoch", "every session of this epoch was ended by a revoke-all or an owner rotation"),
+];
+
+/// The error and its causes on one line, leaving out causes the text already shows, with the
+/// meaning of a known revert reason added.
+pub fn one_line(error: &anyhow::Error) -> String {
+    let mut line = String::new();
+    for cause in error.chain() {
+        let text = cause.to_string();
+        if !line.contains(&text) {
+            if !line.is_empty() {
+                line.push_str(": ");
+            }
+            line.push_str(&text);
+        }
+    }
+    let line = line.replace('\n', " ");
+    match KNOWN_REASONS.iter().find(|(needle, _)| line.contains(needle)) {
+        Some((_, meaning)) if !line.contains(meaning) => format!("{line} — {meaning}"),
+        _ => line,
+    }
+}
+
 /// The exit code and hint for `error`, from the first cause that classifies it.
 pub fn classify(error: &anyhow::Error) -> (u8, Option<String>) {
     for cause in error.chain() {
         if let Some(usage) = cause.downcast_ref::<UsageError>() {
             return (EXIT_USAGE, usage.hint.clone());
+        }
+        if let Some(refusal) = cause.downcast_ref::<Refusal>() {
+            return (EXIT_REJECTED, refusal.hint.clone());
         }
         if let Some(error) = cause.downcast_ref::<KeystoreError>() {
             return classify_keystore(error);
@@ -74,11 +128,15 @@ fn classify_sdk(error: &SdkError) -> (u8, Option<String>) {
             (EXIT_REJECTED, "the chain refused the transaction; the message above says why")
         }
         SdkError::Provider { .. } | SdkError::ReceiptTimeout { .. } => {
-            (EXIT_NETWORK, "is the node at --rpc-url (or --network) reachable?")
+            (EXIT_NETWORK, "is the node at --rpc-url (or --network / STARKNET_RPC) reachable?")
+        }
+        SdkError::ContractNotFound { .. } => (EXIT_USAGE, "check the address and the network"),
+        SdkError::EntrypointNotFound { .. } => {
+            (EXIT_USAGE, "give the address of a session account (see `account show`)")
         }
         SdkError::Keystore(error) => return classify_keystore(error),
-        SdkError::SessionFile(_) | SdkError::Build(_) | SdkError::Key(_) => {
-            (EXIT_USAGE, "check the session file and arguments")
+        SdkError::SessionFile(_) | SdkError::AccountFile(_) | SdkError::Build(_) | SdkError::Key(_) => {
+            (EXIT_USAGE, "check the file and the arguments")
         }
         SdkError::Artifact(_) | SdkError::Signing(_) => (EXIT_INTERNAL, "this is a bug; please report it"),
     };

@@ -22,6 +22,11 @@ impl Output {
         }
     }
 
+    /// Warns about something allowed but probably unintended (on stderr, also in JSON mode).
+    pub fn warn(&self, text: impl AsRef<str>) {
+        eprintln!("warning: {}", text.as_ref());
+    }
+
     /// Prints the command's result: `json` in JSON mode, else `text`.
     pub fn result(&self, text: impl AsRef<str>, json: Value) {
         if self.json {

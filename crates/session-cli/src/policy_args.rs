@@ -5,33 +5,32 @@ use std::collections::BTreeMap;
 
 use anyhow::Result;
 use clap::Args;
-use session_sdk::protocol::{parse_u256, ArgumentRule, Policy, SessionUsage, SpendLimit, U256};
+use session_sdk::protocol::{ArgumentRule, Policy, SessionUsage, SpendLimit, U256, U256_MAX};
 use starknet::core::types::Felt;
 
 use crate::cli_error::usage;
-use crate::input::{parse_address, parse_duration, parse_felt};
-
-/// `u256` max: a spend limit that never binds.
-const UNLIMITED: U256 = U256::from_words(u128::MAX, u128::MAX);
+use crate::input::{parse_address, parse_amount, parse_duration, parse_felt, parse_u128_amount};
 
 /// Limits of a new session. Without any, the session is bounded only by its methods and expiry
 /// (and can move no token value: every token is denied unless given a `--max-spend`).
 #[derive(Args, Default)]
 pub struct PolicyArgs {
     /// Most value of a token the session may transfer or approve, in total or per window:
-    /// `<token address>:<amount in base units | unlimited>[/<window: 1h, 1d, 7d…>]`; repeat per
-    /// token. Windows are whole hours, aligned to the Unix epoch (a `1d` window is a UTC day).
-    /// Tokens not listed can move nothing.
+    /// `<token address>:<amount | unlimited>[/<window: 1h, 1d, 7d…>]` (amounts in base units, or
+    /// with 18 decimals as `0.5strk`); repeat per
+    /// token, and for one token once per window (e.g. `…:100/1d` and `…:1000`: 100 a day, 1000
+    /// in total). Windows are whole hours, aligned to the Unix epoch (a `1d` window is a UTC
+    /// day). Tokens not listed can move nothing.
     #[arg(long = "max-spend", value_name = "TOKEN:AMOUNT[/WINDOW]")]
     max_spend: Vec<String>,
     /// Most calls the session may make in total (successful transactions only).
     #[arg(long, value_name = "N")]
     max_calls: Option<u64>,
-    /// Most fee (FRI; 1 STRK = 10^18 FRI) one session transaction may commit to.
-    #[arg(long, value_name = "FRI")]
+    /// Most fee one session transaction may commit to: FRI (1 STRK = 10^18 FRI) or `0.5strk`.
+    #[arg(long, value_name = "FRI", value_parser = parse_u128_amount)]
     max_fee: Option<u128>,
-    /// Most fee all the session's transactions together may commit to (FRI).
-    #[arg(long, value_name = "FRI")]
+    /// Most fee all the session's transactions together may commit to: FRI or `2strk`.
+    #[arg(long, value_name = "FRI", value_parser = parse_u128_amount)]
     fee_budget: Option<u128>,
     /// A rule on an argument of an allowed method,
     /// `<contract>:<entrypoint>:<index>:<eq|in|le|le-u256>:<value[,value…]>` (calldata index from
@@ -42,13 +41,13 @@ pub struct PolicyArgs {
 }
 
 impl PolicyArgs {
-    /// The policy these flags describe (`None` when no limit was given).
-    pub fn policy(&self) -> Result<Option<Policy>> {
+    /// The policy these flags describe ([`Policy::default`] when no limit was given).
+    pub fn policy(&self) -> Result<Policy> {
         let mut policy = Policy {
-            max_fee_per_tx: self.max_fee.unwrap_or(0),
-            fee_budget: self.fee_budget.unwrap_or(0),
-            max_calls: self.max_calls.unwrap_or(0),
-            spend_limits: BTreeMap::new(),
+            max_fee_per_tx: self.max_fee,
+            fee_budget: self.fee_budget,
+            max_calls: self.max_calls,
+            spend_limits: Vec::new(),
         };
         for (flag, value) in [
             ("--max-calls", self.max_calls.map(u128::from)),
@@ -75,12 +74,21 @@ impl PolicyArgs {
             if period % 3600 != 0 {
                 return Err(bad("the window must be a whole number of hours (1h, 24h, 1d, 7d…)".into()));
             }
-            let amount = if amount == "unlimited" { UNLIMITED } else { parse_u256(amount).map_err(bad)? };
-            if policy.spend_limits.insert(token, SpendLimit::per_window(amount, period)).is_some() {
-                return Err(usage(format!("--max-spend names token {token:#x} twice"), None));
+            let amount = if amount == "unlimited" { U256_MAX } else { parse_amount(amount).map_err(bad)? };
+            if policy.spend_limits.iter().any(|limit| limit.token == token && limit.period == period) {
+                let span = if period == 0 {
+                    "in total".to_owned()
+                } else {
+                    format!("per {}", describe_period(period))
+                };
+                return Err(usage(
+                    format!("--max-spend names token {token:#x} twice {span}"),
+                    Some("give each token at most one limit per window"),
+                ));
             }
+            policy.spend_limits.push(SpendLimit::per_window(token, amount, period));
         }
-        Ok((!policy.is_empty()).then_some(policy))
+        policy.normalized().map_err(|error| usage(error.to_string(), None))
     }
 
     /// The argument rules, grouped by `(contract, entrypoint name)`.
@@ -115,7 +123,7 @@ impl PolicyArgs {
                 },
                 "le-u256" => ArgumentRule::AtMostU256 {
                     index,
-                    bound: parse_u256(values.trim()).map_err(|reason| bad(&reason))?,
+                    bound: parse_amount(values.trim()).map_err(|reason| bad(&reason))?,
                 },
                 _ => return Err(bad("the rule must be eq, in, le or le-u256")),
             };
@@ -126,15 +134,19 @@ impl PolicyArgs {
 }
 
 /// The policy in plain words, one line per limit, with what is used so far when known.
-pub fn describe_policy(policy: Option<&Policy>, usage: Option<&SessionUsage>) -> Vec<String> {
-    let Some(policy) = policy else {
+pub fn describe_policy(policy: &Policy, usage: Option<&SessionUsage>) -> Vec<String> {
+    if policy.is_unlimited() {
         return vec!["no limits beyond methods and expiry; may move no token value".into()];
-    };
+    }
     let mut lines = Vec::new();
-    for (token, limit) in &policy.spend_limits {
-        let amount =
-            if limit.amount == UNLIMITED { "any amount".to_owned() } else { limit.amount.to_string() };
-        let spent = usage.map(|usage| usage.spent.get(token).copied().unwrap_or(U256::from(0u8)));
+    for limit in &policy.spend_limits {
+        let token = limit.token;
+        if limit.is_unlimited() {
+            lines.push(format!("may transfer or approve any amount of token {token:#066x} (not counted)"));
+            continue;
+        }
+        let spent =
+            usage.map(|usage| usage.spent.get(&(token, limit.period)).copied().unwrap_or(U256::from(0u8)));
         let (span, spent) = match limit.period {
             0 => ("in total".to_owned(), spent.map(|spent| format!(" ({spent} spent)"))),
             period => (
@@ -143,21 +155,22 @@ pub fn describe_policy(policy: Option<&Policy>, usage: Option<&SessionUsage>) ->
             ),
         };
         lines.push(format!(
-            "may transfer or approve {amount} of token {token:#066x} {span}{}",
+            "may transfer or approve {} of token {token:#066x} {span}{}",
+            limit.amount,
             spent.unwrap_or_default()
         ));
     }
     lines.push("may move no value of any other token".into());
-    if policy.max_calls != 0 {
+    if let Some(max) = policy.max_calls {
         let used = usage.map(|usage| format!(" ({} made)", usage.calls)).unwrap_or_default();
-        lines.push(format!("at most {} calls in total{used}", policy.max_calls));
+        lines.push(format!("at most {max} calls in total{used}"));
     }
-    if policy.max_fee_per_tx != 0 {
-        lines.push(format!("at most {} FRI of fee per transaction", policy.max_fee_per_tx));
+    if let Some(cap) = policy.max_fee_per_tx {
+        lines.push(format!("at most {cap} FRI of fee per transaction"));
     }
-    if policy.fee_budget != 0 {
+    if let Some(budget) = policy.fee_budget {
         let used = usage.map(|usage| format!(" ({} committed)", usage.fees_committed)).unwrap_or_default();
-        lines.push(format!("at most {} FRI of fees in total{used}", policy.fee_budget));
+        lines.push(format!("at most {budget} FRI of fees in total{used}"));
     }
     lines
 }
@@ -177,21 +190,8 @@ pub fn describe_when(rules: &[ArgumentRule]) -> String {
     if rules.is_empty() {
         return String::new();
     }
-    let rules: Vec<String> = rules.iter().map(describe_rule).collect();
+    let rules: Vec<String> = rules.iter().map(ArgumentRule::describe).collect();
     format!(" when {}", rules.join(" and "))
-}
-
-/// One argument rule in plain words.
-fn describe_rule(rule: &ArgumentRule) -> String {
-    match rule {
-        ArgumentRule::Equal { index, value } => format!("argument {index} = {value:#x}"),
-        ArgumentRule::OneOf { index, values } => {
-            let values: Vec<String> = values.iter().map(|value| format!("{value:#x}")).collect();
-            format!("argument {index} in {{{}}}", values.join(", "))
-        }
-        ArgumentRule::AtMost { index, bound } => format!("argument {index} ≤ {bound}"),
-        ArgumentRule::AtMostU256 { index, bound } => format!("u256 argument {index} ≤ {bound}"),
-    }
 }
 
 #[cfg(test)]
@@ -209,16 +209,21 @@ mod tests {
     #[test]
     fn parses_limits_and_rules() {
         let policy =
-            args(&["0x70ce:1000", "0x70cf:unlimited", "0x70d0:5/1d"], &[]).policy().unwrap().unwrap();
-        assert_eq!(policy.spend_limits[&Felt::from(0x70ceu32)], SpendLimit::lifetime(U256::from(1000u32)));
-        assert_eq!(policy.spend_limits[&Felt::from(0x70cfu32)], SpendLimit::lifetime(UNLIMITED));
+            args(&["0x70ce:1000", "0x70cf:unlimited", "0x70d0:5/1d", "0x70ce:100/1d"], &[]).policy().unwrap();
+        let (a, b, c) = (Felt::from(0x70ceu32), Felt::from(0x70cfu32), Felt::from(0x70d0u32));
         assert_eq!(
-            policy.spend_limits[&Felt::from(0x70d0u32)],
-            SpendLimit::per_window(U256::from(5u32), 86_400)
+            policy.spend_limits,
+            vec![
+                SpendLimit::lifetime(a, U256::from(1000u32)),
+                SpendLimit::per_window(a, U256::from(100u32), 86_400),
+                SpendLimit::unlimited(b),
+                SpendLimit::per_window(c, U256::from(5u32), 86_400),
+            ]
         );
-        let described = describe_policy(Some(&policy), None);
-        assert!(described[2].ends_with("per day (windows from the Unix epoch)"), "{described:?}");
-        assert!(args(&[], &[]).policy().unwrap().is_none());
+        let described = describe_policy(&policy, None);
+        assert!(described[1].ends_with("per day (windows from the Unix epoch)"), "{described:?}");
+        assert!(described[2].contains("any amount"), "{described:?}");
+        assert!(args(&[], &[]).policy().unwrap().is_unlimited());
         let rules = args(
             &[],
             &["0x70ce:transfer:0:eq:0xb0b", "0x70ce:transfer:1:le-u256:500", "0x6a:move:0:in:1,2,3"],
@@ -244,8 +249,9 @@ mod tests {
             result.err().map(|e| e.to_string()).unwrap_or_default()
         }
         assert!(error(args(&["0x70ce"], &[]).policy()).contains("expected <token address>:<amount>"));
-        assert!(error(args(&["0x70ce:12x"], &[]).policy()).contains("not a number"));
-        assert!(error(args(&["0x70ce:1", "0x70ce:2"], &[]).policy()).contains("twice"));
+        assert!(error(args(&["0x70ce:12x"], &[]).policy()).contains("not an amount"));
+        assert!(error(args(&["0x70ce:1", "0x70ce:2"], &[]).policy()).contains("twice in total"));
+        assert!(error(args(&["0x70ce:1/1d", "0x70ce:2/24h"], &[]).policy()).contains("twice per day"));
         assert!(error(args(&["0x70ce:1/90m"], &[]).policy()).contains("whole number of hours"));
         assert!(error(args(&["0x70ce:1/soon"], &[]).policy()).contains("--max-spend"));
         assert!(error(args(&[], &["0x70ce:transfer:0:eq"]).rules()).contains("five"));

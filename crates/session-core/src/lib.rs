@@ -6,7 +6,8 @@
 //! - [`snip12`]: SNIP-12 revision 1 hashes (session, allowed-method leaves, SNIP-9 outside execution).
 //! - [`MethodTree`]: the SNIP-12 `merkletree` of allowed methods and its proofs.
 //! - [`AccountSignature`]: encoding and decoding of owner and session signatures.
-//! - [`Policy`] / [`ArgumentRule`]: spend, transaction and fee limits, and rules on arguments.
+//! - [`Policy`] / [`ArgumentRule`]: spend, call and fee limits, and rules on arguments.
+//! - [`Session::typed_data`]: the SNIP-12 typed data a wallet displays and signs.
 //! - [`preflight`]: why the contract would reject a session's calls, before sending them.
 //! - [`SessionKey`]: a session private key that is zeroized on drop and never printed.
 //!
@@ -21,11 +22,12 @@ pub mod preflight;
 mod session;
 mod signature;
 pub mod snip12;
+mod typed_data;
 
 pub use keys::{KeyError, SessionKey};
 pub use merkle::MethodTree;
-pub use policy::{parse_u256, ArgumentRule, Policy, SpendLimit};
-pub use preflight::{check_session_calls, check_session_fee, PreflightError, SessionUsage};
+pub use policy::{parse_u256, ArgumentRule, Policy, PolicyError, SpendLimit, U256_MAX};
+pub use preflight::{check_session_calls, check_session_fee, PreflightError, Remaining, SessionUsage};
 pub use session::{
     AllowedMethod, BuildError, CallPermission, CallRefusal, MethodPermission, Session, SessionBuilder,
 };
@@ -34,3 +36,4 @@ pub use signature::{
     SESSION_MAGIC,
 };
 pub use starknet_core::types::{Call, Felt, U256};
+pub use typed_data::session_types;

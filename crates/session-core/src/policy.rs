@@ -1,35 +1,55 @@
 //! Session policies: spend limits per token, a call limit, fee caps, and argument rules
 //! of allowed methods — encoded, hashed and checked exactly as the contract does.
-
-use std::collections::BTreeMap;
+//!
+//! On the wire (and in what the owner signs) a limit at its type's maximum is no limit; this
+//! crate spells that `None` (and [`U256_MAX`] for an unlimited spend limit), so 0 always means
+//! zero.
 
 use starknet_core::types::{Call, Felt, U256};
 use starknet_core::utils::get_selector_from_name;
 use starknet_crypto::poseidon_hash_many;
 
-/// The limits of a session beyond its allowed methods and expiry. The session commits to it by
-/// its hash ([`Policy::hash`]); the policy itself travels in every session signature.
+use crate::snip12::{
+    protocol_type_hash, short_string, token_amount_struct_hash, u256_struct_hash, ARGUMENT_RULE_TYPE,
+    POLICY_TYPE, SPEND_LIMIT_TYPE,
+};
+
+/// `u256` max: the amount of a spend limit that never binds.
+pub const U256_MAX: U256 = U256::from_words(u128::MAX, u128::MAX);
+
+/// The limits of a session beyond its allowed methods and expiry. The session commits to its
+/// SNIP-12 struct hash ([`Policy::struct_hash`]), which a wallet displays field by field; the
+/// policy itself travels in session signatures (unless it sets no limit at all).
 ///
-/// Tokens missing from `spend_limits` may move nothing (in every session, with or without a
-/// policy): a call to `transfer`, `transfer_from`/`transferFrom`, `approve` or
-/// `increase_allowance`/`increaseAllowance` on them is refused.
+/// Tokens missing from `spend_limits` may move nothing (in every session): a call to
+/// `transfer`, `transfer_from`/`transferFrom`, `approve` or `increase_allowance`/`increaseAllowance`
+/// on them is refused.
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Policy {
-    /// Most fee (FRI) one session transaction may commit to through its resource bounds; 0: no cap.
-    pub max_fee_per_tx: u128,
-    /// Most fee all the session's transactions together may commit to; 0: no budget.
-    pub fee_budget: u128,
-    /// Most calls the session's successful transactions may make in total; 0: no limit.
-    pub max_calls: u64,
-    /// Value each token may move or approve (over the session's lifetime or per window), by token
-    /// address.
-    pub spend_limits: BTreeMap<Felt, SpendLimit>,
+    /// Most fee (FRI) one session transaction may commit to through its resource bounds and tip;
+    /// `None`: no cap.
+    #[serde(default, with = "opt_decimal", skip_serializing_if = "Option::is_none")]
+    pub max_fee_per_tx: Option<u128>,
+    /// Most fee all the session's transactions together may commit to; `None`: no budget.
+    #[serde(default, with = "opt_decimal", skip_serializing_if = "Option::is_none")]
+    pub fee_budget: Option<u128>,
+    /// Most calls the session's successful transactions may make in total; `None`: no limit.
+    #[serde(default, with = "opt_decimal", skip_serializing_if = "Option::is_none")]
+    pub max_calls: Option<u64>,
+    /// Value tokens may move or approve, over the session's lifetime or per window; a token may
+    /// have several limits (one per period, e.g. per day and in total), each with its own
+    /// counter. Canonical order: strictly increasing by (token, period) (see
+    /// [`Policy::normalized`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub spend_limits: Vec<SpendLimit>,
 }
 
-/// How much of one token a session may move or approve.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+/// How much of one token a session may move or approve, in total or per window.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
 pub struct SpendLimit {
-    /// The amount in the token's smallest unit (`u256` max: unlimited).
+    /// The token contract.
+    pub token: Felt,
+    /// The amount in the token's smallest unit ([`U256_MAX`]: unlimited, not accounted).
     #[serde(with = "u256_serde")]
     pub amount: U256,
     /// 0: for the session's lifetime; else the window length in seconds (a whole number of
@@ -43,81 +63,170 @@ fn is_zero(value: &u64) -> bool {
 }
 
 impl SpendLimit {
-    /// `amount` over the session's lifetime.
-    pub fn lifetime(amount: U256) -> Self {
-        Self { amount, period: 0 }
+    /// `amount` of `token` over the session's lifetime.
+    pub fn lifetime(token: Felt, amount: U256) -> Self {
+        Self { token, amount, period: 0 }
     }
 
-    /// `amount` per window of `period` seconds (a whole number of hours).
-    pub fn per_window(amount: U256, period: u64) -> Self {
-        Self { amount, period }
+    /// `amount` of `token` per window of `period` seconds (a whole number of hours).
+    pub fn per_window(token: Felt, amount: U256, period: u64) -> Self {
+        Self { token, amount, period }
+    }
+
+    /// Any amount of `token`: the owner's explicit opt-out of default deny for that token.
+    pub fn unlimited(token: Felt) -> Self {
+        Self::lifetime(token, U256_MAX)
+    }
+
+    /// Whether the limit never binds (its amount is `u256` max); the account does not count it.
+    pub fn is_unlimited(&self) -> bool {
+        self.amount == U256_MAX
     }
 
     /// The window containing time `now` (0 for a lifetime limit).
     pub fn window(&self, now: u64) -> u64 {
         now.checked_div(self.period).unwrap_or(0)
     }
-}
 
-impl From<U256> for SpendLimit {
-    fn from(amount: U256) -> Self {
-        Self::lifetime(amount)
+    /// The SNIP-12 struct hash of the limit (`Spend Limit { Token Amount, Window Seconds }`).
+    pub fn struct_hash(&self) -> Felt {
+        poseidon_hash_many(&[
+            protocol_type_hash(SPEND_LIMIT_TYPE),
+            token_amount_struct_hash(self.token, self.amount),
+            self.period.into(),
+        ])
     }
 }
 
+/// Why a policy is not one the contract accepts.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PolicyError {
+    /// Two spend limits name the same token and period (`Session: spend limits unordered`).
+    #[error("token {token:#x} has two spend limits with the same period ({period} s)")]
+    DuplicateSpendLimit {
+        /// The token.
+        token: Felt,
+        /// The period both limits use.
+        period: u64,
+    },
+    /// The serialized policy is malformed (`Session: malformed signature`).
+    #[error("malformed policy: {0}")]
+    Malformed(&'static str),
+}
+
 impl Policy {
-    /// Whether the policy sets no limit at all (such a session uses policy 0 instead).
-    pub fn is_empty(&self) -> bool {
+    /// Whether the policy sets no limit at all (its hash is [`Policy::unlimited_hash`], and it
+    /// need not travel in signatures).
+    pub fn is_unlimited(&self) -> bool {
         *self == Self::default()
+    }
+
+    /// The struct hash of the policy without limits.
+    pub fn unlimited_hash() -> Felt {
+        static HASH: std::sync::OnceLock<Felt> = std::sync::OnceLock::new();
+        *HASH.get_or_init(|| Self::default().struct_hash())
+    }
+
+    /// The same policy with its spend limits in canonical order, or the first duplicate
+    /// (token, period) found.
+    pub fn normalized(mut self) -> Result<Self, PolicyError> {
+        // A limit at its type's maximum is no limit: spell it `None`, as decoding does.
+        self.max_fee_per_tx = self.max_fee_per_tx.filter(|fee| *fee != u128::MAX);
+        self.fee_budget = self.fee_budget.filter(|budget| *budget != u128::MAX);
+        self.max_calls = self.max_calls.filter(|calls| *calls != u64::MAX);
+        self.spend_limits.sort_by_key(|limit| (limit.token, limit.period));
+        if let Some(pair) = self
+            .spend_limits
+            .windows(2)
+            .find(|pair| (pair[0].token, pair[0].period) == (pair[1].token, pair[1].period))
+        {
+            return Err(PolicyError::DuplicateSpendLimit { token: pair[0].token, period: pair[0].period });
+        }
+        Ok(self)
+    }
+
+    /// The spend limits of `token`.
+    pub fn limits_of(&self, token: Felt) -> impl Iterator<Item = &SpendLimit> {
+        self.spend_limits.iter().filter(move |limit| limit.token == token)
+    }
+
+    /// The fields as the contract stores them: no limit is the type's maximum.
+    fn wire_fields(&self) -> [Felt; 3] {
+        [
+            Felt::from(self.max_fee_per_tx.unwrap_or(u128::MAX)),
+            Felt::from(self.fee_budget.unwrap_or(u128::MAX)),
+            Felt::from(self.max_calls.unwrap_or(u64::MAX)),
+        ]
     }
 
     /// The policy as the contract's `Policy` struct serializes it.
     pub fn to_felts(&self) -> Vec<Felt> {
-        let mut felts = vec![
-            Felt::from(self.max_fee_per_tx),
-            Felt::from(self.fee_budget),
-            Felt::from(self.max_calls),
-            Felt::from(self.spend_limits.len()),
-        ];
-        for (token, limit) in &self.spend_limits {
-            let amount = limit.amount;
+        let mut felts = self.wire_fields().to_vec();
+        felts.push(Felt::from(self.spend_limits.len()));
+        for limit in &self.spend_limits {
             felts.extend([
-                *token,
-                Felt::from(amount.low()),
-                Felt::from(amount.high()),
+                limit.token,
+                Felt::from(limit.amount.low()),
+                Felt::from(limit.amount.high()),
                 Felt::from(limit.period),
             ]);
         }
         felts
     }
 
-    /// The session's `policy` field for this policy: the Poseidon hash of its felts.
-    pub fn hash(&self) -> Felt {
-        poseidon_hash_many(&self.to_felts())
+    /// The SNIP-12 struct hash of the policy: the session's `Policy` field.
+    pub fn struct_hash(&self) -> Felt {
+        let limits: Vec<Felt> = self.spend_limits.iter().map(SpendLimit::struct_hash).collect();
+        let [max_fee, budget, calls] = self.wire_fields();
+        poseidon_hash_many(&[
+            protocol_type_hash(POLICY_TYPE),
+            max_fee,
+            budget,
+            calls,
+            poseidon_hash_many(&limits),
+        ])
     }
 
-    /// Parses a serialized policy, returning it and the felts it used.
-    pub fn from_felts(felts: &[Felt]) -> Result<(Self, usize), &'static str> {
+    /// Parses a serialized policy as the contract does (spend limits strictly increasing by
+    /// token and period), returning it and the felts it used.
+    pub fn from_felts(felts: &[Felt]) -> Result<(Self, usize), PolicyError> {
+        let malformed = PolicyError::Malformed;
         let mut reader = FeltReader::new(felts);
-        let max_fee_per_tx = reader.u128()?;
-        let fee_budget = reader.u128()?;
-        let max_calls = reader.u64()?;
-        let count = reader.u32()?;
-        let mut spend_limits = BTreeMap::new();
+        let max_fee_per_tx = reader.u128().map_err(malformed)?;
+        let fee_budget = reader.u128().map_err(malformed)?;
+        let max_calls = reader.u64().map_err(malformed)?;
+        let count = reader.u32().map_err(malformed)?;
+        let mut spend_limits = Vec::new();
         for _ in 0..count {
-            let token = reader.felt()?;
-            let amount = U256::from_words(reader.u128()?, reader.u128()?);
-            spend_limits.insert(token, SpendLimit { amount, period: reader.u64()? });
+            let token = reader.felt().map_err(malformed)?;
+            let amount =
+                U256::from_words(reader.u128().map_err(malformed)?, reader.u128().map_err(malformed)?);
+            let period = reader.u64().map_err(malformed)?;
+            spend_limits.push(SpendLimit { token, amount, period });
         }
-        let policy = Self { max_fee_per_tx, fee_budget, max_calls, spend_limits };
-        if policy.to_felts().len() != reader.used {
-            return Err("duplicate token in spend limits");
+        if let Some(pair) = spend_limits
+            .windows(2)
+            .find(|pair| (pair[0].token, pair[0].period) >= (pair[1].token, pair[1].period))
+        {
+            return Err(if (pair[0].token, pair[0].period) == (pair[1].token, pair[1].period) {
+                PolicyError::DuplicateSpendLimit { token: pair[0].token, period: pair[0].period }
+            } else {
+                PolicyError::Malformed("spend limits not in (token, period) order")
+            });
         }
+        let policy = Self {
+            max_fee_per_tx: (max_fee_per_tx != u128::MAX).then_some(max_fee_per_tx),
+            fee_budget: (fee_budget != u128::MAX).then_some(fee_budget),
+            max_calls: (max_calls != u64::MAX).then_some(max_calls),
+            spend_limits,
+        };
         Ok((policy, reader.used))
     }
 }
 
 /// A rule on one calldata argument of an allowed method (committed inside its Merkle leaf).
+/// On the wire and in the signed typed data it is an `Argument Rule { Kind, Argument Index,
+/// Values, Bound }` struct (see [`ArgumentRule::kind`]).
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case", tag = "rule")]
 pub enum ArgumentRule {
@@ -179,21 +288,85 @@ impl ArgumentRule {
         }
     }
 
-    fn extend_felts(&self, felts: &mut Vec<Felt>) {
+    /// The rule in plain words, e.g. `argument 0 = 0xb0b`, `u256 argument 1 ≤ 500`.
+    pub fn describe(&self) -> String {
         match self {
-            Self::Equal { index, value } => felts.extend([Felt::ZERO, Felt::from(*index), *value]),
+            Self::Equal { index, value } => format!("argument {index} = {value:#x}"),
             Self::OneOf { index, values } => {
-                felts.extend([Felt::ONE, Felt::from(*index), Felt::from(values.len())]);
-                felts.extend(values);
+                let values: Vec<String> = values.iter().map(|value| format!("{value:#x}")).collect();
+                format!("argument {index} in {{{}}}", values.join(", "))
             }
-            Self::AtMost { index, bound } => felts.extend([Felt::TWO, Felt::from(*index), *bound]),
-            Self::AtMostU256 { index, bound } => felts.extend([
-                Felt::THREE,
-                Felt::from(*index),
-                Felt::from(bound.low()),
-                Felt::from(bound.high()),
-            ]),
+            Self::AtMost { index, bound } => format!("argument {index} ≤ {bound}"),
+            Self::AtMostU256 { index, bound } => format!("u256 argument {index} ≤ {bound}"),
         }
+    }
+
+    /// Why `calldata` breaks the rule, in plain words (e.g. `argument 1 is 501, at most 500`).
+    pub fn explain_violation(&self, calldata: &[Felt]) -> String {
+        let index = self.index();
+        let missing =
+            || format!("argument {index} is missing (the call has {} calldata felts)", calldata.len());
+        match self {
+            Self::Equal { value, .. } => match calldata.get(index as usize) {
+                Some(argument) => format!("argument {index} is {argument:#x}, but must be {value:#x}"),
+                None => missing(),
+            },
+            Self::OneOf { values, .. } => match calldata.get(index as usize) {
+                Some(argument) => {
+                    let values: Vec<String> = values.iter().map(|value| format!("{value:#x}")).collect();
+                    format!("argument {index} is {argument:#x}, but must be one of {}", values.join(", "))
+                }
+                None => missing(),
+            },
+            Self::AtMost { bound, .. } => match calldata.get(index as usize) {
+                Some(argument) => format!("argument {index} is {argument}, but must be at most {bound}"),
+                None => missing(),
+            },
+            Self::AtMostU256 { bound, .. } => match read_u256(calldata, index as usize) {
+                Some(argument) => format!("u256 argument {index} is {argument}, but must be at most {bound}"),
+                None => format!("u256 argument {index} is missing or not a u256"),
+            },
+        }
+    }
+
+    /// The rule's `Kind` as signed: `equal`, `one of`, `at most` or `at most u256`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Equal { .. } => "equal",
+            Self::OneOf { .. } => "one of",
+            Self::AtMost { .. } => "at most",
+            Self::AtMostU256 { .. } => "at most u256",
+        }
+    }
+
+    /// The rule's `Values` and `Bound` fields as signed.
+    fn values_and_bound(&self) -> (Vec<Felt>, U256) {
+        let zero = U256::from(0u8);
+        match self {
+            Self::Equal { value, .. } => (vec![*value], zero),
+            Self::OneOf { values, .. } => (values.clone(), zero),
+            Self::AtMost { bound, .. } => (vec![], U256::from(*bound)),
+            Self::AtMostU256 { bound, .. } => (vec![], *bound),
+        }
+    }
+
+    /// The SNIP-12 struct hash of the rule (what its method's leaf commits to).
+    pub fn struct_hash(&self) -> Felt {
+        let (values, bound) = self.values_and_bound();
+        poseidon_hash_many(&[
+            protocol_type_hash(ARGUMENT_RULE_TYPE),
+            short_string(self.kind()),
+            self.index().into(),
+            poseidon_hash_many(&values),
+            u256_struct_hash(bound),
+        ])
+    }
+
+    fn extend_felts(&self, felts: &mut Vec<Felt>) {
+        let (values, bound) = self.values_and_bound();
+        felts.extend([short_string(self.kind()), Felt::from(self.index()), Felt::from(values.len())]);
+        felts.extend(values);
+        felts.extend([Felt::from(bound.low()), Felt::from(bound.high())]);
     }
 }
 
@@ -206,7 +379,8 @@ pub fn argument_rules_felts(rules: &[ArgumentRule]) -> Vec<Felt> {
     felts
 }
 
-/// Parses serialized rules, returning them and the felts they used.
+/// Parses serialized rules, returning them and the felts they used. Rules the contract would
+/// refuse (unknown kind, values or bound that do not fit the kind) are refused.
 pub fn argument_rules_from_felts(felts: &[Felt]) -> Result<(Vec<ArgumentRule>, usize), &'static str> {
     let mut reader = FeltReader::new(felts);
     let count = reader.u32()?;
@@ -214,15 +388,33 @@ pub fn argument_rules_from_felts(felts: &[Felt]) -> Result<(Vec<ArgumentRule>, u
     for _ in 0..count {
         let kind = reader.felt()?;
         let index = reader.u32()? as u32;
+        let length = reader.u32()?;
+        let values = reader.take(length)?.to_vec();
+        let bound = U256::from_words(reader.u128()?, reader.u128()?);
+        let zero = U256::from(0u8);
         let rule = match kind {
-            k if k == Felt::ZERO => ArgumentRule::Equal { index, value: reader.felt()? },
-            k if k == Felt::ONE => {
-                let length = reader.u32()?;
-                ArgumentRule::OneOf { index, values: reader.take(length)?.to_vec() }
+            k if k == short_string("equal") && values.len() == 1 && bound == zero => {
+                ArgumentRule::Equal { index, value: values[0] }
             }
-            k if k == Felt::TWO => ArgumentRule::AtMost { index, bound: reader.felt()? },
-            k if k == Felt::THREE => {
-                ArgumentRule::AtMostU256 { index, bound: U256::from_words(reader.u128()?, reader.u128()?) }
+            k if k == short_string("one of") && !values.is_empty() && bound == zero => {
+                ArgumentRule::OneOf { index, values }
+            }
+            k if k == short_string("at most") && values.is_empty() => {
+                let felt = Felt::from(bound.high()) * Felt::from(1u128 << 64) * Felt::from(1u128 << 64)
+                    + Felt::from(bound.low());
+                if U256::from(felt) != bound {
+                    return Err("argument rule bound is not a felt");
+                }
+                ArgumentRule::AtMost { index, bound: felt }
+            }
+            k if k == short_string("at most u256") && values.is_empty() => {
+                ArgumentRule::AtMostU256 { index, bound }
+            }
+            k if ["equal", "one of", "at most", "at most u256"]
+                .iter()
+                .any(|name| short_string(name) == k) =>
+            {
+                return Err("argument rule values or bound do not fit its kind")
             }
             _ => return Err("unknown argument rule"),
         };
@@ -231,14 +423,9 @@ pub fn argument_rules_from_felts(felts: &[Felt]) -> Result<(Vec<ArgumentRule>, u
     Ok((rules, reader.used))
 }
 
-/// The `Argument Rules` field of an allowed-method leaf: 0 without rules, else the Poseidon
-/// hash of [`argument_rules_felts`].
-pub fn argument_rules_hash(rules: &[ArgumentRule]) -> Felt {
-    if rules.is_empty() {
-        Felt::ZERO
-    } else {
-        poseidon_hash_many(&argument_rules_felts(rules))
-    }
+/// The struct hashes of `rules`, as their method's leaf commits to them.
+pub fn argument_rule_hashes(rules: &[ArgumentRule]) -> Vec<Felt> {
+    rules.iter().map(ArgumentRule::struct_hash).collect()
 }
 
 /// The ERC-20 entrypoints that move or authorize value, with the calldata index of their amount.
@@ -318,6 +505,33 @@ impl<'a> FeltReader<'a> {
     }
 }
 
+/// An optional number as an optional decimal string (JSON numbers lose precision above 2^53).
+mod opt_decimal {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<T: ToString, S: Serializer>(
+        value: &Option<T>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        match value {
+            Some(value) => serializer.serialize_str(&value.to_string()),
+            None => serializer.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, T: std::str::FromStr, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Option<T>, D::Error> {
+        Option::<String>::deserialize(deserializer)?
+            .map(|text| {
+                text.parse().map_err(|_| {
+                    serde::de::Error::custom(format!("{text:?} is not a {}", std::any::type_name::<T>()))
+                })
+            })
+            .transpose()
+    }
+}
+
 mod u256_serde {
     use serde::{Deserialize, Deserializer, Serializer};
     use starknet_core::types::U256;
@@ -380,22 +594,54 @@ mod tests {
 
     #[test]
     fn policy_round_trips_through_felts_and_refuses_truncation() {
+        let token = Felt::from(7u8);
         let policy = Policy {
-            max_fee_per_tx: 10,
-            fee_budget: 100,
-            max_calls: 3,
-            spend_limits: BTreeMap::from([
-                (Felt::from(7u8), SpendLimit::lifetime(U256::from_words(5, 1))),
-                (Felt::from(8u8), SpendLimit::per_window(U256::from(9u8), 86_400)),
-            ]),
+            max_fee_per_tx: Some(10),
+            fee_budget: Some(100),
+            max_calls: Some(3),
+            spend_limits: vec![
+                SpendLimit::lifetime(token, U256::from_words(5, 1)),
+                SpendLimit::per_window(token, U256::from(9u8), 86_400),
+                SpendLimit::unlimited(Felt::from(8u8)),
+            ],
         };
         let felts = policy.to_felts();
-        assert_eq!(felts.len(), 12);
-        assert_eq!(Policy::from_felts(&felts), Ok((policy.clone(), 12)));
-        assert_eq!(Policy::from_felts(&felts[..11]), Err("truncated"));
+        assert_eq!(felts.len(), 16);
+        assert_eq!(Policy::from_felts(&felts), Ok((policy.clone(), 16)));
+        assert_eq!(Policy::from_felts(&felts[..15]), Err(PolicyError::Malformed("truncated")));
         let json = serde_json::to_string(&policy).unwrap();
+        assert!(json.contains(r#""max_fee_per_tx":"10""#), "{json}");
         assert_eq!(serde_json::from_str::<Policy>(&json).unwrap(), policy);
-        assert!(!policy.is_empty() && Policy::default().is_empty());
+        assert!(!policy.is_unlimited() && Policy::default().is_unlimited());
+        assert_eq!(
+            Policy::default().to_felts()[..3],
+            [Felt::from(u128::MAX), Felt::from(u128::MAX), Felt::from(u64::MAX)]
+        );
+    }
+
+    #[test]
+    fn a_token_may_have_one_limit_per_period_and_never_two_with_the_same() {
+        let token = Felt::from(7u8);
+        let daily = SpendLimit::per_window(token, U256::from(100u8), 86_400);
+        let total = SpendLimit::lifetime(token, U256::from(1000u16));
+        let policy = Policy { spend_limits: vec![daily, total], ..Policy::default() }.normalized().unwrap();
+        assert_eq!(policy.spend_limits, vec![total, daily]);
+        let twice = Policy {
+            spend_limits: vec![total, SpendLimit::lifetime(token, U256::from(1u8))],
+            ..Policy::default()
+        };
+        assert_eq!(twice.clone().normalized(), Err(PolicyError::DuplicateSpendLimit { token, period: 0 }));
+        // A signed policy with the same (token, period) twice, or out of order, is refused on decoding.
+        assert_eq!(
+            Policy::from_felts(&twice.to_felts()),
+            Err(PolicyError::DuplicateSpendLimit { token, period: 0 })
+        );
+        let reversed = Policy { spend_limits: vec![daily, total], ..Policy::default() };
+        assert!(matches!(Policy::from_felts(&reversed.to_felts()), Err(PolicyError::Malformed(_))));
+        assert_eq!(
+            Policy { max_calls: Some(u64::MAX), ..Policy::default() }.normalized().unwrap(),
+            Policy::default()
+        );
     }
 
     #[test]
@@ -414,7 +660,17 @@ mod tests {
         assert!(!rules[3].allows(&calldata(501, 2)));
         assert!(!rules[1].allows(&calldata(1, 3)) && !rules[2].allows(&calldata(1, 3)));
         assert!(!rules[0].allows(&[Felt::from(8u8)]) && !rules[0].allows(&[]));
-        assert_eq!(argument_rules_hash(&[]), Felt::ZERO);
+        // An `equal` rule with two values is not a rule the contract accepts.
+        let mut two_values = argument_rules_felts(&rules[..1]);
+        two_values[3] = Felt::TWO;
+        two_values.insert(5, Felt::ONE);
+        assert_eq!(
+            argument_rules_from_felts(&two_values),
+            Err("argument rule values or bound do not fit its kind")
+        );
+        let mut unknown = argument_rules_felts(&rules[..1]);
+        unknown[1] = short_string("at least");
+        assert_eq!(argument_rules_from_felts(&unknown), Err("unknown argument rule"));
     }
 
     #[test]

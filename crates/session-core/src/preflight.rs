@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use starknet_core::types::{Call, Felt, U256};
 
-use crate::policy::{checked_add_u256, value_moved};
+use crate::policy::{checked_add_u256, value_moved, Policy, SpendLimit, U256_MAX};
 use crate::session::{AllowedMethod, CallRefusal, Session};
 use crate::signature::MAX_SESSION_CALLS;
 
@@ -18,10 +18,12 @@ pub enum PreflightError {
         method: AllowedMethod,
     },
     /// A call's arguments break its method's rules (`Session: argument not allowed`).
-    #[error("the arguments of selector {:#x} on contract {:#x} break the session's argument rules", .method.selector, .method.contract_address)]
+    #[error("the arguments of selector {:#x} on contract {:#x} break the session's argument rules: {reason}", .method.selector, .method.contract_address)]
     ArgumentNotAllowed {
         /// The call's contract and selector.
         method: AllowedMethod,
+        /// Which rule fails and why, in plain words.
+        reason: String,
     },
     /// The session has expired (`Session: expired`).
     #[error("session expired at {expires_at} (now {now})")]
@@ -56,10 +58,12 @@ pub enum PreflightError {
         token: Felt,
     },
     /// The calls would exceed a spend limit (`Session: spend limit exceeded`).
-    #[error("moving {amount} of token {token:#x} exceeds the session's remaining allowance of {remaining}")]
+    #[error("moving {amount} of token {token:#x} exceeds what the session may still move {}: {remaining}", describe_period(*.period))]
     SpendLimitExceeded {
         /// The token.
         token: Felt,
+        /// The period of the limit that binds (0: the session's lifetime).
+        period: u64,
         /// What the calls move.
         amount: U256,
         /// What the session may still move.
@@ -95,6 +99,16 @@ pub enum PreflightError {
     },
 }
 
+/// "in total" or "in this 1-day window".
+fn describe_period(period: u64) -> String {
+    match period {
+        0 => "in total".into(),
+        period if period % 86_400 == 0 => format!("in this {}-day window", period / 86_400),
+        period if period % 3600 == 0 => format!("in this {}-hour window", period / 3600),
+        period => format!("in this {period}-second window"),
+    }
+}
+
 /// What a session has used so far, as the account's views report it.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct SessionUsage {
@@ -102,9 +116,61 @@ pub struct SessionUsage {
     pub calls: u64,
     /// Maximum fees committed (`get_session_fees_committed`).
     pub fees_committed: u128,
-    /// Value moved or approved per token (`get_session_spent`; for a limit per window, in the
-    /// current window only); missing tokens: 0.
-    pub spent: BTreeMap<Felt, U256>,
+    /// Value moved or approved per (token, limit period) (`get_session_spent`; for a limit per
+    /// window, in the current window only); missing entries: 0.
+    pub spent: BTreeMap<(Felt, u64), U256>,
+}
+
+/// What a session may still use of its limits (`None`: no such limit).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Remaining {
+    /// Calls left under the call limit.
+    pub calls: Option<u64>,
+    /// Fee left in the budget (FRI).
+    pub fees: Option<u128>,
+    /// Per spend limit that binds: the limit and what is left of it (in the current window).
+    pub spend: Vec<(SpendLimit, U256)>,
+}
+
+impl SessionUsage {
+    /// What `policy` leaves the session after this usage.
+    pub fn remaining(&self, policy: &Policy) -> Remaining {
+        let zero = U256::from(0u8);
+        Remaining {
+            calls: policy.max_calls.map(|max| max.saturating_sub(self.calls)),
+            fees: policy.fee_budget.map(|budget| budget.saturating_sub(self.fees_committed)),
+            spend: policy
+                .spend_limits
+                .iter()
+                .filter(|limit| !limit.is_unlimited())
+                .map(|limit| {
+                    let spent = self.spent.get(&(limit.token, limit.period)).copied().unwrap_or(zero);
+                    (*limit, if spent >= limit.amount { zero } else { limit.amount - spent })
+                })
+                .collect(),
+        }
+    }
+}
+
+impl Remaining {
+    /// Whether a limit is used up: no call left, no fee left, or nothing left of a lifetime
+    /// spend limit (a window limit refills in the next window).
+    pub fn is_exhausted(&self) -> bool {
+        self.calls == Some(0)
+            || self.fees == Some(0)
+            || self.spend.iter().any(|(limit, left)| limit.period == 0 && *left == U256::from(0u8))
+    }
+}
+
+impl std::fmt::Display for SessionUsage {
+    /// `3 calls, 12000 FRI of fees committed, 100 of token 0x… in total, 20 of token 0x… in this 1-day window`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} calls, {} FRI of fees committed", self.calls, self.fees_committed)?;
+        for ((token, period), amount) in &self.spent {
+            write!(f, ", {amount} of token {token:#x} {}", describe_period(*period))?;
+        }
+        Ok(())
+    }
 }
 
 /// Checks what the contract checks of `calls` made by `session` from `account` at time `now`,
@@ -132,36 +198,39 @@ pub fn check_session_calls(
             Err(CallRefusal::MethodNotAllowed(method)) => {
                 return Err(PreflightError::MethodNotAllowed { method })
             }
-            Err(CallRefusal::ArgumentNotAllowed(method)) => {
-                return Err(PreflightError::ArgumentNotAllowed { method })
+            Err(CallRefusal::ArgumentNotAllowed { method, reason }) => {
+                return Err(PreflightError::ArgumentNotAllowed { method, reason })
             }
         }
     }
-    let limits = session.policy().map(|policy| &policy.spend_limits);
+    let policy = session.policy();
     let mut moved: BTreeMap<Felt, U256> = BTreeMap::new();
     for call in calls {
         let Some(amount) = value_moved(call) else { continue };
         let amount = amount.map_err(|()| PreflightError::BadAmount { token: call.to })?;
-        if !limits.is_some_and(|limits| limits.contains_key(&call.to)) {
+        if policy.limits_of(call.to).next().is_none() {
             return Err(PreflightError::TokenNotAllowed { token: call.to });
         }
         let total = moved.entry(call.to).or_insert(U256::from(0u8));
-        *total = checked_add_u256(*total, amount).unwrap_or(U256::from_words(u128::MAX, u128::MAX));
+        *total = checked_add_u256(*total, amount).unwrap_or(U256_MAX);
     }
-    let Some(policy) = session.policy() else { return Ok(()) };
-    if policy.max_calls != 0 && usage.calls.saturating_add(calls.len() as u64) > policy.max_calls {
-        return Err(PreflightError::CallLimitReached {
-            calls: calls.len(),
-            used: usage.calls,
-            max: policy.max_calls,
-        });
+    if let Some(max) = policy.max_calls {
+        if usage.calls.saturating_add(calls.len() as u64) > max {
+            return Err(PreflightError::CallLimitReached { calls: calls.len(), used: usage.calls, max });
+        }
     }
     for (token, amount) in moved {
-        let limit = policy.spend_limits[&token].amount;
-        let spent = usage.spent.get(&token).copied().unwrap_or(U256::from(0u8));
-        let remaining = if spent >= limit { U256::from(0u8) } else { limit - spent };
-        if amount > remaining {
-            return Err(PreflightError::SpendLimitExceeded { token, amount, remaining });
+        for limit in policy.limits_of(token).filter(|limit| !limit.is_unlimited()) {
+            let spent = usage.spent.get(&(token, limit.period)).copied().unwrap_or(U256::from(0u8));
+            let remaining = if spent >= limit.amount { U256::from(0u8) } else { limit.amount - spent };
+            if amount > remaining {
+                return Err(PreflightError::SpendLimitExceeded {
+                    token,
+                    period: limit.period,
+                    amount,
+                    remaining,
+                });
+            }
         }
     }
     Ok(())
@@ -174,12 +243,12 @@ pub fn check_session_fee(
     max_fee: u128,
     fees_committed: u128,
 ) -> Result<(), PreflightError> {
-    let Some(policy) = session.policy() else { return Ok(()) };
-    if policy.max_fee_per_tx != 0 && max_fee > policy.max_fee_per_tx {
-        return Err(PreflightError::FeeCapExceeded { max_fee, cap: policy.max_fee_per_tx });
+    let policy = session.policy();
+    if let Some(cap) = policy.max_fee_per_tx.filter(|cap| max_fee > *cap) {
+        return Err(PreflightError::FeeCapExceeded { max_fee, cap });
     }
-    if policy.fee_budget != 0 {
-        let remaining = policy.fee_budget.saturating_sub(fees_committed);
+    if let Some(budget) = policy.fee_budget {
+        let remaining = budget.saturating_sub(fees_committed);
         if max_fee > remaining {
             return Err(PreflightError::FeeBudgetExceeded { max_fee, remaining });
         }
@@ -192,12 +261,13 @@ mod tests {
     use starknet_core::utils::get_selector_from_name;
 
     use super::*;
-    use crate::{ArgumentRule, Policy, SessionBuilder};
+    use crate::{ArgumentRule, Policy, SessionBuilder, SpendLimit};
 
     const ACCOUNT: Felt = Felt::from_hex_unchecked("0xacc");
     const GAME: Felt = Felt::from_hex_unchecked("0x6a3e");
     const TOKEN: Felt = Felt::from_hex_unchecked("0x70ce");
     const OTHER_TOKEN: Felt = Felt::from_hex_unchecked("0x70cf");
+    const UNLIMITED_TOKEN: Felt = Felt::from_hex_unchecked("0x70d0");
 
     fn call(to: Felt, name: &str) -> Call {
         Call { to, selector: get_selector_from_name(name).unwrap(), calldata: vec![] }
@@ -220,16 +290,21 @@ mod tests {
             .allow(GAME, "increase")
             .allow(TOKEN, "transfer")
             .allow(OTHER_TOKEN, "transfer")
+            .allow(UNLIMITED_TOKEN, "approve")
             .allow_with_rules(
                 TOKEN,
                 "approve",
                 vec![ArgumentRule::Equal { index: 0, value: Felt::from(0x5e11u64) }],
             )
             .policy(Policy {
-                max_fee_per_tx: 100,
-                fee_budget: 250,
-                max_calls: 2,
-                spend_limits: [(TOKEN, U256::from(1_000u64).into())].into(),
+                max_fee_per_tx: Some(100),
+                fee_budget: Some(250),
+                max_calls: Some(2),
+                spend_limits: vec![
+                    SpendLimit::lifetime(TOKEN, U256::from(1_000u64)),
+                    SpendLimit::per_window(TOKEN, U256::from(600u64), 86_400),
+                    SpendLimit::unlimited(UNLIMITED_TOKEN),
+                ],
             })
             .build()
             .unwrap()
@@ -277,25 +352,70 @@ mod tests {
     #[test]
     fn spend_limits_accept_the_limit_and_refuse_one_unit_over() {
         let s = policy_session();
-        let half = transfer(TOKEN, 500);
+        let half = transfer(TOKEN, 300);
         assert_eq!(check_session_calls(&s, ACCOUNT, &[half.clone(), half.clone()], 0, &none()), Ok(()));
+        // The daily limit (600) binds before the lifetime one (1000).
         assert_eq!(
-            check_session_calls(&s, ACCOUNT, &[half.clone(), transfer(TOKEN, 501)], 0, &none()),
+            check_session_calls(&s, ACCOUNT, &[half.clone(), transfer(TOKEN, 301)], 0, &none()),
             Err(PreflightError::SpendLimitExceeded {
                 token: TOKEN,
-                amount: U256::from(1_001u64),
-                remaining: U256::from(1_000u64)
+                period: 86_400,
+                amount: U256::from(601u64),
+                remaining: U256::from(600u64)
             })
         );
-        let used = SessionUsage { spent: [(TOKEN, U256::from(999u64))].into(), ..none() };
+        // A new day refills the daily limit, but not the lifetime one.
+        let used = SessionUsage {
+            spent: [((TOKEN, 0), U256::from(999u64)), ((TOKEN, 86_400), U256::from(0u64))].into(),
+            ..none()
+        };
         assert_eq!(check_session_calls(&s, ACCOUNT, &[transfer(TOKEN, 1)], 0, &used), Ok(()));
         assert_eq!(
             check_session_calls(&s, ACCOUNT, &[transfer(TOKEN, 2)], 0, &used),
             Err(PreflightError::SpendLimitExceeded {
                 token: TOKEN,
+                period: 0,
                 amount: U256::from(2u64),
                 remaining: U256::from(1u64)
             })
+        );
+        let printed =
+            check_session_calls(&s, ACCOUNT, &[transfer(TOKEN, 2)], 0, &used).unwrap_err().to_string();
+        assert!(printed.contains("in total: 1"), "{printed}");
+    }
+
+    #[test]
+    fn remaining_limits_and_a_readable_usage() {
+        let s = policy_session();
+        let used = SessionUsage {
+            calls: 2,
+            fees_committed: 50,
+            spent: [((TOKEN, 0), U256::from(1_000u64)), ((TOKEN, 86_400), U256::from(100u64))].into(),
+        };
+        let remaining = used.remaining(s.policy());
+        assert_eq!((remaining.calls, remaining.fees), (Some(0), Some(200)));
+        assert_eq!(remaining.spend.len(), 2, "the unlimited token has nothing to count");
+        assert_eq!(remaining.spend[0].1, U256::from(0u8));
+        assert_eq!(remaining.spend[1].1, U256::from(500u64));
+        assert!(remaining.is_exhausted());
+        assert!(!SessionUsage::default().remaining(s.policy()).is_exhausted());
+        assert_eq!(
+            used.to_string(),
+            "2 calls, 50 FRI of fees committed, 1000 of token 0x70ce in total, 100 of token 0x70ce in this 1-day window"
+        );
+    }
+
+    #[test]
+    fn an_unlimited_token_is_never_counted() {
+        let s = policy_session();
+        let infinite_approval = Call {
+            calldata: vec![Felt::from(0x5e11u64), Felt::from(u128::MAX), Felt::from(u128::MAX)],
+            ..call(UNLIMITED_TOKEN, "approve")
+        };
+        let used = SessionUsage { spent: [((UNLIMITED_TOKEN, 0), U256_MAX)].into(), ..none() };
+        assert_eq!(
+            check_session_calls(&s, ACCOUNT, &[infinite_approval.clone(), infinite_approval], 0, &used),
+            Ok(())
         );
     }
 
@@ -337,7 +457,8 @@ mod tests {
                 method: AllowedMethod {
                     contract_address: TOKEN,
                     selector: get_selector_from_name("approve").unwrap()
-                }
+                },
+                reason: "argument 0 is 0x5e12, but must be 0x5e11".into()
             })
         );
     }

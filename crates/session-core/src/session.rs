@@ -7,8 +7,10 @@ use starknet_core::utils::get_selector_from_name;
 use starknet_crypto::poseidon_hash_many;
 
 use crate::merkle::MethodTree;
-use crate::policy::{argument_rules_felts, argument_rules_hash, ArgumentRule, Policy};
-use crate::snip12::{allowed_method_leaf, message_hash, session_domain_hash, type_hash, SESSION_TYPE};
+use crate::policy::{argument_rule_hashes, argument_rules_felts, ArgumentRule, Policy, PolicyError};
+use crate::snip12::{
+    allowed_method_leaf, message_hash, protocol_type_hash, session_domain_hash, SESSION_TYPE,
+};
 
 /// One `(contract address, entrypoint selector)` a session may call.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -44,7 +46,7 @@ impl MethodPermission {
         allowed_method_leaf(
             self.method.contract_address,
             self.method.selector,
-            argument_rules_hash(&self.rules),
+            &argument_rule_hashes(&self.rules),
         )
     }
 }
@@ -77,9 +79,9 @@ pub enum BuildError {
         /// The rejected name.
         name: String,
     },
-    /// A policy that sets no limit was given (leave the policy out instead).
-    #[error("the policy sets no limit; omit it")]
-    EmptyPolicy,
+    /// The policy is not one the contract accepts (a token with two limits of one period).
+    #[error(transparent)]
+    Policy(#[from] PolicyError),
     /// A spend window is not a whole number of hours (validation sees hour-floored time).
     #[error("the spend window of token {token:#x} is {period} s; use a whole number of hours")]
     SpendWindowNotWholeHours {
@@ -105,16 +107,17 @@ pub enum BuildError {
 }
 
 /// A session as the contract sees it: the session public key, expiry, allowed-methods tree,
-/// policy and epoch. The owner authorizes it by signing [`Session::hash`].
+/// policy and epoch. The owner authorizes it by signing [`Session::hash`] (the SNIP-12 message
+/// hash of [`Session::typed_data`], which wallets display).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Session {
     /// The session key's Stark public key.
     pub session_key: Felt,
     /// Unix time (seconds) from which the session no longer works.
     pub expires_at: u64,
-    /// The account's session epoch the session belongs to.
-    pub epoch: u128,
-    policy: Option<Policy>,
+    /// The account's session epoch the session belongs to (`get_session_epoch`).
+    pub epoch: Felt,
+    policy: Policy,
     methods: Vec<MethodPermission>,
     tree: MethodTree,
 }
@@ -125,7 +128,12 @@ pub enum CallRefusal {
     /// No leaf allows the method.
     MethodNotAllowed(AllowedMethod),
     /// The method is allowed, but the call's arguments obey none of its leaves' rules.
-    ArgumentNotAllowed(AllowedMethod),
+    ArgumentNotAllowed {
+        /// The method.
+        method: AllowedMethod,
+        /// Why, in plain words: the first rule the call breaks (of the method's first leaf).
+        reason: String,
+    },
 }
 
 impl Session {
@@ -139,14 +147,19 @@ impl Session {
         self.tree.root()
     }
 
-    /// The session's policy, if it has one.
-    pub fn policy(&self) -> Option<&Policy> {
-        self.policy.as_ref()
+    /// The session's limits ([`Policy::default`]: none beyond methods, expiry and default deny).
+    pub fn policy(&self) -> &Policy {
+        &self.policy
     }
 
-    /// The session's `policy` field: 0 without a policy, else the policy's hash.
+    /// The session's `policy_hash` field: the policy's SNIP-12 struct hash.
     pub fn policy_hash(&self) -> Felt {
-        self.policy.as_ref().map_or(Felt::ZERO, Policy::hash)
+        self.policy.struct_hash()
+    }
+
+    /// The serialized policy a session signature carries: `None` for a policy without limits.
+    pub fn policy_felts(&self) -> Option<Vec<Felt>> {
+        (!self.policy.is_unlimited()).then(|| self.policy.to_felts())
     }
 
     /// The permission covering `call`: the proof of the first leaf of its method whose rules the
@@ -157,10 +170,18 @@ impl Session {
         if leaves.peek().is_none() {
             return Err(CallRefusal::MethodNotAllowed(method));
         }
+        let first = leaves.peek().copied();
         leaves
             .find(|&index| self.methods[index].rules.iter().all(|rule| rule.allows(&call.calldata)))
             .and_then(|index| self.permission_at(index))
-            .ok_or(CallRefusal::ArgumentNotAllowed(method))
+            .ok_or_else(|| {
+                let rules = first.map(|index| self.methods[index].rules.as_slice()).unwrap_or_default();
+                let reason = rules
+                    .iter()
+                    .find(|rule| !rule.allows(&call.calldata))
+                    .map_or_else(String::new, |rule| rule.explain_violation(&call.calldata));
+                CallRefusal::ArgumentNotAllowed { method, reason }
+            })
     }
 
     /// The permission of the first leaf allowing `method`, whatever its rules (`None` if no leaf
@@ -189,12 +210,12 @@ impl Session {
     /// The SNIP-12 struct hash of the session.
     pub fn struct_hash(&self) -> Felt {
         poseidon_hash_many(&[
-            type_hash(SESSION_TYPE),
+            protocol_type_hash(SESSION_TYPE),
             self.session_key,
             self.expires_at.into(),
             self.allowed_methods_root(),
             self.policy_hash(),
-            self.epoch.into(),
+            self.epoch,
         ])
     }
 
@@ -210,7 +231,7 @@ impl Session {
             self.expires_at.into(),
             self.allowed_methods_root(),
             self.policy_hash(),
-            self.epoch.into(),
+            self.epoch,
         ]
     }
 }
@@ -222,8 +243,8 @@ impl Session {
 pub struct SessionBuilder {
     session_key: Felt,
     expires_at: u64,
-    policy: Option<Policy>,
-    epoch: u128,
+    policy: Policy,
+    epoch: Felt,
     methods: BTreeSet<MethodPermission>,
     error: Option<BuildError>,
 }
@@ -243,15 +264,16 @@ impl SessionBuilder {
         self
     }
 
-    /// Belongs to this session epoch (the account's current one, see `get_session_epoch`).
-    pub fn epoch(mut self, epoch: u128) -> Self {
+    /// Belongs to this session epoch (the account's current one, see `get_session_epoch`; a
+    /// new account's is 0).
+    pub fn epoch(mut self, epoch: Felt) -> Self {
         self.epoch = epoch;
         self
     }
 
-    /// Sets the session's limits (spending, transactions, fees).
+    /// Sets the session's limits (spending, calls, fees).
     pub fn policy(mut self, policy: Policy) -> Self {
-        self.policy = Some(policy);
+        self.policy = policy;
         self
     }
 
@@ -310,15 +332,9 @@ impl SessionBuilder {
         if self.methods.len() > MAX_METHODS {
             return Err(BuildError::TooManyMethods { count: self.methods.len(), max: MAX_METHODS });
         }
-        if let Some(policy) = &self.policy {
-            if policy.is_empty() {
-                return Err(BuildError::EmptyPolicy);
-            }
-            if let Some((token, limit)) =
-                policy.spend_limits.iter().find(|(_, limit)| limit.period % 3600 != 0)
-            {
-                return Err(BuildError::SpendWindowNotWholeHours { token: *token, period: limit.period });
-            }
+        let policy = self.policy.normalized()?;
+        if let Some(limit) = policy.spend_limits.iter().find(|limit| limit.period % 3600 != 0) {
+            return Err(BuildError::SpendWindowNotWholeHours { token: limit.token, period: limit.period });
         }
         let methods: Vec<MethodPermission> = self.methods.into_iter().collect();
         let tree = MethodTree::new(methods.iter().map(MethodPermission::leaf).collect())
@@ -326,7 +342,7 @@ impl SessionBuilder {
         Ok(Session {
             session_key: self.session_key,
             expires_at: self.expires_at,
-            policy: self.policy,
+            policy,
             epoch: self.epoch,
             methods,
             tree,
@@ -339,6 +355,7 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
+    use crate::SpendLimit;
 
     fn methods() -> Vec<(Felt, &'static str)> {
         vec![
@@ -372,13 +389,13 @@ mod tests {
             SessionBuilder::new(Felt::ONE).expires_at(1).allow(Felt::ONE, "tränsfer").build(),
             Err(BuildError::InvalidEntrypoint { .. })
         ));
+        let twice = Policy {
+            spend_limits: vec![SpendLimit::unlimited(Felt::TWO), SpendLimit::unlimited(Felt::TWO)],
+            ..Policy::default()
+        };
         assert_eq!(
-            SessionBuilder::new(Felt::ONE)
-                .expires_at(1)
-                .allow(Felt::ONE, "a")
-                .policy(Policy::default())
-                .build(),
-            Err(BuildError::EmptyPolicy)
+            SessionBuilder::new(Felt::ONE).expires_at(1).allow(Felt::ONE, "a").policy(twice).build(),
+            Err(BuildError::Policy(PolicyError::DuplicateSpendLimit { token: Felt::TWO, period: 0 }))
         );
         let empty_set = vec![ArgumentRule::OneOf { index: 2, values: vec![] }];
         assert_eq!(
@@ -409,7 +426,7 @@ mod tests {
             calldata: vec![],
         };
         let permissions = session.permissions_for(std::slice::from_ref(&allowed)).unwrap();
-        let leaf = allowed_method_leaf(allowed.to, allowed.selector, Felt::ZERO);
+        let leaf = allowed_method_leaf(allowed.to, allowed.selector, &[]);
         assert!(MethodTree::verify(leaf, &permissions[0].proof, session.allowed_methods_root()));
         assert_eq!(permissions[0].rules, vec![Felt::ZERO]);
         assert_eq!(
@@ -441,16 +458,19 @@ mod tests {
         let root = session.allowed_methods_root();
         for (call, rules) in [(transfer(0xa11ce, 1000), &to_alice), (transfer(0xb0b, 10), &small)] {
             let permission = session.permission_for(&call).unwrap();
-            let leaf = allowed_method_leaf(token, call.selector, argument_rules_hash(rules));
+            let leaf = allowed_method_leaf(token, call.selector, &argument_rule_hashes(rules));
             assert!(MethodTree::verify(leaf, &permission.proof, root));
             assert_eq!(permission.rules, argument_rules_felts(rules));
         }
         assert_eq!(
             session.permission_for(&transfer(0xb0b, 11)),
-            Err(CallRefusal::ArgumentNotAllowed(AllowedMethod {
-                contract_address: token,
-                selector: get_selector_from_name("transfer").unwrap()
-            }))
+            Err(CallRefusal::ArgumentNotAllowed {
+                method: AllowedMethod {
+                    contract_address: token,
+                    selector: get_selector_from_name("transfer").unwrap()
+                },
+                reason: "argument 0 is 0xb0b, but must be 0xa11ce".into()
+            })
         );
     }
 

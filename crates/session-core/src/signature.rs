@@ -2,20 +2,20 @@
 //! parses them.
 //!
 //! Owner: `[r, s]`. Session:
-//! `[SESSION_MAGIC, session_key, expires_at, allowed_methods_root, policy, epoch,
+//! `[SESSION_MAGIC, session_key, expires_at, allowed_methods_root, policy_hash, epoch,
 //!   auth_len, (owner_r, owner_s)?, session_r, session_s, (Policy)?,
 //!   n_calls, (proof_len, proof…, rules…)…]`,
 //! `auth_len` being 2 with the owner's authorization, 0 when it is stored on-chain; the
-//! serialized [`Policy`] present exactly when `policy` is not 0; each call's rules serialized as
-//! a `Span<ArgumentRule>` (`[0]` without rules).
+//! serialized [`Policy`] present exactly when `policy_hash` is not [`Policy::unlimited_hash`];
+//! each call's rules serialized as a `Span<ArgumentRule>` (`[0]` without rules).
 
 use starknet_core::types::Felt;
 
-use crate::policy::{argument_rules_from_felts, Policy};
+use crate::policy::{argument_rules_from_felts, Policy, PolicyError};
 use crate::session::CallPermission;
 
-/// First felt of a session signature: `'session-v2'`.
-pub const SESSION_MAGIC: Felt = Felt::from_hex_unchecked("0x73657373696f6e2d7632");
+/// First felt of a session signature: `'session-v3'`.
+pub const SESSION_MAGIC: Felt = Felt::from_hex_unchecked("0x73657373696f6e2d7633");
 /// Most calls a session transaction may carry.
 pub const MAX_SESSION_CALLS: usize = 32;
 /// Longest Merkle proof the contract accepts.
@@ -39,7 +39,7 @@ pub struct SessionSignature {
     pub owner_authorization: Option<StarkSignature>,
     /// The session key's signature of `session_key_message(hash, session_hash)`.
     pub session_signature: StarkSignature,
-    /// The serialized policy; present exactly when the session's policy field is not 0.
+    /// The serialized policy; present exactly when the session's policy is not unlimited.
     pub policy: Option<Vec<Felt>>,
     /// One proof and rule set per call.
     pub calls: Vec<CallPermission>,
@@ -125,19 +125,22 @@ impl AccountSignature {
             first => return Err(DecodeError::UnknownFormat { first: first.copied() }),
         }
         let mut reader = Reader { rest: &felts[1..] };
-        let session =
-            [reader.felt()?, reader.u64()?.into(), reader.felt()?, reader.felt()?, reader.u128()?.into()];
+        let session = [reader.felt()?, reader.u64()?.into(), reader.felt()?, reader.felt()?, reader.felt()?];
         let owner_authorization = match reader.felt()? {
             length if length == Felt::ZERO => None,
             length if length == Felt::TWO => Some(reader.signature()?),
             length => return Err(DecodeError::BadAuthorizationLength { length }),
         };
         let session_signature = reader.signature()?;
-        let policy = if session[3] == Felt::ZERO {
+        let policy = if session[3] == Policy::unlimited_hash() {
             None
         } else {
-            let (_, used) =
-                Policy::from_felts(reader.rest).map_err(|reason| DecodeError::Malformed { reason })?;
+            let (_, used) = Policy::from_felts(reader.rest).map_err(|error| match error {
+                PolicyError::Malformed(reason) => DecodeError::Malformed { reason },
+                PolicyError::DuplicateSpendLimit { .. } => {
+                    DecodeError::Malformed { reason: "spend limits not strictly increasing" }
+                }
+            })?;
             Some(reader.take(used)?.to_vec())
         };
         let count = reader.u32()?;
@@ -190,10 +193,6 @@ impl<'a> Reader<'a> {
         self.felt()?.try_into().map_err(|_| DecodeError::Malformed { reason: "expiry out of range" })
     }
 
-    fn u128(&mut self) -> Result<u128, DecodeError> {
-        self.felt()?.try_into().map_err(|_| DecodeError::Malformed { reason: "epoch out of range" })
-    }
-
     fn signature(&mut self) -> Result<StarkSignature, DecodeError> {
         Ok(StarkSignature { r: self.felt()?, s: self.felt()? })
     }
@@ -205,7 +204,7 @@ mod tests {
     use starknet_core::types::U256;
 
     use super::*;
-    use crate::policy::{argument_rules_felts, ArgumentRule};
+    use crate::policy::{argument_rules_felts, ArgumentRule, SpendLimit};
 
     fn felt() -> impl Strategy<Value = Felt> {
         any::<[u8; 32]>().prop_map(|bytes| Felt::from_bytes_be(&bytes))
@@ -216,7 +215,7 @@ mod tests {
             felt(),
             any::<u64>(),
             felt(),
-            any::<u128>(),
+            felt(),
             proptest::option::of(felt()),
             proptest::option::of((felt(), felt())),
             (felt(), felt()),
@@ -227,8 +226,8 @@ mod tests {
         )
             .prop_map(|(key, expiry, root, epoch, policy, auth, (r, s), calls)| {
                 let policy = policy.map(|token| Policy {
-                    max_calls: expiry,
-                    spend_limits: [(token, U256::from(epoch).into())].into(),
+                    max_calls: Some(expiry % u64::MAX),
+                    spend_limits: vec![SpendLimit::lifetime(token, U256::from(expiry))],
                     ..Policy::default()
                 });
                 AccountSignature::Session(SessionSignature {
@@ -236,8 +235,8 @@ mod tests {
                         key,
                         expiry.into(),
                         root,
-                        policy.as_ref().map_or(Felt::ZERO, Policy::hash),
-                        epoch.into(),
+                        policy.as_ref().map_or(Policy::unlimited_hash(), Policy::struct_hash),
+                        epoch,
                     ],
                     owner_authorization: auth.map(|(r, s)| StarkSignature { r, s }),
                     session_signature: StarkSignature { r, s },
@@ -259,14 +258,14 @@ mod tests {
     }
 
     #[test]
-    fn magic_is_the_short_string_session_v2() {
-        assert_eq!(SESSION_MAGIC, crate::snip12::short_string("session-v2"));
+    fn magic_is_the_short_string_session_v3() {
+        assert_eq!(SESSION_MAGIC, crate::snip12::short_string("session-v3"));
     }
 
     #[test]
     fn rejects_each_malformation_specifically() {
         let valid = AccountSignature::Session(SessionSignature {
-            session: [Felt::ONE, Felt::TWO, Felt::THREE, Felt::ZERO, Felt::ZERO],
+            session: [Felt::ONE, Felt::TWO, Felt::THREE, Policy::unlimited_hash(), Felt::ZERO],
             owner_authorization: None,
             session_signature: StarkSignature { r: Felt::ONE, s: Felt::TWO },
             policy: None,

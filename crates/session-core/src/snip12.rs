@@ -1,16 +1,26 @@
 //! SNIP-12 revision 1 hashing, byte for byte as starknet.js (and the contract) computes it.
 
-use starknet_core::types::{Call, Felt};
+use starknet_core::types::{Call, Felt, U256};
 use starknet_core::utils::starknet_keccak;
 use starknet_crypto::{poseidon_hash, poseidon_hash_many};
 
 /// The revision 1 domain type.
 pub const STARKNET_DOMAIN_TYPE: &str = r#""StarknetDomain"("name":"shortstring","version":"shortstring","chainId":"shortstring","revision":"shortstring")"#;
-/// The session type (a `merkletree` field's leaf type is not appended).
-pub const SESSION_TYPE: &str = r#""Session"("Session Key":"felt","Expires At":"timestamp","Allowed Methods":"merkletree","Policy":"felt","Epoch":"u128")"#;
+/// SNIP-12's preset `u256` type.
+pub const U256_TYPE: &str = r#""u256"("low":"u128","high":"u128")"#;
+/// SNIP-12's preset `TokenAmount` type (wallets show it as an amount of a token).
+pub const TOKEN_AMOUNT_TYPE: &str = r#""TokenAmount"("token_address":"ContractAddress","amount":"u256")"#;
+/// One spend limit of a policy.
+pub const SPEND_LIMIT_TYPE: &str = r#""Spend Limit"("Token Amount":"TokenAmount","Window Seconds":"u128")"#;
+/// A session's limits.
+pub const POLICY_TYPE: &str = r#""Policy"("Max Fee Per Transaction":"u128","Fee Budget":"u128","Max Calls":"u128","Spend Limits":"Spend Limit*")"#;
+/// The session type itself (a `merkletree` field's leaf type is not referenced).
+pub const SESSION_TYPE: &str = r#""Session"("Session Key":"felt","Expires At":"timestamp","Allowed Methods":"merkletree","Policy":"Policy","Epoch":"felt")"#;
 /// The allowed-method leaf type.
-pub const ALLOWED_METHOD_TYPE: &str =
-    r#""Allowed Method"("Contract Address":"ContractAddress","Selector":"selector","Argument Rules":"felt")"#;
+pub const ALLOWED_METHOD_TYPE: &str = r#""Allowed Method"("Contract Address":"ContractAddress","Selector":"selector","Argument Rules":"Argument Rule*")"#;
+/// One argument rule of an allowed method.
+pub const ARGUMENT_RULE_TYPE: &str =
+    r#""Argument Rule"("Kind":"shortstring","Argument Index":"u128","Values":"felt*","Bound":"u256")"#;
 /// The SNIP-9 v2 outside execution type, with its `Call` type appended.
 pub const OUTSIDE_EXECUTION_TYPE: &str = r#""OutsideExecution"("Caller":"ContractAddress","Nonce":"felt","Execute After":"u128","Execute Before":"u128","Calls":"Call*")"Call"("To":"ContractAddress","Selector":"selector","Calldata":"felt*")"#;
 /// The SNIP-9 `Call` type.
@@ -29,9 +39,66 @@ const STARKNET_MESSAGE: &str = "StarkNet Message";
 /// `'ANY_CALLER'`: an outside execution anyone may submit.
 pub const ANY_CALLER: &str = "ANY_CALLER";
 
-/// `starknet_keccak` of a type string.
+/// `starknet_keccak` of an encoded type string (the type followed by every type it references,
+/// in name order, as `encode_type` writes it).
 pub fn type_hash(encoded_type: &str) -> Felt {
     starknet_keccak(encoded_type.as_bytes())
+}
+
+/// The encoded type of one of the session protocol's types: the type followed by the types it
+/// references, sorted by name (byte order, as starknet.js sorts them).
+pub fn encoded_type(primary: &str) -> String {
+    let references: &[&str] = match primary {
+        SESSION_TYPE => &[POLICY_TYPE, SPEND_LIMIT_TYPE, TOKEN_AMOUNT_TYPE, U256_TYPE],
+        POLICY_TYPE => &[SPEND_LIMIT_TYPE, TOKEN_AMOUNT_TYPE, U256_TYPE],
+        SPEND_LIMIT_TYPE => &[TOKEN_AMOUNT_TYPE, U256_TYPE],
+        TOKEN_AMOUNT_TYPE => &[U256_TYPE],
+        ALLOWED_METHOD_TYPE => &[ARGUMENT_RULE_TYPE, U256_TYPE],
+        ARGUMENT_RULE_TYPE => &[U256_TYPE],
+        _ => &[],
+    };
+    let mut encoded = primary.to_owned();
+    references.iter().for_each(|reference| encoded.push_str(reference));
+    encoded
+}
+
+/// `starknet_keccak` of one of the session protocol's types, with its references (computed once
+/// per type: signing hashes them for every call).
+pub fn protocol_type_hash(primary: &str) -> Felt {
+    static HASHES: std::sync::OnceLock<Vec<(&'static str, Felt)>> = std::sync::OnceLock::new();
+    let hashes = HASHES.get_or_init(|| {
+        [
+            SESSION_TYPE,
+            POLICY_TYPE,
+            SPEND_LIMIT_TYPE,
+            TOKEN_AMOUNT_TYPE,
+            U256_TYPE,
+            ALLOWED_METHOD_TYPE,
+            ARGUMENT_RULE_TYPE,
+        ]
+        .map(|primary| (primary, type_hash(&encoded_type(primary))))
+        .to_vec()
+    });
+    hashes
+        .iter()
+        .find_map(|(known, hash)| (*known == primary).then_some(*hash))
+        .unwrap_or_else(|| type_hash(&encoded_type(primary)))
+}
+
+/// Struct hash of SNIP-12's preset `u256`.
+pub fn u256_struct_hash(value: U256) -> Felt {
+    poseidon_hash_many(&[protocol_type_hash(U256_TYPE), value.low().into(), value.high().into()])
+}
+
+/// Struct hash of SNIP-12's preset `TokenAmount`.
+pub fn token_amount_struct_hash(token: Felt, amount: U256) -> Felt {
+    poseidon_hash_many(&[protocol_type_hash(TOKEN_AMOUNT_TYPE), token, u256_struct_hash(amount)])
+}
+
+/// The session epoch that follows `previous` after a revoke-all or owner rotation in transaction
+/// `transaction_hash` of block `block_number` (as the contract derives it).
+pub fn next_epoch(previous: Felt, transaction_hash: Felt, block_number: u64) -> Felt {
+    poseidon_hash_many(&[short_string("session epoch"), previous, transaction_hash, block_number.into()])
 }
 
 /// A short string (≤ 31 ASCII bytes) as a felt. Panics on longer input: only used on constants.
@@ -55,10 +122,15 @@ pub fn session_domain_hash(chain_id: Felt) -> Felt {
     domain_hash(short_string(SESSION_DOMAIN_NAME), SESSION_DOMAIN_VERSION, chain_id)
 }
 
-/// The `merkletree` leaf of an allowed method whose argument rules hash to `rules_hash`
-/// (0 without rules, see [`crate::argument_rules_hash`]).
-pub fn allowed_method_leaf(contract_address: Felt, selector: Felt, rules_hash: Felt) -> Felt {
-    poseidon_hash_many(&[type_hash(ALLOWED_METHOD_TYPE), contract_address, selector, rules_hash])
+/// The `merkletree` leaf of an allowed method whose argument rules have these struct hashes
+/// (none: any arguments; see [`crate::ArgumentRule::struct_hash`]).
+pub fn allowed_method_leaf(contract_address: Felt, selector: Felt, rule_hashes: &[Felt]) -> Felt {
+    poseidon_hash_many(&[
+        protocol_type_hash(ALLOWED_METHOD_TYPE),
+        contract_address,
+        selector,
+        poseidon_hash_many(rule_hashes),
+    ])
 }
 
 /// Hash of a `merkletree` node's children: `poseidon_hash(min, max)` (Hades, capacity 2).

@@ -1,9 +1,11 @@
-//! Shared test vectors: this crate computes hashes, roots, proofs and encoded signatures for fixed
-//! inputs and pins them in `tests/vectors/session_v2.json`; the same values are written as Cairo
-//! constants (`contracts/src/tests/vectors.cairo`) that the contract's tests assert. Either file
-//! going stale fails this test; `UPDATE_VECTORS=1 cargo test -p session-core --test vectors`
-//! rewrites them.
+//! Shared test vectors: this crate computes hashes, roots, proofs, typed data and encoded signatures
+//! for fixed inputs and pins them in `tests/vectors/session_v3.json`; the same values are written as
+//! Cairo constants (`contracts/src/tests/vectors.cairo`) that the contract's tests assert, and
+//! `scripts/check-starknet-js.sh` recomputes the JSON's hashes with starknet.js (what wallets sign).
+//! Either file going stale fails this test; `UPDATE_VECTORS=1 cargo test -p session-core --test
+//! vectors` rewrites them.
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
@@ -11,17 +13,22 @@ use serde_json::{json, Value};
 use session_core::policy::argument_rules_felts;
 use session_core::snip12::{self, OutsideExecution};
 use session_core::{
-    AccountSignature, ArgumentRule, Call, CallPermission, Felt, Policy, Session, SessionBuilder, SessionKey,
-    SessionSignature, SpendLimit, StarkSignature, U256,
+    AccountSignature, ArgumentRule, Call, CallPermission, Felt, MethodTree, Policy, Session, SessionBuilder,
+    SessionKey, SessionSignature, SpendLimit, StarkSignature, U256, U256_MAX,
 };
 use starknet_core::utils::get_selector_from_name;
+use starknet_crypto::poseidon_hash_many;
 
 const ACCOUNT: Felt = Felt::from_hex_unchecked("0x5e5510acc0");
 const GAME: Felt = Felt::from_hex_unchecked("0x6a3e");
 const TOKEN: Felt = Felt::from_hex_unchecked("0x70ce");
 const DAILY_TOKEN: Felt = Felt::from_hex_unchecked("0x70cf");
+const UNLIMITED_TOKEN: Felt = Felt::from_hex_unchecked("0x70d0");
 const SPENDER: Felt = Felt::from_hex_unchecked("0x5e11");
 const TX_HASH: Felt = Felt::from_hex_unchecked("0x7e577a5400");
+/// The hash of the same transaction's fee-estimation (query) version: it differs from `TX_HASH`.
+const QUERY_TX_HASH: Felt = Felt::from_hex_unchecked("0x9e577a5400");
+const BLOCK_NUMBER: u64 = 1234;
 const OWNER_SECRET: Felt = Felt::from_hex_unchecked("0xb0b0001");
 const NEW_OWNER_SECRET: Felt = Felt::from_hex_unchecked("0xb0b0002");
 const SESSION_SECRET: Felt = Felt::from_hex_unchecked("0x5e550001");
@@ -44,21 +51,53 @@ fn call(to: Felt, name: &str) -> Call {
     Call { to, selector: selector(name), calldata: vec![] }
 }
 
-fn call_with(to: Felt, name: &str, calldata: &[u64]) -> Call {
-    Call { to, selector: selector(name), calldata: calldata.iter().map(|&v| Felt::from(v)).collect() }
+fn call_with(to: Felt, name: &str, calldata: &[Felt]) -> Call {
+    Call { to, selector: selector(name), calldata: calldata.to_vec() }
+}
+
+fn transfer(token: Felt, amount: u64) -> Call {
+    call_with(token, "transfer", &[Felt::from(0xb0bu64), Felt::from(amount), Felt::ZERO])
+}
+
+/// The epoch after a revoke-all or owner rotation in the Cairo tests' transaction.
+fn next_epoch() -> Felt {
+    snip12::next_epoch(Felt::ZERO, TX_HASH, BLOCK_NUMBER)
 }
 
 /// The policy of the `policy` session.
 fn policy() -> Policy {
     Policy {
-        max_fee_per_tx: 1_000,
-        fee_budget: 2_500,
-        max_calls: 5,
-        spend_limits: [
-            (TOKEN, SpendLimit::lifetime(U256::from(1_000u64))),
-            (DAILY_TOKEN, SpendLimit::per_window(U256::from(100u64), 86_400)),
-        ]
-        .into(),
+        max_fee_per_tx: Some(1_000),
+        fee_budget: Some(2_500),
+        max_calls: Some(5),
+        spend_limits: vec![
+            SpendLimit::lifetime(TOKEN, U256::from(1_000u64)),
+            SpendLimit::per_window(DAILY_TOKEN, U256::from(100u64), 86_400),
+            SpendLimit::unlimited(UNLIMITED_TOKEN),
+        ],
+    }
+}
+
+/// "100 per day and 1,000 in total" of one token.
+fn two_limits_policy() -> Policy {
+    Policy {
+        spend_limits: vec![
+            SpendLimit::lifetime(TOKEN, U256::from(1_000u64)),
+            SpendLimit::per_window(TOKEN, U256::from(100u64), 86_400),
+        ],
+        ..Policy::default()
+    }
+}
+
+/// A policy naming one token twice with the same period: the SDK cannot build it, but an owner
+/// could be made to sign it; the contract must refuse it.
+fn duplicate_limits_policy() -> Policy {
+    Policy {
+        spend_limits: vec![
+            SpendLimit::lifetime(TOKEN, U256::from(1_000u64)),
+            SpendLimit::lifetime(TOKEN, U256::from(5u64)),
+        ],
+        ..Policy::default()
     }
 }
 
@@ -66,8 +105,45 @@ fn hex(felt: Felt) -> String {
     format!("{felt:#x}")
 }
 
+fn hexes(felts: &[Felt]) -> Vec<String> {
+    felts.iter().map(|felt| hex(*felt)).collect()
+}
+
 fn sig_json(signature: StarkSignature) -> Value {
     json!({"r": hex(signature.r), "s": hex(signature.s)})
+}
+
+fn entrypoint_names() -> BTreeMap<Felt, String> {
+    ["increase", "get", "reset", "transfer", "approve", "transfer_from"]
+        .into_iter()
+        .map(|name| (selector(name), name.to_owned()))
+        .collect()
+}
+
+/// A session the builder would refuse, as raw fields: `(felts, session hash, typed data)`.
+struct RawSession {
+    felts: [Felt; 5],
+    policy: Policy,
+    hash: Felt,
+    typed_data: Value,
+}
+
+fn raw_session(policy: Policy, permission_session: &Session) -> RawSession {
+    let session_key = key(SESSION_SECRET).public_key();
+    let felts = [
+        session_key,
+        EXPIRES_AT.into(),
+        permission_session.allowed_methods_root(),
+        policy.struct_hash(),
+        Felt::ZERO,
+    ];
+    let struct_hash = poseidon_hash_many(
+        &std::iter::once(snip12::protocol_type_hash(snip12::SESSION_TYPE)).chain(felts).collect::<Vec<_>>(),
+    );
+    let hash = snip12::message_hash(snip12::session_domain_hash(chain_id()), ACCOUNT, struct_hash);
+    let mut typed_data = permission_session.typed_data(chain_id(), &entrypoint_names());
+    typed_data["message"]["Policy"] = policy.typed_data_value();
+    RawSession { felts, policy, hash, typed_data }
 }
 
 /// Encodes a session transaction signature for `calls` under `signed_hash`.
@@ -78,15 +154,33 @@ fn session_signature(
     with_authorization: bool,
 ) -> Vec<Felt> {
     let session_hash = session.hash(chain_id(), ACCOUNT);
+    let calls = session.permissions_for(calls).expect("vector calls are allowed");
+    encode_session_signature(
+        session.to_felts(),
+        session.policy_felts(),
+        session_hash,
+        signed_hash,
+        calls,
+        with_authorization,
+    )
+}
+
+fn encode_session_signature(
+    session: [Felt; 5],
+    policy: Option<Vec<Felt>>,
+    session_hash: Felt,
+    signed_hash: Felt,
+    calls: Vec<CallPermission>,
+    with_authorization: bool,
+) -> Vec<Felt> {
     let owner_authorization = with_authorization.then(|| key(OWNER_SECRET).sign(session_hash).unwrap());
     let session_signature =
         key(SESSION_SECRET).sign(snip12::session_key_message(signed_hash, session_hash)).unwrap();
-    let calls = session.permissions_for(calls).expect("vector calls are allowed");
     AccountSignature::Session(SessionSignature {
-        session: session.to_felts(),
+        session,
         owner_authorization,
         session_signature,
-        policy: session.policy().map(Policy::to_felts),
+        policy,
         calls,
     })
     .encode()
@@ -108,13 +202,15 @@ fn sessions() -> Vec<(&'static str, Session)> {
         .allow(TOKEN, "transfer_from")
         .build()
         .unwrap();
-    let epoch_one = SessionBuilder::new(session_key)
-        .expires_at(EXPIRES_AT)
-        .epoch(1)
-        .allow(GAME, "increase")
-        .allow(TOKEN, "transfer")
-        .build()
-        .unwrap();
+    let at_epoch = |epoch: Felt| {
+        SessionBuilder::new(session_key)
+            .expires_at(EXPIRES_AT)
+            .epoch(epoch)
+            .allow(GAME, "increase")
+            .allow(TOKEN, "transfer")
+            .build()
+            .unwrap()
+    };
     let single =
         SessionBuilder::new(session_key).expires_at(EXPIRES_AT).allow(GAME, "increase").build().unwrap();
     let with_policy = SessionBuilder::new(session_key)
@@ -124,6 +220,8 @@ fn sessions() -> Vec<(&'static str, Session)> {
         .allow(GAME, "approve")
         .allow(TOKEN, "transfer")
         .allow(DAILY_TOKEN, "transfer")
+        .allow(UNLIMITED_TOKEN, "approve")
+        .allow(UNLIMITED_TOKEN, "transfer")
         .allow_with_rules(GAME, "increase", vec![ArgumentRule::AtMost { index: 0, bound: Felt::from(10u8) }])
         .allow_with_rules(
             GAME,
@@ -138,7 +236,74 @@ fn sessions() -> Vec<(&'static str, Session)> {
         )
         .build()
         .unwrap();
-    vec![("main", main), ("epoch_one", epoch_one), ("single", single), ("policy", with_policy)]
+    let two_limits = SessionBuilder::new(session_key)
+        .expires_at(EXPIRES_AT)
+        .policy(two_limits_policy())
+        .allow(GAME, "increase")
+        .allow(TOKEN, "transfer")
+        .build()
+        .unwrap();
+    vec![
+        ("main", main),
+        ("next_epoch", at_epoch(next_epoch())),
+        // What an attacker would pre-sign if epochs were a counter (current + 1).
+        ("guessed_epoch", at_epoch(Felt::ONE)),
+        ("single", single),
+        ("policy", with_policy),
+        ("two_limits", two_limits),
+    ]
+}
+
+fn cairo_policy(name: &str, policy: &Policy) -> String {
+    let limits: Vec<String> = policy
+        .spend_limits
+        .iter()
+        .map(|limit| {
+            format!(
+                "SpendLimit {{ token: {}.try_into().unwrap(), amount: u256 {{ low: {}, high: {} }}, period: {} }}",
+                hex(limit.token),
+                limit.amount.low(),
+                limit.amount.high(),
+                limit.period
+            )
+        })
+        .collect();
+    format!(
+        "\npub fn {name}() -> Policy {{\n    Policy {{ max_fee_per_tx: {}, fee_budget: {}, max_calls: {}, spend_limits: array![{}].span() }}\n}}\n",
+        policy.max_fee_per_tx.unwrap_or(u128::MAX),
+        policy.fee_budget.unwrap_or(u128::MAX),
+        policy.max_calls.unwrap_or(u64::MAX),
+        limits.join(", ")
+    )
+}
+
+fn cairo_session(name: &str, felts: [Felt; 5]) -> String {
+    format!(
+        "\npub fn {name}_session() -> Session {{\n    Session {{ session_key: {}, expires_at: {}, allowed_methods_root: {}, policy_hash: {}, epoch: {} }}\n}}\n",
+        hex(felts[0]),
+        felts[1],
+        hex(felts[2]),
+        hex(felts[3]),
+        hex(felts[4])
+    )
+}
+
+fn method_json(session: &Session) -> Vec<Value> {
+    session
+        .allowed_methods()
+        .iter()
+        .enumerate()
+        .map(|(index, permission)| {
+            json!({
+                "contract_address": hex(permission.method.contract_address),
+                "selector": hex(permission.method.selector),
+                "argument_rules": hexes(&argument_rules_felts(&permission.rules)),
+                "argument_rule_hashes": permission.rules.iter().map(|rule| hex(rule.struct_hash())).collect::<Vec<_>>(),
+                "leaf": hex(permission.leaf()),
+                "proof": hexes(&proof_of(session, index)),
+            })
+        })
+        .collect()
 }
 
 fn generate() -> Vectors {
@@ -150,25 +315,43 @@ fn generate() -> Vectors {
          //! The Cairo tests assert the contract computes and accepts exactly these values.\n\n\
          use crate::interfaces::{Policy, Session, SpendLimit};\n\n",
     );
-    let constants = [
+    let type_hashes: Vec<(&str, &str)> = vec![
+        ("SESSION", snip12::SESSION_TYPE),
+        ("POLICY", snip12::POLICY_TYPE),
+        ("SPEND_LIMIT", snip12::SPEND_LIMIT_TYPE),
+        ("TOKEN_AMOUNT", snip12::TOKEN_AMOUNT_TYPE),
+        ("U256", snip12::U256_TYPE),
+        ("ALLOWED_METHOD", snip12::ALLOWED_METHOD_TYPE),
+        ("ARGUMENT_RULE", snip12::ARGUMENT_RULE_TYPE),
+    ];
+    let mut constants = vec![
         ("CHAIN_ID", chain_id()),
         ("ACCOUNT", ACCOUNT),
         ("GAME", GAME),
         ("TOKEN", TOKEN),
         ("DAILY_TOKEN", DAILY_TOKEN),
+        ("UNLIMITED_TOKEN", UNLIMITED_TOKEN),
         ("SPENDER", SPENDER),
         ("TX_HASH", TX_HASH),
+        ("QUERY_TX_HASH", QUERY_TX_HASH),
         ("OWNER_PUBLIC_KEY", owner.public_key()),
         ("NEW_OWNER_PUBLIC_KEY", new_owner.public_key()),
         ("SESSION_PUBLIC_KEY", session_key.public_key()),
-        ("SESSION_TYPE_HASH", snip12::type_hash(snip12::SESSION_TYPE)),
-        ("ALLOWED_METHOD_TYPE_HASH", snip12::type_hash(snip12::ALLOWED_METHOD_TYPE)),
         ("SESSION_DOMAIN_HASH", snip12::session_domain_hash(chain_id())),
+        ("UNLIMITED_POLICY_HASH", Policy::unlimited_hash()),
+        ("NEXT_EPOCH", next_epoch()),
+        ("EMPTY_ARRAY_HASH", poseidon_hash_many(&[])),
     ];
-    for (name, value) in constants {
-        writeln!(cairo, "pub const {name}: felt252 = {};", hex(value)).unwrap();
+    let named_type_hashes: Vec<(String, Felt)> = type_hashes
+        .iter()
+        .map(|(name, primary)| (format!("{name}_TYPE_HASH"), snip12::protocol_type_hash(primary)))
+        .collect();
+    constants.extend(named_type_hashes.iter().map(|(name, hash)| (name.as_str(), *hash)));
+    for (name, value) in &constants {
+        writeln!(cairo, "pub const {name}: felt252 = {};", hex(*value)).unwrap();
     }
     writeln!(cairo, "pub const EXPIRES_AT: u64 = {EXPIRES_AT};\npub const NOW: u64 = {NOW};").unwrap();
+    writeln!(cairo, "pub const BLOCK_NUMBER: u64 = {BLOCK_NUMBER};").unwrap();
 
     let owner_tx = owner.sign(TX_HASH).unwrap();
     writeln!(
@@ -181,40 +364,30 @@ fn generate() -> Vectors {
     let rotation_hash =
         snip12::owner_rotation_hash(chain_id(), ACCOUNT, owner.public_key(), new_owner.public_key());
     let rotation = new_owner.sign(rotation_hash).unwrap();
-    writeln!(cairo, "pub const OWNER_ROTATION_HASH: felt252 = {};", hex(rotation_hash)).unwrap();
-    writeln!(
-        cairo,
-        "pub const OWNER_ROTATION_SIGNATURE: (felt252, felt252) = ({}, {});",
-        hex(rotation.r),
-        hex(rotation.s)
-    )
-    .unwrap();
+    let rotation_back_hash =
+        snip12::owner_rotation_hash(chain_id(), ACCOUNT, new_owner.public_key(), owner.public_key());
+    let rotation_back = owner.sign(rotation_back_hash).unwrap();
+    for (name, hash, signature) in [
+        ("OWNER_ROTATION", rotation_hash, rotation),
+        ("OWNER_ROTATION_BACK", rotation_back_hash, rotation_back),
+    ] {
+        writeln!(cairo, "pub const {name}_HASH: felt252 = {};", hex(hash)).unwrap();
+        writeln!(
+            cairo,
+            "pub const {name}_SIGNATURE: (felt252, felt252) = ({}, {});",
+            hex(signature.r),
+            hex(signature.s)
+        )
+        .unwrap();
+    }
 
+    let names = entrypoint_names();
     let mut session_json = Vec::new();
     for (name, session) in sessions() {
         let upper = name.to_uppercase();
         let session_hash = session.hash(chain_id(), ACCOUNT);
         let authorization = owner.sign(session_hash).unwrap();
-        let methods: Vec<Value> = session
-            .allowed_methods()
-            .iter()
-            .enumerate()
-            .map(|(index, permission)| {
-                json!({
-                    "contract_address": hex(permission.method.contract_address),
-                    "selector": hex(permission.method.selector),
-                    "argument_rules": argument_rules_felts(&permission.rules).into_iter().map(hex).collect::<Vec<_>>(),
-                    "leaf": hex(permission.leaf()),
-                    "proof": proof_of(&session, index).into_iter().map(hex).collect::<Vec<_>>(),
-                })
-            })
-            .collect();
-        writeln!(
-            cairo,
-            "\npub fn {name}_session() -> Session {{\n    Session {{ session_key: {}, expires_at: {}, allowed_methods_root: {}, policy: {}, epoch: {} }}\n}}",
-            hex(session.session_key), session.expires_at, hex(session.allowed_methods_root()), hex(session.policy_hash()), session.epoch
-        )
-        .unwrap();
+        cairo.push_str(&cairo_session(name, session.to_felts()));
         writeln!(cairo, "pub const {upper}_SESSION_HASH: felt252 = {};", hex(session_hash)).unwrap();
         writeln!(cairo, "pub const {upper}_STRUCT_HASH: felt252 = {};", hex(session.struct_hash())).unwrap();
         writeln!(
@@ -235,16 +408,14 @@ fn generate() -> Vectors {
         )
         .unwrap();
         for (index, permission) in session.allowed_methods().iter().enumerate() {
-            let proof: Vec<String> = proof_of(&session, index).into_iter().map(hex).collect();
-            let rules: Vec<String> = argument_rules_felts(&permission.rules).into_iter().map(hex).collect();
             writeln!(
                 cairo,
                 "        ({}, {}, array![{}].span(), {}, array![{}].span()),",
                 hex(permission.method.contract_address),
                 hex(permission.method.selector),
-                rules.join(", "),
+                hexes(&argument_rules_felts(&permission.rules)).join(", "),
                 hex(permission.leaf()),
-                proof.join(", ")
+                hexes(&proof_of(&session, index)).join(", ")
             )
             .unwrap();
         }
@@ -253,116 +424,187 @@ fn generate() -> Vectors {
             "name": name,
             "session_key": hex(session.session_key),
             "expires_at": session.expires_at,
-            "policy": session.policy().map(|policy| policy.to_felts().into_iter().map(hex).collect::<Vec<_>>()),
+            "policy": session.policy(),
+            "policy_felts": hexes(&session.policy().to_felts()),
             "policy_hash": hex(session.policy_hash()),
-            "epoch": session.epoch.to_string(),
-            "allowed_methods": methods,
+            "epoch": hex(session.epoch),
+            "allowed_methods": method_json(&session),
             "allowed_methods_root": hex(session.allowed_methods_root()),
             "struct_hash": hex(session.struct_hash()),
             "session_hash": hex(session_hash),
             "owner_authorization": sig_json(authorization),
+            "typed_data": session.typed_data(chain_id(), &names),
         }));
     }
 
-    // Encoded transaction signatures over TX_HASH for named call lists.
+    // A session whose signed policy names one token twice (refused by the contract).
     let all = sessions();
     let by_name =
         |wanted: &str| all.iter().find(|(name, _)| *name == wanted).map(|(_, s)| s.clone()).unwrap();
-    let signatures: Vec<(&str, Session, Vec<Call>, bool)> = vec![
-        ("main_full_increase", by_name("main"), vec![call(GAME, "increase")], true),
-        ("main_cached_increase", by_name("main"), vec![call(GAME, "increase")], false),
-        ("main_full_two_calls", by_name("main"), vec![call(GAME, "increase"), call(GAME, "get")], true),
-        ("main_full_transfer", by_name("main"), vec![call(TOKEN, "transfer")], true),
-        ("main_full_no_calls", by_name("main"), vec![], true),
-        ("main_cached_no_calls", by_name("main"), vec![], false),
-        ("epoch_one_full_increase", by_name("epoch_one"), vec![call(GAME, "increase")], true),
-        ("single_full_increase", by_name("single"), vec![call(GAME, "increase")], true),
-        ("policy_full_transfer", by_name("policy"), vec![call_with(TOKEN, "transfer", &[0xb0b, 1, 0])], true),
+    let token_only = SessionBuilder::new(session_key.public_key())
+        .expires_at(EXPIRES_AT)
+        .allow(GAME, "increase")
+        .allow(TOKEN, "transfer")
+        .build()
+        .unwrap();
+    let duplicate = raw_session(duplicate_limits_policy(), &token_only);
+    cairo.push_str(&cairo_session("duplicate_limits", duplicate.felts));
+    writeln!(cairo, "pub const DUPLICATE_LIMITS_SESSION_HASH: felt252 = {};", hex(duplicate.hash)).unwrap();
+    session_json.push(json!({
+        "name": "duplicate_limits",
+        "expires_at": EXPIRES_AT,
+        "policy_felts": hexes(&duplicate.policy.to_felts()),
+        "policy_hash": hex(duplicate.felts[3]),
+        "epoch": hex(Felt::ZERO),
+        "allowed_methods_root": hex(duplicate.felts[2]),
+        "session_hash": hex(duplicate.hash),
+        "typed_data": duplicate.typed_data,
+        "note": "a token listed twice with the same period: wallets display it, the contract refuses it",
+    }));
+
+    // Encoded transaction signatures over TX_HASH (or QUERY_TX_HASH) for named call lists.
+    let infinite_approval =
+        call_with(UNLIMITED_TOKEN, "approve", &[SPENDER, Felt::from(u128::MAX), Felt::from(u128::MAX)]);
+    let signatures: Vec<(&str, Session, Felt, Vec<Call>, bool)> = vec![
+        ("main_full_increase", by_name("main"), TX_HASH, vec![call(GAME, "increase")], true),
+        ("main_full_increase_query", by_name("main"), QUERY_TX_HASH, vec![call(GAME, "increase")], true),
+        ("main_cached_increase", by_name("main"), TX_HASH, vec![call(GAME, "increase")], false),
         (
-            "policy_cached_transfer",
-            by_name("policy"),
-            vec![call_with(TOKEN, "transfer", &[0xb0b, 1, 0])],
-            false,
+            "main_full_two_calls",
+            by_name("main"),
+            TX_HASH,
+            vec![call(GAME, "increase"), call(GAME, "get")],
+            true,
         ),
+        ("main_full_transfer", by_name("main"), TX_HASH, vec![call(TOKEN, "transfer")], true),
+        ("main_full_no_calls", by_name("main"), TX_HASH, vec![], true),
+        ("main_cached_no_calls", by_name("main"), TX_HASH, vec![], false),
+        ("next_epoch_full_increase", by_name("next_epoch"), TX_HASH, vec![call(GAME, "increase")], true),
+        (
+            "guessed_epoch_full_increase",
+            by_name("guessed_epoch"),
+            TX_HASH,
+            vec![call(GAME, "increase")],
+            true,
+        ),
+        ("single_full_increase", by_name("single"), TX_HASH, vec![call(GAME, "increase")], true),
+        ("policy_full_transfer", by_name("policy"), TX_HASH, vec![transfer(TOKEN, 1)], true),
+        ("policy_cached_transfer", by_name("policy"), TX_HASH, vec![transfer(TOKEN, 1)], false),
         (
             "policy_cached_two_transfers",
             by_name("policy"),
-            vec![call_with(TOKEN, "transfer", &[0xb0b, 1, 0]), call_with(TOKEN, "transfer", &[0xb0b, 1, 0])],
+            TX_HASH,
+            vec![transfer(TOKEN, 1), transfer(TOKEN, 1)],
             false,
         ),
-        ("policy_cached_get", by_name("policy"), vec![call(GAME, "get")], false),
-        (
-            "policy_cached_daily_transfer",
-            by_name("policy"),
-            vec![call_with(DAILY_TOKEN, "transfer", &[0xb0b, 1, 0])],
-            false,
-        ),
+        ("policy_cached_get", by_name("policy"), TX_HASH, vec![call(GAME, "get")], false),
+        ("policy_cached_daily_transfer", by_name("policy"), TX_HASH, vec![transfer(DAILY_TOKEN, 1)], false),
         (
             "policy_cached_unlisted_approve",
             by_name("policy"),
-            vec![call_with(GAME, "approve", &[0x5e11, 1, 0])],
+            TX_HASH,
+            vec![call_with(GAME, "approve", &[SPENDER, Felt::ONE, Felt::ZERO])],
+            false,
+        ),
+        ("policy_cached_unlimited_approve", by_name("policy"), TX_HASH, vec![infinite_approval], false),
+        (
+            "policy_cached_unlimited_transfer",
+            by_name("policy"),
+            TX_HASH,
+            vec![transfer(UNLIMITED_TOKEN, 1)],
             false,
         ),
         (
             "policy_cached_rules",
             by_name("policy"),
+            TX_HASH,
             vec![
-                call_with(GAME, "increase", &[10]),
-                call_with(GAME, "reset", &[3]),
-                call_with(TOKEN, "approve", &[0x5e11, 1, 0]),
-                call_with(TOKEN, "transfer_from", &[0xa, 0xb, 500, 0]),
+                call_with(GAME, "increase", &[Felt::from(10u8)]),
+                call_with(GAME, "reset", &[Felt::THREE]),
+                call_with(TOKEN, "approve", &[SPENDER, Felt::ONE, Felt::ZERO]),
+                call_with(
+                    TOKEN,
+                    "transfer_from",
+                    &[Felt::from(0xau8), Felt::from(0xbu8), Felt::from(500u16), Felt::ZERO],
+                ),
             ],
             false,
         ),
+        ("two_limits_full_transfer", by_name("two_limits"), TX_HASH, vec![transfer(TOKEN, 1)], true),
+        ("two_limits_cached_transfer", by_name("two_limits"), TX_HASH, vec![transfer(TOKEN, 1)], false),
     ];
     let mut signature_json = Vec::new();
-    for (name, session, calls, with_authorization) in signatures {
-        let felts = session_signature(&session, TX_HASH, &calls, with_authorization);
+    let session_name = |hash: Felt| {
+        session_json.iter().find(|s| s["session_hash"] == hex(hash)).map(|s| s["name"].clone()).unwrap()
+    };
+    for (name, session, signed_hash, calls, with_authorization) in signatures {
+        let felts = session_signature(&session, signed_hash, &calls, with_authorization);
         write_felt_array(&mut cairo, &format!("sig_{name}"), &felts);
-        signature_json.push(json!({
-            "name": name,
-            "session": session_json.iter().find(|s| s["session_hash"] == hex(session.hash(chain_id(), ACCOUNT))).unwrap()["name"],
-            "transaction_hash": hex(TX_HASH),
-            "calls": calls.iter().map(|c| json!({"to": hex(c.to), "selector": hex(c.selector), "calldata": c.calldata.iter().map(|f| hex(*f)).collect::<Vec<_>>()})).collect::<Vec<_>>(),
-            "signature": felts.into_iter().map(hex).collect::<Vec<_>>(),
-        }));
+        signature_json.push(signature_entry(
+            name,
+            session_name(session.hash(chain_id(), ACCOUNT)),
+            signed_hash,
+            &calls,
+            &felts,
+        ));
     }
+    let duplicate_calls = vec![transfer(TOKEN, 1)];
+    let duplicate_signature = encode_session_signature(
+        duplicate.felts,
+        Some(duplicate.policy.to_felts()),
+        duplicate.hash,
+        TX_HASH,
+        token_only.permissions_for(&duplicate_calls).unwrap(),
+        true,
+    );
+    write_felt_array(&mut cairo, "sig_duplicate_limits_full_transfer", &duplicate_signature);
+    signature_json.push(signature_entry(
+        "duplicate_limits_full_transfer",
+        json!("duplicate_limits"),
+        TX_HASH,
+        &duplicate_calls,
+        &duplicate_signature,
+    ));
 
     // SNIP-9 outside executions signed by the owner and by the main session.
     let main = by_name("main");
     let executions = vec![
-        ("empty", vec![]),
-        ("self_call", vec![call(ACCOUNT, "revoke_all_sessions")]),
-        ("forbidden", vec![call(TOKEN, "burn")]),
+        ("empty", vec![], NOW - 100, NOW + 100),
+        ("self_call", vec![call(ACCOUNT, "revoke_all_sessions")], NOW - 100, NOW + 100),
+        ("forbidden", vec![call(TOKEN, "burn")], NOW - 100, NOW + 100),
+        // Valid around the main session's expiry: the session's own expiry must still bind.
+        ("at_expiry", vec![], EXPIRES_AT - 100, EXPIRES_AT + 100),
     ];
     let mut execution_json = Vec::new();
-    for (name, calls) in executions {
+    for (name, calls, execute_after, execute_before) in executions {
         let execution = OutsideExecution {
             caller: snip12::short_string(snip12::ANY_CALLER),
             nonce: Felt::from(0x4e0ce1u64),
-            execute_after: NOW - 100,
-            execute_before: NOW + 100,
+            execute_after,
+            execute_before,
             calls: calls.clone(),
         };
         let hash = execution.message_hash(chain_id(), ACCOUNT);
         let upper = name.to_uppercase();
         writeln!(cairo, "\npub const OE_{upper}_HASH: felt252 = {};", hex(hash)).unwrap();
+        writeln!(cairo, "pub const OE_{upper}_AFTER: u64 = {execute_after};").unwrap();
+        writeln!(cairo, "pub const OE_{upper}_BEFORE: u64 = {execute_before};").unwrap();
         let owner_signature = owner.sign(hash).unwrap();
-        let session_hash = main.hash(chain_id(), ACCOUNT);
-        let session_signature = AccountSignature::Session(SessionSignature {
-            session: main.to_felts(),
-            owner_authorization: Some(owner.sign(session_hash).unwrap()),
-            session_signature: session_key.sign(snip12::session_key_message(hash, session_hash)).unwrap(),
-            policy: None,
-            calls: calls
-                .iter()
-                .map(|c| {
-                    main.permission_for(c)
-                        .unwrap_or(CallPermission { proof: vec![], rules: argument_rules_felts(&[]) })
-                })
-                .collect(),
-        })
-        .encode();
+        let permissions = calls
+            .iter()
+            .map(|c| {
+                main.permission_for(c)
+                    .unwrap_or(CallPermission { proof: vec![], rules: argument_rules_felts(&[]) })
+            })
+            .collect();
+        let session_signature = encode_session_signature(
+            main.to_felts(),
+            None,
+            main.hash(chain_id(), ACCOUNT),
+            hash,
+            permissions,
+            true,
+        );
         write_felt_array(
             &mut cairo,
             &format!("oe_{name}_owner_signature"),
@@ -378,53 +620,47 @@ fn generate() -> Vectors {
             "calls": calls.iter().map(|c| json!({"to": hex(c.to), "selector": hex(c.selector), "calldata": []})).collect::<Vec<_>>(),
             "message_hash": hex(hash),
             "owner_signature": sig_json(owner_signature),
-            "session_signature": session_signature.into_iter().map(hex).collect::<Vec<_>>(),
+            "session_signature": hexes(&session_signature),
         }));
     }
     writeln!(cairo, "pub const OE_NONCE: felt252 = 0x4e0ce1;").unwrap();
-    let policy = policy();
-    let limits: Vec<String> = policy
-        .spend_limits
-        .iter()
-        .map(|(token, limit)| {
-            format!(
-                "SpendLimit {{ token: {}.try_into().unwrap(), amount: u256 {{ low: {}, high: {} }}, period: {} }}",
-                hex(*token),
-                limit.amount.low(),
-                limit.amount.high(),
-                limit.period
-            )
-        })
-        .collect();
-    writeln!(
-        cairo,
-        "\npub fn policy() -> Policy {{\n    Policy {{ max_fee_per_tx: {}, fee_budget: {}, max_calls: {}, spend_limits: array![{}].span() }}\n}}",
-        policy.max_fee_per_tx,
-        policy.fee_budget,
-        policy.max_calls,
-        limits.join(", ")
-    )
-    .unwrap();
-    writeln!(cairo, "pub const POLICY_HASH: felt252 = {};", hex(policy.hash())).unwrap();
+    for (name, policy) in [
+        ("policy", policy()),
+        ("two_limits_policy", two_limits_policy()),
+        ("duplicate_limits_policy", duplicate_limits_policy()),
+    ] {
+        cairo.push_str(&cairo_policy(name, &policy));
+        writeln!(cairo, "pub const {}_HASH: felt252 = {};", name.to_uppercase(), hex(policy.struct_hash()))
+            .unwrap();
+    }
 
     let json = json!({
-        "description": "Session account protocol v2 vectors, generated by crates/session-core/tests/vectors.rs",
+        "description": "Session account protocol v3 vectors, generated by crates/session-core/tests/vectors.rs",
         "chain_id": hex(chain_id()),
         "account": hex(ACCOUNT),
         "owner_public_key": hex(owner.public_key()),
         "new_owner_public_key": hex(new_owner.public_key()),
         "session_public_key": hex(session_key.public_key()),
         "now": NOW,
+        "types": session_core::session_types(),
+        "encoded_types": type_hashes.iter().map(|(_, primary)| {
+            let name = primary.split('"').nth(1).unwrap();
+            (name.to_owned(), json!({"encoded": snip12::encoded_type(primary), "hash": hex(snip12::protocol_type_hash(primary))}))
+        }).collect::<serde_json::Map<_, _>>(),
         "type_hashes": {
             "StarknetDomain": hex(snip12::type_hash(snip12::STARKNET_DOMAIN_TYPE)),
-            "Session": hex(snip12::type_hash(snip12::SESSION_TYPE)),
-            "Allowed Method": hex(snip12::type_hash(snip12::ALLOWED_METHOD_TYPE)),
             "OutsideExecution": hex(snip12::type_hash(snip12::OUTSIDE_EXECUTION_TYPE)),
             "Call": hex(snip12::type_hash(snip12::CALL_TYPE)),
         },
         "session_domain_hash": hex(snip12::session_domain_hash(chain_id())),
+        "unlimited_policy_hash": hex(Policy::unlimited_hash()),
+        "epochs": {
+            "initial": hex(Felt::ZERO),
+            "after_revoke_all": {"transaction_hash": hex(TX_HASH), "block_number": BLOCK_NUMBER, "epoch": hex(next_epoch())},
+        },
         "owner_transaction": {"transaction_hash": hex(TX_HASH), "signature": sig_json(owner_tx)},
         "owner_rotation": {"message_hash": hex(rotation_hash), "signature": sig_json(rotation)},
+        "owner_rotation_back": {"message_hash": hex(rotation_back_hash), "signature": sig_json(rotation_back)},
         "sessions": session_json,
         "session_transaction_signatures": signature_json,
         "outside_executions": execution_json,
@@ -432,20 +668,29 @@ fn generate() -> Vectors {
     Vectors { json, cairo }
 }
 
+fn signature_entry(name: &str, session: Value, signed_hash: Felt, calls: &[Call], felts: &[Felt]) -> Value {
+    json!({
+        "name": name,
+        "session": session,
+        "transaction_hash": hex(signed_hash),
+        "calls": calls.iter().map(|c| json!({"to": hex(c.to), "selector": hex(c.selector), "calldata": hexes(&c.calldata)})).collect::<Vec<_>>(),
+        "signature": hexes(felts),
+    })
+}
+
 /// The proof of leaf `index` of the session's tree, recomputed from the call it allows.
 fn proof_of(session: &Session, index: usize) -> Vec<Felt> {
     let permission = &session.allowed_methods()[index];
-    let tree =
-        session_core::MethodTree::new(session.allowed_methods().iter().map(|p| p.leaf()).collect()).unwrap();
+    let tree = MethodTree::new(session.allowed_methods().iter().map(|p| p.leaf()).collect()).unwrap();
     assert_eq!(tree.root(), session.allowed_methods_root());
     let proof = tree.proof(index).unwrap();
-    assert!(session_core::MethodTree::verify(permission.leaf(), &proof, session.allowed_methods_root()));
+    assert!(MethodTree::verify(permission.leaf(), &proof, session.allowed_methods_root()));
     proof
 }
 
 fn write_felt_array(cairo: &mut String, name: &str, felts: &[Felt]) {
-    let items: Vec<String> = felts.iter().map(|f| hex(*f)).collect();
-    writeln!(cairo, "pub fn {name}() -> Array<felt252> {{\n    array![{}]\n}}", items.join(", ")).unwrap();
+    writeln!(cairo, "pub fn {name}() -> Array<felt252> {{\n    array![{}]\n}}", hexes(felts).join(", "))
+        .unwrap();
 }
 
 /// A file of this checkout (`cargo test` sets `CARGO_MANIFEST_DIR` at run time; the compile-time value
@@ -462,7 +707,7 @@ fn committed_vectors_match_this_implementation() {
     let vectors = generate();
     let json_text = serde_json::to_string_pretty(&vectors.json).unwrap() + "\n";
     let files = [
-        (repo_file("tests/vectors/session_v2.json"), json_text),
+        (repo_file("tests/vectors/session_v3.json"), json_text),
         (repo_file("contracts/src/tests/vectors.cairo"), vectors.cairo),
     ];
     if std::env::var_os("UPDATE_VECTORS").is_some() {
@@ -487,9 +732,11 @@ fn vector_signatures_verify_and_decode() {
     let owner = key(OWNER_SECRET).public_key();
     for session in vectors.json["sessions"].as_array().unwrap() {
         let hash = Felt::from_hex(session["session_hash"].as_str().unwrap()).unwrap();
-        let r = Felt::from_hex(session["owner_authorization"]["r"].as_str().unwrap()).unwrap();
-        let s = Felt::from_hex(session["owner_authorization"]["s"].as_str().unwrap()).unwrap();
-        assert!(starknet_crypto::verify(&owner, &hash, &r, &s).unwrap());
+        if let Some(authorization) = session.get("owner_authorization") {
+            let r = Felt::from_hex(authorization["r"].as_str().unwrap()).unwrap();
+            let s = Felt::from_hex(authorization["s"].as_str().unwrap()).unwrap();
+            assert!(starknet_crypto::verify(&owner, &hash, &r, &s).unwrap());
+        }
     }
     for entry in vectors.json["session_transaction_signatures"].as_array().unwrap() {
         let felts: Vec<Felt> = entry["signature"]
@@ -498,9 +745,21 @@ fn vector_signatures_verify_and_decode() {
             .iter()
             .map(|f| Felt::from_hex(f.as_str().unwrap()).unwrap())
             .collect();
-        let AccountSignature::Session(decoded) = AccountSignature::decode(&felts).unwrap() else {
-            panic!("{} decodes as an owner signature", entry["name"]);
+        let decoded = AccountSignature::decode(&felts);
+        if entry["name"] == "duplicate_limits_full_transfer" {
+            // The Rust decoder refuses what the contract refuses.
+            assert!(decoded.is_err(), "{decoded:?}");
+            continue;
+        }
+        let Ok(AccountSignature::Session(decoded)) = decoded else {
+            panic!("{} does not decode as a session signature", entry["name"]);
         };
         assert_eq!(decoded.calls.len(), entry["calls"].as_array().unwrap().len());
     }
+}
+
+#[test]
+fn an_unlimited_spend_limit_is_u256_max() {
+    assert!(SpendLimit::unlimited(TOKEN).is_unlimited());
+    assert_eq!(SpendLimit::unlimited(TOKEN).amount, U256_MAX);
 }

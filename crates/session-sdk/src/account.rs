@@ -1,6 +1,7 @@
 //! A starknet-rs account that signs with a session key, and the SDK's own ways of sending through
 //! it: single transactions, back-to-back sequences with local nonce tracking, and SNIP-9 payloads.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -8,7 +9,7 @@ use session_core::policy::argument_rules_felts;
 use session_core::snip12::{short_string, OutsideExecution, ANY_CALLER};
 use session_core::{
     check_session_calls, check_session_fee, snip12::session_key_message, AccountSignature, AllowedMethod,
-    CallPermission, KeyError, Policy, PreflightError, Session, SessionKey, SessionSignature, SessionUsage,
+    CallPermission, KeyError, PreflightError, Session, SessionKey, SessionSignature, SessionUsage,
     StarkSignature,
 };
 use starknet::accounts::{
@@ -22,7 +23,7 @@ use tokio::sync::Mutex;
 
 use crate::audit::session_usage;
 use crate::deploy::wait_for_success;
-use crate::SdkError;
+use crate::{SdkError, SessionFile};
 
 /// Why a session transaction could not be signed.
 #[derive(Debug, thiserror::Error)]
@@ -171,10 +172,28 @@ impl<P> SessionAccount<P> {
             session: self.session.to_felts(),
             owner_authorization: self.owner_authorization,
             session_signature,
-            policy: self.session.policy().map(Policy::to_felts),
+            policy: self.session.policy_felts(),
             calls: permissions,
         })
         .encode())
+    }
+
+    /// This session as a [`SessionFile`], its key encrypted with `password`, to save and reopen
+    /// in another process; `entrypoint_names` names selectors for people reading the file.
+    pub fn to_file(
+        &self,
+        password: &str,
+        entrypoint_names: &BTreeMap<Felt, String>,
+    ) -> Result<SessionFile, SdkError> {
+        SessionFile::new(
+            self.chain_id,
+            self.address,
+            &self.session,
+            self.owner_authorization,
+            &self.key,
+            password,
+            entrypoint_names,
+        )
     }
 
     /// What the session has used of its limits so far (calls, fees, spending), read from the
@@ -195,10 +214,10 @@ impl<P> SessionAccount<P> {
     /// use session_sdk::SdkError;
     /// use starknet::core::{types::Call, utils::get_selector_from_name};
     ///
-    /// let limits = Policy { max_calls: 2, fee_budget: 1_000_000_000_000_000_000, ..Policy::default() };
+    /// let limits = Policy { max_calls: Some(2), fee_budget: Some(1_000_000_000_000_000_000), ..Policy::default() };
     /// let session = session_sdk::create_session(&owner, devnet.provider(), account, devnet.chain_id(), |s| {
     ///     s.expires_at(expires_at).allow(game, "increase").policy(limits)
-    /// })?;
+    /// }).await?;
     /// let increase = Call { to: game, selector: get_selector_from_name("increase")?, calldata: vec![1u8.into()] };
     /// session.execute(vec![increase.clone(), increase.clone()]).await?;
     /// assert_eq!(session.usage().await?.calls, 2);
@@ -214,7 +233,12 @@ impl<P> SessionAccount<P> {
     }
 
     /// A SNIP-9 outside execution of `calls`, signed by the session key, that a relayer may
-    /// submit (any relayer when `caller` is `None`) strictly between the two Unix times.
+    /// submit strictly between the two Unix times.
+    ///
+    /// WARNING: with `caller` `None` the payload names `ANY_CALLER`: **anyone** who sees it (a
+    /// relayer, a paymaster, whoever it is sent through) may submit it, once, within its window.
+    /// The session rules still bind its calls, but pass the relayer's address when only that
+    /// relayer should be able to submit it.
     pub fn sign_outside_execution(
         &self,
         calls: Vec<Call>,
@@ -281,6 +305,22 @@ impl<P: Provider + Send + Sync> SessionAccount<P> {
             .map_err(|error| SdkError::from_session_account("estimating the fee", error))
     }
 
+    /// A dry run: the pre-flight check (with the session's usage read from the chain) and the fee
+    /// estimate of a session transaction of `calls`, whose maximum fee must fit the session's fee
+    /// cap and budget. Nothing is sent.
+    pub async fn check_and_estimate(&self, calls: Vec<Call>) -> Result<FeeEstimate, SdkError> {
+        let usage =
+            if self.session.policy().is_unlimited() { SessionUsage::default() } else { self.usage().await? };
+        if self.preflight {
+            check_session_calls(&self.session, self.address, &calls, 0, &usage)?;
+        }
+        let fee = self.estimate(calls).await?;
+        if self.preflight {
+            check_session_fee(&self.session, max_fee(&fee, 1.0), usage.fees_committed)?;
+        }
+        Ok(fee)
+    }
+
     /// Sends one session transaction of `calls` without waiting for it; returns its hash.
     /// The pre-flight check runs first: nothing is sent if it fails.
     pub async fn send(&self, calls: Vec<Call>) -> Result<Felt, SdkError> {
@@ -329,8 +369,11 @@ impl<P: Provider + Send + Sync> SessionAccount<P> {
     async fn submit(&self, calls: &[Call], next_nonce: &mut Option<Felt>) -> Result<Felt, SdkError> {
         let mut fees_committed = None;
         if self.preflight {
-            let usage =
-                if self.session.policy().is_some() { self.usage().await? } else { SessionUsage::default() };
+            let usage = if self.session.policy().is_unlimited() {
+                SessionUsage::default()
+            } else {
+                self.usage().await?
+            };
             check_session_calls(&self.session, self.address, calls, 0, &usage)?;
             fees_committed = Some(usage.fees_committed);
         }

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use session_bindings::cainome::cairo_serde::ContractAddress;
 use session_bindings::session_account::{
-    Event as AccountEvent, OwnerEvent, SessionAccountReader, SessionEvent,
+    Event as AccountEvent, OutsideExecutionEvent, OwnerEvent, SessionAccountReader, SessionEvent,
 };
 use starknet::core::types::{BlockId, BlockTag, EmittedEvent, EventFilter, Felt};
 use starknet::providers::Provider;
@@ -30,14 +30,18 @@ pub struct SessionRecord {
     pub expires_at: Option<u64>,
     /// The allowed-methods root, if an event carried it.
     pub allowed_methods_root: Option<Felt>,
-    /// The policy hash, if an event carried it.
-    pub policy: Option<Felt>,
-    /// The policy's limits, if published (`SessionPolicyPublished`, on registration or first use).
+    /// The policy's struct hash, if an event carried it.
+    pub policy_hash: Option<Felt>,
+    /// The policy's limits, if published (`SessionPolicyPublished`, on registration or first use),
+    /// every spend limit as signed.
     pub limits: Option<Policy>,
     /// Limits used up (`SessionLimitReached`), in order: `calls`, or `spend` with the token.
     pub limits_reached: Vec<LimitReached>,
+    /// What the session used, rebuilt from its accounting events alone
+    /// (`SessionFeeCommitted`, `SessionCallsMade`, `SessionSpent`).
+    pub usage_from_events: EventUsage,
     /// The session epoch, if an event carried it.
-    pub epoch: Option<u128>,
+    pub epoch: Option<Felt>,
     /// Registered by the owner (`SessionRegistered`).
     pub registered_event: bool,
     /// The owner key whose authorization was cached on first use (`SessionCached`).
@@ -52,11 +56,45 @@ pub struct SessionRecord {
 pub enum LimitReached {
     /// Its call limit.
     Calls,
-    /// Its spend limit of `token` (in the window of the event, for a limit per window).
+    /// Its spend limit of `token` with this `period` (in the window of the event, for a limit
+    /// per window).
     Spend {
         /// The token.
         token: Felt,
+        /// The limit's period (0: lifetime).
+        period: u64,
     },
+}
+
+/// A session's usage as its accounting events tell it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct EventUsage {
+    /// Calls counted under the call limit (the last `SessionCallsMade` total).
+    pub calls: u64,
+    /// Fees committed against the budget (the last `SessionFeeCommitted` total).
+    #[serde(serialize_with = "decimal")]
+    pub fees_committed: u128,
+    /// Per (token, period): the window of the last spending and the total counted in it.
+    #[serde(serialize_with = "spending")]
+    pub spent: BTreeMap<(Felt, u64), (u64, U256)>,
+}
+
+fn decimal<S: serde::Serializer>(value: &u128, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(&value.to_string())
+}
+
+fn spending<S: serde::Serializer>(
+    spent: &BTreeMap<(Felt, u64), (u64, U256)>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeSeq;
+    let mut sequence = serializer.serialize_seq(Some(spent.len()))?;
+    for ((token, period), (window, total)) in spent {
+        sequence.serialize_element(&serde_json::json!({
+            "token": format!("{token:#x}"), "period": period, "window": window, "total": total.to_string(),
+        }))?;
+    }
+    sequence.end()
 }
 
 /// The account's administration as its events tell it.
@@ -64,10 +102,21 @@ pub enum LimitReached {
 pub struct AccountHistory {
     /// Owner changes, oldest first, as (old key, new key); the constructor's is from 0.
     pub owner_changes: Vec<(Felt, Felt)>,
-    /// Each `revoke_all_sessions`, as the epoch it opened.
-    pub revoke_all_epochs: Vec<u128>,
+    /// Every epoch started after the first (0), oldest first: by `revoke_all_sessions` or by an
+    /// owner rotation (`AllSessionsRevoked`).
+    pub revoke_all_epochs: Vec<Felt>,
     /// Every session an event mentions, in order of first mention.
     pub sessions: Vec<SessionRecord>,
+    /// SNIP-9 outside executions run, as (nonce, signing session hash; 0: the owner).
+    pub outside_executions: Vec<(Felt, Felt)>,
+}
+
+impl AccountHistory {
+    /// Whether `epoch` was ever this account's session epoch (0, or one a revoke-all or owner
+    /// rotation started).
+    pub fn had_epoch(&self, epoch: Felt) -> bool {
+        epoch == Felt::ZERO || self.revoke_all_epochs.contains(&epoch)
+    }
 }
 
 /// Reads every event of `account` and folds them into its history.
@@ -100,11 +149,11 @@ pub async fn account_history<P: Provider>(provider: &P, account: Felt) -> Result
 
 impl SessionRecord {
     /// Records the session's fields, as an event carried them.
-    fn describe(&mut self, session_key: Felt, expires_at: u64, root: Felt, policy: Felt, epoch: u128) {
+    fn describe(&mut self, session_key: Felt, expires_at: u64, root: Felt, policy_hash: Felt, epoch: Felt) {
         self.session_key = Some(session_key);
         self.expires_at = Some(expires_at);
         self.allowed_methods_root = Some(root);
-        self.policy = Some(policy);
+        self.policy_hash = Some(policy_hash);
         self.epoch = Some(epoch);
     }
 }
@@ -119,9 +168,10 @@ impl AccountHistory {
                     session_key: None,
                     expires_at: None,
                     allowed_methods_root: None,
-                    policy: None,
+                    policy_hash: None,
                     limits: None,
                     limits_reached: Vec::new(),
+                    usage_from_events: EventUsage::default(),
                     epoch: None,
                     registered_event: false,
                     cached_for_owner: None,
@@ -146,7 +196,7 @@ impl AccountHistory {
                     registered.session_key,
                     registered.expires_at,
                     registered.allowed_methods_root,
-                    registered.policy,
+                    registered.policy_hash,
                     registered.epoch,
                 );
                 record.registered_event = true;
@@ -157,7 +207,7 @@ impl AccountHistory {
                     cached.session_key,
                     cached.expires_at,
                     cached.allowed_methods_root,
-                    cached.policy,
+                    cached.policy_hash,
                     cached.epoch,
                 );
                 record.cached_for_owner = Some(cached.authorized_by);
@@ -169,9 +219,22 @@ impl AccountHistory {
                 let limit = if reached.limit == short_string("calls") {
                     LimitReached::Calls
                 } else {
-                    LimitReached::Spend { token: reached.token.0 }
+                    LimitReached::Spend { token: reached.token.0, period: reached.period }
                 };
                 self.session(reached.session_hash).limits_reached.push(limit);
+            }
+            AccountEvent::SessionEvent(SessionEvent::SessionFeeCommitted(committed)) => {
+                self.session(committed.session_hash).usage_from_events.fees_committed = committed.total;
+            }
+            AccountEvent::SessionEvent(SessionEvent::SessionCallsMade(made)) => {
+                self.session(made.session_hash).usage_from_events.calls = made.total;
+            }
+            AccountEvent::SessionEvent(SessionEvent::SessionSpent(spent)) => {
+                let total = U256::from_words(spent.total.low, spent.total.high);
+                self.session(spent.session_hash)
+                    .usage_from_events
+                    .spent
+                    .insert((spent.token.0, spent.period), (spent.window, total));
             }
             AccountEvent::SessionEvent(SessionEvent::SessionRevoked(revoked)) => {
                 self.session(revoked.session_hash).revoked_event = true;
@@ -179,7 +242,9 @@ impl AccountHistory {
             AccountEvent::SessionEvent(SessionEvent::AllSessionsRevoked(revoked)) => {
                 self.revoke_all_epochs.push(revoked.new_epoch);
             }
-            AccountEvent::OutsideExecutionEvent(_) => {}
+            AccountEvent::OutsideExecutionEvent(OutsideExecutionEvent::OutsideExecutionUsed(used)) => {
+                self.outside_executions.push((used.nonce, used.session_hash));
+            }
         }
     }
 }
@@ -189,24 +254,30 @@ impl AccountHistory {
 pub struct SessionStatus {
     /// Revoked by its hash.
     pub revoked: bool,
-    /// Its epoch is older than the account's (closed by revoke-all).
+    /// Its epoch was the account's once, and a revoke-all or an owner rotation ended it.
     pub stale_epoch: bool,
+    /// Its epoch was never the account's: the authorization was signed for an epoch that does not
+    /// exist (a guess at a future one). It can never work; someone may have phished it.
+    pub unknown_epoch: bool,
     /// Its expiry is not after the latest block's time.
     pub expired: bool,
-    /// Registered for the current owner.
+    /// Registered in the current epoch (so by the current owner).
     pub registered: bool,
-    /// Its authorization is cached for the current owner.
+    /// Its authorization is stored on-chain for the current epoch (registered or cached).
     pub cached: bool,
 }
 
 impl SessionStatus {
-    /// One word for people: `revoked`, `revoked-all`, `expired`, `registered`, `cached`, or
-    /// `not-on-chain` (usable only with the owner's signature in each transaction).
+    /// One word for people: `revoked`, `revoked-all` (its epoch ended: revoke-all or owner
+    /// rotation), `wrong-epoch` (an epoch the account never had), `expired`, `registered`,
+    /// `cached`, or `not-on-chain` (usable only with the owner's signature in each transaction).
     pub fn verdict(&self) -> &'static str {
         if self.revoked {
             "revoked"
         } else if self.stale_epoch {
             "revoked-all"
+        } else if self.unknown_epoch {
+            "wrong-epoch"
         } else if self.expired {
             "expired"
         } else if self.registered {
@@ -220,24 +291,33 @@ impl SessionStatus {
 }
 
 /// The on-chain status of the session `session_hash` of `account` (expiring at `expires_at`, of
-/// session epoch `epoch`), at the latest block.
+/// session epoch `epoch`), at the latest block. When the epoch is not the current one, the
+/// account's events tell a past epoch from one it never had.
 pub async fn session_status<P: Provider + Sync>(
     provider: &P,
     account: Felt,
     session_hash: Felt,
     expires_at: u64,
-    epoch: u128,
+    epoch: Felt,
 ) -> Result<SessionStatus, SdkError> {
     let reader = reader(provider, account);
     let now = latest_block_timestamp(provider).await?;
+    let current_epoch =
+        reader.get_session_epoch().call().await.map_err(view_failed("get_session_epoch", account))?;
+    let (stale_epoch, unknown_epoch) = if epoch == current_epoch {
+        (false, false)
+    } else {
+        let known = account_history(provider, account).await?.had_epoch(epoch);
+        (known, !known)
+    };
     Ok(SessionStatus {
         revoked: reader
             .is_session_revoked(&session_hash)
             .call()
             .await
             .map_err(view_failed("is_session_revoked", account))?,
-        stale_epoch: epoch
-            < reader.get_session_epoch().call().await.map_err(view_failed("get_session_epoch", account))?,
+        stale_epoch,
+        unknown_epoch,
         expired: expires_at <= now,
         registered: reader
             .is_session_registered(&session_hash)
@@ -253,23 +333,26 @@ pub async fn session_status<P: Provider + Sync>(
 }
 
 /// What the session `session_hash` of `account` has used of its policy's limits (pre-confirmed
-/// state): calls made, committed fees, and spending of each token it lists (in the current
-/// window, for limits per window; "current" by the latest block's time).
+/// state): calls made, committed fees, and spending under each spend limit that binds (in the
+/// current window, for limits per window; "current" by the latest block's time).
 pub async fn session_usage<P: Provider + Sync>(
     provider: &P,
     account: Felt,
     session: &Session,
     session_hash: Felt,
 ) -> Result<SessionUsage, SdkError> {
-    let Some(policy) = session.policy() else { return Ok(SessionUsage::default()) };
+    let policy = session.policy();
+    if policy.is_unlimited() {
+        return Ok(SessionUsage::default());
+    }
     let reader = reader(provider, account);
     let mut spent = BTreeMap::new();
-    let windowed = policy.spend_limits.values().any(|limit| limit.period != 0);
+    let windowed = policy.spend_limits.iter().any(|limit| limit.period != 0 && !limit.is_unlimited());
     let now = if windowed { latest_block_timestamp(provider).await? } else { 0 };
-    for (token, limit) in &policy.spend_limits {
-        let token_address = ContractAddress(*token);
+    for limit in policy.spend_limits.iter().filter(|limit| !limit.is_unlimited()) {
+        let token = ContractAddress(limit.token);
         let amount = reader
-            .get_session_spent(&session_hash, &token_address)
+            .get_session_spent(&session_hash, &token, &limit.period)
             .call()
             .await
             .map_err(view_failed("get_session_spent", account))?;
@@ -277,7 +360,7 @@ pub async fn session_usage<P: Provider + Sync>(
         if limit.period != 0 {
             // What was spent in an earlier window no longer counts.
             let window = reader
-                .get_session_spend_window(&session_hash, &token_address)
+                .get_session_spend_window(&session_hash, &token, &limit.period)
                 .call()
                 .await
                 .map_err(view_failed("get_session_spend_window", account))?;
@@ -285,7 +368,7 @@ pub async fn session_usage<P: Provider + Sync>(
                 amount = U256::from(0u8);
             }
         }
-        spent.insert(*token, amount);
+        spent.insert((limit.token, limit.period), amount);
     }
     Ok(SessionUsage {
         calls: reader
@@ -307,8 +390,8 @@ pub async fn session_usage<P: Provider + Sync>(
 pub struct AccountState {
     /// The owner's public key.
     pub owner_public_key: Felt,
-    /// The session epoch (sessions of older epochs are revoked).
-    pub session_epoch: u128,
+    /// The session epoch (sessions of other epochs are revoked).
+    pub session_epoch: Felt,
 }
 
 /// The owner key and session epoch of the session account at `account` (pre-confirmed state).

@@ -31,7 +31,7 @@ pub async fn wait_for_success<P: Provider>(
             Ok(receipt) => {
                 if let ExecutionResult::Reverted { reason } = receipt.receipt.execution_result() {
                     return Err(match SdkError::rejected(format!("transaction {hash:#x}"), reason.clone()) {
-                        SdkError::Transaction { .. } => SdkError::Reverted { hash, reason: reason.clone() },
+                        SdkError::Transaction { message, .. } => SdkError::Reverted { hash, reason: message },
                         session_rejection => session_rejection,
                     });
                 }

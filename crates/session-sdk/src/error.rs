@@ -70,13 +70,27 @@ pub enum SdkError {
         /// The provider error.
         source: Box<ProviderError>,
     },
-    /// The node refused a transaction for another reason (validation, fee, balance).
+    /// The node refused a transaction or call for another reason (validation, fee, balance).
     #[error("{context}: {message}")]
     Transaction {
         /// What was being done.
         context: String,
-        /// The node's message, including any revert reason.
+        /// The innermost revert reason when there is one, else the node's message.
         message: String,
+    },
+    /// No contract is deployed at the address.
+    #[error("no contract is deployed at {address:#x}")]
+    ContractNotFound {
+        /// The address.
+        address: Felt,
+    },
+    /// The contract at the address has no such entrypoint (e.g. it is not a session account).
+    #[error("{address:#x} has no `{entrypoint}` entrypoint: is it the right contract?")]
+    EntrypointNotFound {
+        /// The address.
+        address: Felt,
+        /// The entrypoint that is missing.
+        entrypoint: String,
     },
     /// A transaction was included but reverted.
     #[error("transaction {hash:#x} reverted: {reason}")]
@@ -119,6 +133,9 @@ pub enum SdkError {
     /// A session file cannot be used.
     #[error(transparent)]
     SessionFile(#[from] crate::session_file::SessionFileError),
+    /// An account file cannot be used.
+    #[error(transparent)]
+    AccountFile(#[from] crate::account_file::AccountFileError),
     /// A signer failed.
     #[error("signing failed: {0}")]
     Signing(String),
@@ -136,6 +153,9 @@ const REJECTIONS: &[(&str, Rejection)] = &[
     ("Session: token not allowed", Rejection::Policy),
     ("Session: bad amount", Rejection::Policy),
     ("Session: fee cap exceeded", Rejection::Policy),
+    ("Session: unknown argument rule", Rejection::Policy),
+    ("Session: malformed rule", Rejection::Policy),
+    ("Session: spend limits unordered", Rejection::Policy),
     ("Session: spend limit exceeded", Rejection::Limit),
     ("Session: call limit reached", Rejection::Limit),
     ("Session: fee budget exceeded", Rejection::Limit),
@@ -156,10 +176,12 @@ enum Rejection {
 
 impl SdkError {
     /// The error for a node's or account's refusal `message` while doing `context`: a session
-    /// rejection when the message carries one of the account's session revert reasons.
+    /// rejection when the message carries one of the account's session revert reasons, else the
+    /// innermost revert reason (the node nests one error per contract call).
     pub(crate) fn rejected(context: impl Into<String>, message: String) -> Self {
         let context = context.into();
         let found = REJECTIONS.iter().find(|(reason, _)| message.contains(reason));
+        let message = innermost_revert_reason(&message).unwrap_or(message);
         match found {
             Some((_, Rejection::Expired)) => SdkError::SessionExpired { context },
             Some(&(reason, Rejection::Revoked)) => {
@@ -178,20 +200,20 @@ impl SdkError {
         }
     }
 
-    /// The error for a failed starknet-rs account operation while doing `context`.
-    pub(crate) fn from_account<S: std::fmt::Display>(
-        context: impl Into<String>,
-        error: AccountError<S>,
-    ) -> Self {
+    /// The error for a failed starknet-rs account operation while doing `context` — what a
+    /// transaction sent through generated bindings (`contract.method(..).send()`) returns: session
+    /// rejections get their own variants, like the SDK's own sends.
+    pub fn from_account<S: std::fmt::Display>(context: impl Into<String>, error: AccountError<S>) -> Self {
         match error {
             AccountError::Provider(error) => SdkError::from_provider(context, error),
             other => SdkError::rejected(context, format!("{other}")),
         }
     }
 
-    /// The error for a node's answer to a transaction while doing `context`: a nonce refusal, a
-    /// session rejection (by its revert reason), another refusal, or a failed request.
-    pub(crate) fn from_provider(context: impl Into<String>, error: ProviderError) -> Self {
+    /// The error for a node's answer to a transaction or call while doing `context`: a nonce
+    /// refusal, a session rejection (by its revert reason), another refusal (with its innermost
+    /// revert reason), or a failed request.
+    pub fn from_provider(context: impl Into<String>, error: ProviderError) -> Self {
         let context = context.into();
         match error {
             ProviderError::StarknetError(StarknetError::InvalidTransactionNonce(message)) => {
@@ -211,28 +233,71 @@ impl SdkError {
         }
     }
 
-    /// The error for a failed session-account operation: a pre-flight refusal keeps its type.
-    pub(crate) fn from_session_account(
-        context: impl Into<String>,
-        error: AccountError<SessionSignError>,
-    ) -> Self {
+    /// The error for a failed operation of a [`crate::SessionAccount`] — also what a transaction
+    /// sent through generated bindings with a session account as their account returns
+    /// (`contract.method(..).send()`): a pre-flight refusal keeps its type, the chain's session
+    /// rejections get their own variants.
+    pub fn from_session_account(context: impl Into<String>, error: AccountError<SessionSignError>) -> Self {
         match error {
             AccountError::Signing(error) => error.into(),
             other => SdkError::from_account(context, other),
         }
     }
 
-    /// The error for a failed view call `entrypoint` of `contract`.
-    pub(crate) fn from_call(
+    /// The error for a failed view call `entrypoint` of `contract` through generated bindings
+    /// (`contract.view(..).call()`): an unreachable node is [`SdkError::Provider`], a missing
+    /// contract or entrypoint is named.
+    pub fn from_call(
         entrypoint: &str,
         contract: Felt,
         error: session_bindings::cainome::cairo_serde::Error,
     ) -> Self {
-        SdkError::Transaction {
-            context: format!("calling {entrypoint} on {contract:#x}"),
-            message: error.to_string(),
+        use session_bindings::cainome::cairo_serde::Error as CallError;
+        let context = format!("calling {entrypoint} on {contract:#x}");
+        match error {
+            CallError::Provider(ProviderError::StarknetError(StarknetError::ContractNotFound)) => {
+                SdkError::ContractNotFound { address: contract }
+            }
+            CallError::Provider(ProviderError::StarknetError(StarknetError::EntrypointNotFound)) => {
+                SdkError::EntrypointNotFound { address: contract, entrypoint: entrypoint.to_owned() }
+            }
+            CallError::Provider(ProviderError::StarknetError(error)) => {
+                let message = format!("{error:?}");
+                let lower = message.to_lowercase();
+                if lower.contains("entry point") && lower.contains("not found")
+                    || lower.contains("entrypoint_not_found")
+                    || lower.contains("entry_point_not_found")
+                {
+                    SdkError::EntrypointNotFound { address: contract, entrypoint: entrypoint.to_owned() }
+                } else {
+                    SdkError::rejected(context, message)
+                }
+            }
+            CallError::Provider(source) => SdkError::Provider { context, source: Box::new(source) },
+            other => SdkError::Transaction { context, message: other.to_string() },
         }
     }
+}
+
+/// The innermost revert reason in a node's (possibly nested) error message: the last short string
+/// the node decoded, as it prints them (`0x… ('Session: expired')`), or its last "Failure reason".
+pub(crate) fn innermost_revert_reason(message: &str) -> Option<String> {
+    let decoded = message
+        .match_indices("('")
+        .filter_map(|(start, _)| {
+            let rest = &message[start + 2..];
+            rest.find("')").map(|end| rest[..end].to_owned())
+        })
+        .filter(|reason| !reason.is_empty())
+        .last();
+    decoded.or_else(|| {
+        message.rfind("Failure reason:").map(|start| {
+            let rest = message[start + "Failure reason:".len()..].trim_start();
+            let rest = rest.strip_prefix("\\n").unwrap_or(rest);
+            let line = rest.split(['\n', '"']).next().unwrap_or(rest);
+            line.split("\\n").next().unwrap_or(line).trim().to_owned()
+        })
+    })
 }
 
 impl From<SessionSignError> for SdkError {
@@ -242,5 +307,19 @@ impl From<SessionSignError> for SdkError {
             SessionSignError::Key(error) => SdkError::Key(error),
             SessionSignError::DeclareNotAllowed => SdkError::Signing(error.to_string()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_innermost_revert_reason_is_found_in_a_nested_error() {
+        let nested = r#"TransactionExecutionError(Nested(InnerContractExecutionError { error: Nested(InnerContractExecutionError { error: Message("Error in contract (contract address: 0x1):\n0x4163 ('Account: invalid caller').\n") }) }))"#;
+        assert_eq!(innermost_revert_reason(nested).as_deref(), Some("Account: invalid caller"));
+        let rejected = SdkError::rejected("sending", nested.to_owned());
+        assert_eq!(rejected.to_string(), "sending: Account: invalid caller");
+        assert_eq!(innermost_revert_reason("no reason here"), None);
     }
 }

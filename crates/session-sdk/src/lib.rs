@@ -41,6 +41,23 @@
 //! # Ok(()) }
 //! ```
 //!
+//! Bindings of your own contracts need no other dependency than this SDK: its re-exported
+//! `cainome` and `starknet` are what `abigen!` expands to, and the bindings run through a session:
+//!
+//! ```no_run
+//! use session_sdk::{cainome, starknet};
+//!
+//! cainome::rs::abigen!(
+//!     Game,
+//!     r#"[{"type":"function","name":"increase","inputs":[{"name":"amount","type":"core::integer::u64"}],"outputs":[],"state_mutability":"external"}]"#
+//! );
+//!
+//! # async fn play(session: session_sdk::SessionAccount<starknet::providers::JsonRpcClient<starknet::providers::jsonrpc::HttpTransport>>, game: starknet::core::types::Felt) -> Result<(), session_sdk::SdkError> {
+//! let sent = Game::new(game, &session).increase(&1).send().await
+//!     .map_err(|error| session_sdk::SdkError::from_session_account("increase", error))?;
+//! # Ok(()) }
+//! ```
+//!
 //! Owner keys are kept in starkli-compatible encrypted keystores ([`load_keystore`],
 //! [`save_keystore`]); a session key is only ever written out encrypted, inside a
 //! [`SessionFile`].
@@ -48,6 +65,7 @@
 #![deny(missing_docs)]
 
 mod account;
+mod account_file;
 mod audit;
 mod deploy;
 mod error;
@@ -55,15 +73,21 @@ mod keystore;
 mod owner;
 mod session_file;
 
-/// The generated contract bindings and artifacts.
+/// The generated contract bindings and artifacts (with an ERC-20 binding, `bindings::erc20`).
 pub use session_bindings as bindings;
+/// The cainome runtime generated bindings use: `use session_sdk::{cainome, starknet};` lets
+/// `cainome::rs::abigen!` generate bindings of your own contracts without more dependencies.
+pub use session_bindings::cainome;
 /// The session protocol (hashes, trees, signatures, keys).
 pub use session_core as protocol;
+/// The starknet-rs version this SDK is built on (providers, accounts, types).
+pub use starknet;
 
 pub use account::{SessionAccount, SessionSignError, SignedOutsideExecution};
+pub use account_file::{AccountFile, AccountFileError};
 pub use audit::{
     account_history, account_state, latest_block_timestamp, session_status, session_usage, AccountHistory,
-    AccountState, LimitReached, SessionRecord, SessionStatus,
+    AccountState, EventUsage, LimitReached, SessionRecord, SessionStatus,
 };
 pub use deploy::{
     declare_if_needed, deploy_contract, deploy_session_account, deploy_session_account_via_udc,
@@ -71,5 +95,5 @@ pub use deploy::{
 };
 pub use error::SdkError;
 pub use keystore::{load_keystore, save_keystore, EncryptedSecret, KeystoreError};
-pub use owner::{authorize_session, create_session, owner_account, SessionAdmin};
+pub use owner::{authorize_session, create_session, current_epoch, owner_account, SessionAdmin};
 pub use session_file::{SessionFile, SessionFileError, SessionFileMethod, SESSION_FILE_FORMAT};

@@ -5,8 +5,8 @@ use session_bindings::session_account::{self as bindings, SessionAccount as Sess
 use session_core::snip12::owner_rotation_hash;
 use session_core::{Policy, Session, SessionBuilder, SessionKey, SpendLimit, StarkSignature, U256};
 use starknet::accounts::{AccountError, ConnectedAccount, ExecutionEncoding, SingleOwnerAccount};
-use starknet::core::types::{BlockId, BlockTag, Felt};
-use starknet::providers::Provider;
+use starknet::core::types::{BlockId, BlockTag, Felt, StarknetError};
+use starknet::providers::{Provider, ProviderError};
 use starknet::signers::{LocalWallet, SigningKey};
 
 use crate::deploy::wait_for_success;
@@ -49,20 +49,37 @@ pub fn authorize_session(
     Ok(StarkSignature { r: signature.r, s: signature.s })
 }
 
-/// Creates a session for `account`: generates its key, lets `build` describe the session for that
-/// key's public key, and has `owner` authorize it (one signature, offline, nothing sent). Returns
-/// the handle that holds the session key in memory and sends its transactions.
-pub fn create_session<P>(
+/// Creates a session for `account`: generates its key, reads the account's current session epoch
+/// (a session of any other epoch would be refused), lets `build` describe the session for that
+/// key's public key, and has `owner` authorize it (one signature, offline; nothing is sent).
+/// Returns the handle that holds the session key in memory and sends its transactions.
+///
+/// An account not deployed yet is in its first epoch (0). Save the session with
+/// [`SessionAccount::to_file`] to use it from another process.
+pub async fn create_session<P: Provider + Sync>(
     owner: &SigningKey,
     provider: P,
     account: Felt,
     chain_id: Felt,
     build: impl FnOnce(SessionBuilder) -> SessionBuilder,
 ) -> Result<SessionAccount<P>, SdkError> {
+    let epoch = current_epoch(&provider, account).await?;
     let key = SessionKey::generate()?;
-    let session = build(SessionBuilder::new(key.public_key())).build()?;
+    let session = build(SessionBuilder::new(key.public_key()).epoch(epoch)).build()?;
     let authorization = authorize_session(owner, &session, chain_id, account)?;
     Ok(SessionAccount::new(provider, account, chain_id, session, key, Some(authorization)))
+}
+
+/// The session epoch of `account` (0 for an account not deployed yet: its first epoch).
+pub async fn current_epoch<P: Provider + Sync>(provider: &P, account: Felt) -> Result<Felt, SdkError> {
+    match provider.get_class_hash_at(BlockId::Tag(BlockTag::PreConfirmed), account).await {
+        Err(ProviderError::StarknetError(StarknetError::ContractNotFound)) => Ok(Felt::ZERO),
+        Err(source) => Err(SdkError::Provider {
+            context: format!("reading the class of {account:#x}"),
+            source: Box::new(source),
+        }),
+        Ok(_) => Ok(crate::account_state(provider, account).await?.session_epoch),
+    }
 }
 
 /// The session account at `address` as its owner uses it: a starknet-rs `SingleOwnerAccount`
@@ -84,17 +101,17 @@ pub fn owner_account<P: Provider + Send + Sync>(
     account
 }
 
-/// A policy as the generated binding types carry it.
+/// A policy as the generated binding types carry it (no limit: the type's maximum).
 pub(crate) fn policy_to_binding(policy: &Policy) -> bindings::Policy {
     bindings::Policy {
-        max_fee_per_tx: policy.max_fee_per_tx,
-        fee_budget: policy.fee_budget,
-        max_calls: policy.max_calls,
+        max_fee_per_tx: policy.max_fee_per_tx.unwrap_or(u128::MAX),
+        fee_budget: policy.fee_budget.unwrap_or(u128::MAX),
+        max_calls: policy.max_calls.unwrap_or(u64::MAX),
         spend_limits: policy
             .spend_limits
             .iter()
-            .map(|(token, limit)| bindings::SpendLimit {
-                token: ContractAddress(*token),
+            .map(|limit| bindings::SpendLimit {
+                token: ContractAddress(limit.token),
                 amount: CairoU256 { low: limit.amount.low(), high: limit.amount.high() },
                 period: limit.period,
             })
@@ -102,18 +119,20 @@ pub(crate) fn policy_to_binding(policy: &Policy) -> bindings::Policy {
     }
 }
 
-/// A policy from the generated binding types (e.g. a `SessionPolicyPublished` event).
+/// A policy from the generated binding types (e.g. a `SessionPolicyPublished` event), every
+/// spend limit kept in its signed order.
 pub(crate) fn policy_from_binding(policy: &bindings::Policy) -> Policy {
     Policy {
-        max_fee_per_tx: policy.max_fee_per_tx,
-        fee_budget: policy.fee_budget,
-        max_calls: policy.max_calls,
+        max_fee_per_tx: (policy.max_fee_per_tx != u128::MAX).then_some(policy.max_fee_per_tx),
+        fee_budget: (policy.fee_budget != u128::MAX).then_some(policy.fee_budget),
+        max_calls: (policy.max_calls != u64::MAX).then_some(policy.max_calls),
         spend_limits: policy
             .spend_limits
             .iter()
-            .map(|limit| {
-                let amount = U256::from_words(limit.amount.low, limit.amount.high);
-                (limit.token.0, SpendLimit::per_window(amount, limit.period))
+            .map(|limit| SpendLimit {
+                token: limit.token.0,
+                amount: U256::from_words(limit.amount.low, limit.amount.high),
+                period: limit.period,
             })
             .collect(),
     }
@@ -124,7 +143,7 @@ fn to_binding(session: &Session) -> bindings::Session {
         session_key: session.session_key,
         expires_at: session.expires_at,
         allowed_methods_root: session.allowed_methods_root(),
-        policy: session.policy_hash(),
+        policy_hash: session.policy_hash(),
         epoch: session.epoch,
     }
 }
@@ -168,7 +187,7 @@ impl<A: ConnectedAccount + Sync> SessionAdmin<A> {
 
     /// Registers `session` on-chain, so its transactions need no owner authorization.
     pub async fn register_session(&self, session: &Session) -> Result<Felt, SdkError> {
-        let policy = session.policy().map(policy_to_binding);
+        let policy = (!session.policy().is_unlimited()).then(|| policy_to_binding(session.policy()));
         let sent = self.contract.register_session(&to_binding(session), &policy).send().await;
         self.finish("register_session", sent).await
     }
@@ -185,8 +204,8 @@ impl<A: ConnectedAccount + Sync> SessionAdmin<A> {
         self.finish("revoke_all_sessions", sent).await
     }
 
-    /// Replaces the owner key with `new_owner` (which signs its acceptance). Every session the old
-    /// key authorized stops working.
+    /// Replaces the owner key with `new_owner` (which signs its acceptance). Every session ends
+    /// (the rotation starts a new session epoch), whichever keys are involved.
     pub async fn rotate_owner(&self, new_owner: &SigningKey) -> Result<Felt, SdkError> {
         let account = &self.contract.account;
         let current = self.owner().await?;
@@ -203,11 +222,11 @@ impl<A: ConnectedAccount + Sync> SessionAdmin<A> {
     }
 
     /// The current session epoch (new sessions must carry it).
-    pub async fn session_epoch(&self) -> Result<u128, SdkError> {
+    pub async fn session_epoch(&self) -> Result<Felt, SdkError> {
         self.view("get_session_epoch", self.contract.get_session_epoch().call().await)
     }
 
-    /// Whether the session's authorization is stored on-chain for the current owner.
+    /// Whether the session's authorization is stored on-chain for the current epoch.
     pub async fn is_session_cached(&self, session_hash: Felt) -> Result<bool, SdkError> {
         self.view("is_session_cached", self.contract.is_session_cached(&session_hash).call().await)
     }
@@ -217,7 +236,7 @@ impl<A: ConnectedAccount + Sync> SessionAdmin<A> {
         self.view("is_session_revoked", self.contract.is_session_revoked(&session_hash).call().await)
     }
 
-    /// Whether the session is registered on-chain (`register_session`).
+    /// Whether the session is registered on-chain (`register_session`) in the current epoch.
     pub async fn is_session_registered(&self, session_hash: Felt) -> Result<bool, SdkError> {
         self.view("is_session_registered", self.contract.is_session_registered(&session_hash).call().await)
     }

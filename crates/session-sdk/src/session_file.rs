@@ -7,12 +7,13 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 use session_core::{ArgumentRule, Policy, Session, SessionBuilder, SessionKey, StarkSignature};
 use starknet::core::types::Felt;
+use starknet::core::utils::get_selector_from_name;
 
 use crate::keystore::{write_new_file, EncryptedSecret, KeystoreError};
 use crate::{SdkError, SessionAccount};
 
 /// The format tag of session files this SDK writes and reads.
-pub const SESSION_FILE_FORMAT: &str = "starknet-session-keys/session-v2";
+pub const SESSION_FILE_FORMAT: &str = "starknet-session-keys/session-v3";
 
 /// One allowed method as written in a session file.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -44,13 +45,13 @@ pub struct SessionFile {
     pub session_public_key: Felt,
     /// Unix time from which the session no longer works.
     pub expires_at: u64,
-    /// The session's limits (none: only methods and expiry).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub policy: Option<Policy>,
-    /// The policy hash signed in the session (0: no policy).
+    /// The session's limits (absent: none beyond methods, expiry and default deny).
+    #[serde(default, skip_serializing_if = "Policy::is_unlimited")]
+    pub policy: Policy,
+    /// The policy's SNIP-12 struct hash, as signed in the session.
     pub policy_hash: Felt,
     /// The account's session epoch the session belongs to.
-    pub epoch: u128,
+    pub epoch: Felt,
     /// The Merkle root of the allowed methods.
     pub allowed_methods_root: Felt,
     /// The allowed methods.
@@ -99,7 +100,7 @@ impl SessionFile {
             session_hash: session.hash(chain_id, account),
             session_public_key: session.session_key,
             expires_at: session.expires_at,
-            policy: session.policy().cloned(),
+            policy: session.policy().clone(),
             policy_hash: session.policy_hash(),
             epoch: session.epoch,
             allowed_methods_root: session.allowed_methods_root(),
@@ -140,14 +141,19 @@ impl SessionFile {
         Ok(write_new_file(path, text.as_bytes())?)
     }
 
-    /// The session, rebuilt from the file and checked against its recorded root and hash.
+    /// The session, rebuilt from the file and checked against its recorded root and hash, and
+    /// every entrypoint name shown against the selector it claims to be.
     pub fn session(&self) -> Result<Session, SdkError> {
-        let mut builder =
-            SessionBuilder::new(self.session_public_key).expires_at(self.expires_at).epoch(self.epoch);
-        if let Some(policy) = &self.policy {
-            builder = builder.policy(policy.clone());
-        }
+        let mut builder = SessionBuilder::new(self.session_public_key)
+            .expires_at(self.expires_at)
+            .epoch(self.epoch)
+            .policy(self.policy.clone());
         for method in &self.allowed_methods {
+            if let Some(name) = &method.entrypoint {
+                if get_selector_from_name(name).ok() != Some(method.selector) {
+                    return Err(SessionFileError::Mismatch { field: "entrypoint" }.into());
+                }
+            }
             builder = builder.allow_selector(
                 method.contract_address,
                 method.selector,
@@ -194,6 +200,7 @@ impl SessionFile {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use session_core::SpendLimit;
 
     fn sample(password: &str) -> (SessionFile, Felt) {
         let key = SessionKey::from_secret_scalar(Felt::from(0xabcdu32)).unwrap();
@@ -232,8 +239,8 @@ mod tests {
                 vec![ArgumentRule::Equal { index: 0, value: Felt::from(0xb0bu32) }],
             )
             .policy(Policy {
-                max_calls: 5,
-                spend_limits: [(token, session_core::U256::from(1_000u32).into())].into(),
+                max_calls: Some(5),
+                spend_limits: vec![SpendLimit::lifetime(token, session_core::U256::from(1_000u32))],
                 ..Policy::default()
             })
             .build()
@@ -264,6 +271,20 @@ mod tests {
         assert!(matches!(
             SessionFile::load(&loosened),
             Err(SdkError::SessionFile(SessionFileError::Mismatch { field: "allowed_methods_root" }))
+        ));
+    }
+
+    #[test]
+    fn an_entrypoint_name_edited_by_hand_is_detected() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("session.json");
+        sample("pw").0.save(&path).unwrap();
+        let edited = dir.path().join("edited.json");
+        let text = std::fs::read_to_string(&path).unwrap();
+        std::fs::write(&edited, text.replace("\"increase\"", "\"withdraw\"")).unwrap();
+        assert!(matches!(
+            SessionFile::load(&edited),
+            Err(SdkError::SessionFile(SessionFileError::Mismatch { field: "entrypoint" }))
         ));
     }
 

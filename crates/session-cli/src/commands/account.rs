@@ -5,14 +5,16 @@ use std::path::PathBuf;
 use anyhow::Result;
 use clap::{Args, Subcommand};
 use serde_json::json;
-use session_sdk::{account_state, load_keystore, save_keystore, session_account_address, AccountState};
+use session_sdk::{load_keystore, save_keystore, AccountFile, AccountState};
 use starknet::core::types::{BlockId, BlockTag, StarknetError};
 use starknet::providers::{Provider, ProviderError};
 use starknet::signers::SigningKey;
 
+use crate::chain::{balances, session_account_state};
 use crate::cli_error::usage;
 use crate::input::{
-    account_address, parse_felt, password, read_account_file, AccountFile, NetworkArgs, OWNER_PASSWORD_ENV,
+    account_address, format_units, new_password, parse_felt, password, read_account_file, NetworkArgs,
+    OWNER_PASSWORD_ENV,
 };
 use crate::output::Output;
 
@@ -23,7 +25,7 @@ pub enum AccountCommand {
     Create(CreateArgs),
     /// Deploy the account (DEPLOY_ACCOUNT, paid from the address's own STRK: fund it first).
     Deploy(DeployArgs),
-    /// Show an account's owner key, session epoch and class.
+    /// Show an account's owner key, session epoch, class and STRK / ETH balances.
     Show(ShowArgs),
 }
 
@@ -79,22 +81,17 @@ fn create(args: CreateArgs, out: Output) -> Result<()> {
         return Err(usage(format!("{} already exists", args.output.display()), Some("pass --output")));
     }
     let owner = SigningKey::from_random();
-    let password = password(OWNER_PASSWORD_ENV, "New owner keystore password", true)?;
+    let password = new_password(OWNER_PASSWORD_ENV, "New owner keystore password", out)?;
     save_keystore(&owner, &args.keystore, &password)?;
-    let owner_public_key = owner.verifying_key().scalar();
-    let file = AccountFile {
-        address: session_account_address(owner_public_key, salt)?,
-        owner_public_key,
-        salt,
-        class_hash: session_bindings::session_account_artifact()?.class_hash,
-    };
-    std::fs::write(&args.output, serde_json::to_string_pretty(&file)?)?;
+    let file = AccountFile::new(owner.verifying_key().scalar(), salt)?;
+    file.save(&args.output)?;
     out.result(
         format!(
-            "Owner keystore: {}\nAccount file:   {}\nAddress:        {:#066x}\nFund it with STRK, then `stark-session account deploy`.",
+            "Owner keystore: {}\nAccount file:   {}\nAddress:        {:#066x}\nFund it with STRK (on a devnet: `stark-session devnet mint {} 10strk`), then `stark-session account deploy`.",
             args.keystore.display(),
             args.output.display(),
-            file.address
+            file.address,
+            args.output.display(),
         ),
         json!({ "keystore": args.keystore, "account_file": args.output, "address": file.address,
                 "owner_public_key": file.owner_public_key, "salt": file.salt, "class_hash": file.class_hash }),
@@ -134,7 +131,7 @@ async fn deploy(args: DeployArgs, out: Output) -> Result<()> {
 
 async fn show(args: ShowArgs, out: Output) -> Result<()> {
     let address = account_address(&args.account)?;
-    let provider = args.network.provider();
+    let provider = args.network.provider()?;
     let class_hash = provider
         .get_class_hash_at(BlockId::Tag(BlockTag::PreConfirmed), address)
         .await
@@ -150,10 +147,28 @@ async fn show(args: ShowArgs, out: Output) -> Result<()> {
             .into(),
         })?;
     let AccountState { owner_public_key: owner, session_epoch: epoch } =
-        account_state(&provider, address).await?;
+        session_account_state(&provider, address).await?;
+    let balances = balances(&provider, address).await?;
+    let lines: Vec<String> = balances
+        .iter()
+        .map(|(symbol, _, balance)| match balance {
+            Some(balance) => {
+                format!("{symbol:<14} {} ({balance} in its smallest unit)", format_units(*balance))
+            }
+            None => format!("{symbol:<14} (no such token on this network)"),
+        })
+        .collect();
+    let balances_json: serde_json::Map<String, serde_json::Value> = balances
+        .iter()
+        .map(|(symbol, _, balance)| ((*symbol).to_owned(), json!(balance.map(|balance| balance.to_string()))))
+        .collect();
     out.result(
-        format!("Account:       {address:#066x}\nClass hash:    {class_hash:#066x}\nOwner key:     {owner:#066x}\nSession epoch: {epoch}"),
-        json!({ "address": address, "class_hash": class_hash, "owner_public_key": owner, "session_epoch": epoch }),
+        format!(
+            "Account:       {address:#066x}\nClass hash:    {class_hash:#066x}\nOwner key:     {owner:#066x}\nSession epoch: {epoch:#x}\nBalances:\n  {}",
+            lines.join("\n  ")
+        ),
+        json!({ "address": address, "class_hash": class_hash, "owner_public_key": owner, "session_epoch": epoch,
+                "balances": balances_json }),
     );
     Ok(())
 }

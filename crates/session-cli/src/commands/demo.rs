@@ -4,7 +4,7 @@ use anyhow::{bail, Context, Result};
 use clap::Args;
 use local_devnet::Devnet;
 use serde::Serialize;
-use session_core::{ArgumentRule, Policy, PreflightError, U256};
+use session_core::{ArgumentRule, Policy, PreflightError, SpendLimit, U256};
 use session_sdk::{
     create_session, declare_if_needed, deploy_contract, deploy_session_account, owner_account,
     session_account_address, wait_for_success, SdkError, SessionAccount, SessionAdmin, STRK_TOKEN,
@@ -69,13 +69,15 @@ impl Ctx {
         Ok(Call { to: self.game, selector: get_selector_from_name(entrypoint)?, calldata })
     }
 
-    /// A session allowing the game's `increase`, authorized by one owner signature.
-    async fn new_session(&self, epoch: u128) -> Result<SessionAccount<Client>> {
+    /// A session allowing the game's `increase`, authorized by one owner signature (for the
+    /// account's current epoch).
+    async fn new_session(&self) -> Result<SessionAccount<Client>> {
         let expires_at = self.now().await? + 3600;
         let (provider, chain_id) = (self.devnet.provider(), self.devnet.chain_id());
         Ok(create_session(&self.owner_key, provider, self.account, chain_id, |builder| {
-            builder.expires_at(expires_at).epoch(epoch).allow(self.game, "increase")
-        })?)
+            builder.expires_at(expires_at).allow(self.game, "increase")
+        })
+        .await?)
     }
 
     /// The owner's own account (owner-signed transactions).
@@ -135,7 +137,7 @@ pub async fn run(args: Demo, json: bool) -> Result<()> {
     ctx.out.say(format!("Game contract:   {game:#066x}"));
 
     // One owner signature authorizes the session; the session key does the rest.
-    let mut session = ctx.new_session(0).await?;
+    let mut session = ctx.new_session().await?;
     ctx.out.say("\nThe owner signs ONE session authorization: game.increase, for 1 hour.");
     let one_move = ctx.call("increase", vec![Felt::ONE])?;
     let first_signature = session.sign_calls(Felt::ZERO, std::slice::from_ref(&one_move))?.len();
@@ -189,10 +191,11 @@ pub async fn run(args: Demo, json: bool) -> Result<()> {
             .expires_at(expires_at)
             .allow_with_rules(STRK_TOKEN, "transfer", vec![ArgumentRule::Equal { index: 0, value: PAYEE }])
             .policy(Policy {
-                spend_limits: [(STRK_TOKEN, U256::from(1_000u32).into())].into(),
+                spend_limits: vec![SpendLimit::lifetime(STRK_TOKEN, U256::from(1_000u32))],
                 ..Policy::default()
             })
-    })?;
+    })
+    .await?;
     let pay = |to: Felt, amount: u32| -> Result<Call> {
         Ok(Call {
             to: STRK_TOKEN,
@@ -224,7 +227,7 @@ pub async fn run(args: Demo, json: bool) -> Result<()> {
     protections.push(Protection { rule: "expiry", rejected_with: reason });
 
     let admin = SessionAdmin::new(ctx.owner());
-    let second = ctx.new_session(0).await?;
+    let second = ctx.new_session().await?;
     ctx.play(&second, vec![one_move.clone()]).await?;
     admin.revoke_session(second.session_hash()).await?;
     ctx.sent += 1;
@@ -234,8 +237,8 @@ pub async fn run(args: Demo, json: bool) -> Result<()> {
     ctx.out.say(format!("  a second session, revoked by its hash: {reason}"));
     protections.push(Protection { rule: "revocation", rejected_with: reason });
 
-    let third = ctx.new_session(0).await?;
-    let fourth = ctx.new_session(0).await?;
+    let third = ctx.new_session().await?;
+    let fourth = ctx.new_session().await?;
     ctx.play(&third, vec![one_move.clone()]).await?;
     admin.revoke_all_sessions().await?;
     ctx.sent += 1;
@@ -244,6 +247,9 @@ pub async fn run(args: Demo, json: bool) -> Result<()> {
     expect_rejection(fourth.execute(vec![one_move.clone()]).await, stale)?;
     ctx.out.say(format!("  two more sessions after revoke-all (one O(1) transaction): {reason}"));
     protections.push(Protection { rule: "revoke all", rejected_with: reason });
+    let fresh = ctx.new_session().await?;
+    ctx.play(&fresh, vec![one_move.clone()]).await?;
+    ctx.out.say("  a session authorized after the revoke-all (the new epoch, read from the chain) plays");
     ctx.owner_sends(vec![one_move]).await?;
     ctx.out.say("  the owner still transacts");
 

@@ -5,11 +5,13 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 use clap::{Args, Subcommand};
-use local_devnet::{Devnet, DevnetOptions};
+use local_devnet::{Devnet, DevnetClient, DevnetOptions};
 use serde_json::json;
 use starknet::core::types::Felt;
 
 use crate::cli_error::usage;
+use crate::input::{account_address, format_fri, parse_u128_amount, NetworkArgs};
+use crate::output::Output;
 
 /// The port `--network devnet` expects.
 const DEFAULT_PORT: u16 = 5050;
@@ -22,6 +24,20 @@ pub enum DevnetCommand {
     Start(StartArgs),
     /// Stop a devnet started with `start --background`.
     Stop(StopArgs),
+    /// Give an address STRK on a local devnet (to fund an account before `account deploy`).
+    Mint(MintArgs),
+}
+
+/// Options of `devnet mint`.
+#[derive(Args)]
+pub struct MintArgs {
+    /// Who receives it: an address or an account file.
+    to: String,
+    /// How much: FRI (`1000000000000000000`), or with a unit (`10strk`, `0.5strk`).
+    #[arg(value_parser = parse_u128_amount)]
+    amount: u128,
+    #[command(flatten)]
+    network: NetworkArgs,
 }
 
 /// Options of `devnet start`.
@@ -47,12 +63,48 @@ pub struct StopArgs {
 }
 
 /// Runs a devnet command.
-pub async fn run(command: DevnetCommand, json: bool) -> Result<()> {
+pub async fn run(command: DevnetCommand, out: Output) -> Result<()> {
+    let json = out.json;
     match command {
-        DevnetCommand::Start(args) if args.background => start_in_background(args, json).await,
-        DevnetCommand::Start(args) => start(args, json).await,
+        DevnetCommand::Start(args) => {
+            assert_port_free(args.port)?;
+            if args.background {
+                start_in_background(args, json).await
+            } else {
+                start(args, json).await
+            }
+        }
         DevnetCommand::Stop(args) => stop(args, json),
+        DevnetCommand::Mint(args) => mint(args, out).await,
     }
+}
+
+/// Refuses at once when something already listens on `port`.
+fn assert_port_free(port: u16) -> Result<()> {
+    std::net::TcpListener::bind(("127.0.0.1", port)).map(drop).map_err(|error| {
+        usage(
+            format!("port {port} is not free ({error}): is a devnet already running there?"),
+            Some("stop it (`stark-session devnet stop`) or pass --port"),
+        )
+    })
+}
+
+async fn mint(args: MintArgs, out: Output) -> Result<()> {
+    let to = account_address(&args.to)?;
+    let url = args.network.url()?;
+    let balance = DevnetClient::new(url.clone()).mint(to, args.amount).await.map_err(|error| {
+        usage(
+            format!("minting on {url} failed ({error})"),
+            Some("devnet mint works on a local devnet only (`stark-session devnet start`)"),
+        )
+    })?;
+    let (minted, balance) =
+        (starknet::core::types::U256::from(args.amount), starknet::core::types::U256::from(balance));
+    out.result(
+        format!("Minted {} to {to:#066x}; its balance is {}", format_fri(minted), format_fri(balance)),
+        json!({ "address": to, "minted": args.amount.to_string(), "balance": balance.to_string() }),
+    );
+    Ok(())
 }
 
 fn pid_file(port: u16) -> PathBuf {
@@ -113,9 +165,14 @@ async fn start_in_background(args: StartArgs, json: bool) -> Result<()> {
     command.stdin(std::process::Stdio::null()).stdout(log.try_clone()?).stderr(log);
     #[cfg(unix)]
     std::os::unix::process::CommandExt::process_group(&mut command, 0); // not stopped by the shell's Ctrl-C
-    let child = command.spawn().context("starting devnet in the background")?;
+    let mut child = command.spawn().context("starting devnet in the background")?;
     std::fs::write(&pid_path, child.id().to_string())?;
     for _ in 0..600 {
+        if let Ok(Some(status)) = child.try_wait() {
+            let _ = std::fs::remove_file(&pid_path);
+            let log = std::fs::read_to_string(&log_path).unwrap_or_default();
+            return Err(anyhow::anyhow!("devnet stopped during start-up ({status}): {}", log.trim()));
+        }
         let text = std::fs::read_to_string(&log_path).unwrap_or_default();
         if text.contains("stops it.") {
             let url = format!("http://127.0.0.1:{}/rpc", args.port);

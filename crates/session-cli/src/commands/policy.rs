@@ -1,11 +1,16 @@
 //! `stark-session policy show`: what an auditor needs to know about an account's sessions.
 
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
 use anyhow::Result;
 use clap::{Args, Subcommand};
 use serde_json::json;
-use session_sdk::{account_history, account_state, session_status, AccountState, LimitReached};
+use session_sdk::{account_history, session_status, AccountState, LimitReached, SessionFile};
 
-use crate::input::{account_address, NetworkArgs};
+use crate::chain::session_account_state;
+
+use crate::input::{account_address, format_time, NetworkArgs};
 use crate::output::Output;
 use crate::policy_args::describe_policy;
 
@@ -22,6 +27,10 @@ pub enum PolicyCommand {
 pub struct ShowArgs {
     /// The account: an address or an account file.
     account: String,
+    /// A session file of this account: its allowed methods are shown with the session (the
+    /// chain keeps only their Merkle root). Repeat for more.
+    #[arg(long = "session", value_name = "FILE")]
+    sessions: Vec<PathBuf>,
     #[command(flatten)]
     network: NetworkArgs,
 }
@@ -30,15 +39,20 @@ pub struct ShowArgs {
 pub async fn run(command: PolicyCommand, out: Output) -> Result<()> {
     let PolicyCommand::Show(args) = command;
     let account = account_address(&args.account)?;
-    let provider = args.network.provider();
+    let provider = args.network.provider()?;
+    let mut files = BTreeMap::new();
+    for path in &args.sessions {
+        let file = SessionFile::load(path)?; // checks its root and hash against its methods
+        files.insert(file.session_hash, file);
+    }
     let AccountState { owner_public_key: owner, session_epoch: epoch } =
-        account_state(&provider, account).await?;
+        session_account_state(&provider, account).await?;
     let history = out.waiting("reading the account's events", account_history(&provider, account)).await?;
 
     let mut lines = vec![
         format!("Account {account:#066x}"),
         format!("  owner key:     {owner:#066x} ({} owner change(s) on record)", history.owner_changes.len()),
-        format!("  session epoch: {epoch} (sessions of older epochs are revoked)"),
+        format!("  session epoch: {epoch:#x} (sessions of other epochs are revoked; it changes with every revoke-all and owner rotation)"),
         format!("  sessions seen in events: {}", history.sessions.len()),
     ];
     let mut sessions = Vec::new();
@@ -55,23 +69,50 @@ pub async fn run(command: PolicyCommand, out: Output) -> Result<()> {
         lines.push(format!(
             "    {:#066x}  {verdict:<12} expires {}  root {}",
             record.session_hash,
-            record.expires_at.map_or("?".into(), |time| time.to_string()),
+            record.expires_at.map_or("?".into(), format_time),
             record.allowed_methods_root.map_or("?".into(), |root| format!("{root:#x}")),
         ));
-        if record.limits.is_some() || record.policy == Some(starknet::core::types::Felt::ZERO) {
-            for limit in describe_policy(record.limits.as_ref(), None) {
+        let methods: Vec<String> = match files.get(&record.session_hash) {
+            Some(file) => file
+                .allowed_methods
+                .iter()
+                .map(|method| {
+                    let name = method
+                        .entrypoint
+                        .clone()
+                        .unwrap_or_else(|| format!("selector {:#x}", method.selector));
+                    format!(
+                        "{name} on {:#066x}{}",
+                        method.contract_address,
+                        crate::policy_args::describe_when(&method.argument_rules)
+                    )
+                })
+                .collect(),
+            None => Vec::new(),
+        };
+        for method in &methods {
+            lines.push(format!("        may call {method}"));
+        }
+        let unlimited = record.policy_hash == Some(session_sdk::protocol::Policy::unlimited_hash());
+        if let Some(policy) = record.limits.clone().or_else(|| unlimited.then(Default::default)) {
+            for limit in describe_policy(&policy, None) {
                 lines.push(format!("        {limit}"));
             }
         }
         for reached in &record.limits_reached {
             lines.push(match reached {
                 LimitReached::Calls => "        used up its call limit".to_owned(),
-                LimitReached::Spend { token } => {
+                LimitReached::Spend { token, period: 0 } => {
                     format!("        used up its spend limit of token {token:#066x}")
+                }
+                LimitReached::Spend { token, period } => {
+                    format!(
+                        "        used up a window of its {period}-second spend limit of token {token:#066x}"
+                    )
                 }
             });
         }
-        sessions.push(json!({ "record": record, "status": verdict }));
+        sessions.push(json!({ "record": record, "status": verdict, "allowed_methods": methods }));
     }
     out.result(
         lines.join("\n"),

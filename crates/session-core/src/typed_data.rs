@@ -1,0 +1,147 @@
+//! A session as SNIP-12 typed data: the JSON a dapp hands to a wallet (`account.signMessage` in
+//! starknet.js), which the wallet displays field by field — key, expiry, every allowed method
+//! with its argument rules, every limit — and whose message hash is [`Session::hash`].
+
+use std::collections::BTreeMap;
+
+use serde_json::{json, Value};
+use starknet_core::types::{Felt, U256};
+
+use crate::policy::{ArgumentRule, Policy, SpendLimit};
+use crate::session::Session;
+use crate::snip12::{SESSION_DOMAIN_NAME, SESSION_DOMAIN_VERSION};
+
+fn hex(felt: Felt) -> Value {
+    Value::String(format!("{felt:#x}"))
+}
+
+fn decimal(value: impl ToString) -> Value {
+    Value::String(value.to_string())
+}
+
+fn u256(value: U256) -> Value {
+    json!({ "low": decimal(value.low()), "high": decimal(value.high()) })
+}
+
+/// The protocol's SNIP-12 types as typed-data JSON declares them (the presets `u256` and
+/// `TokenAmount` are implied by SNIP-12 revision 1 and must not be declared).
+pub fn session_types() -> Value {
+    json!({
+        "StarknetDomain": [
+            { "name": "name", "type": "shortstring" },
+            { "name": "version", "type": "shortstring" },
+            { "name": "chainId", "type": "shortstring" },
+            { "name": "revision", "type": "shortstring" }
+        ],
+        "Session": [
+            { "name": "Session Key", "type": "felt" },
+            { "name": "Expires At", "type": "timestamp" },
+            { "name": "Allowed Methods", "type": "merkletree", "contains": "Allowed Method" },
+            { "name": "Policy", "type": "Policy" },
+            { "name": "Epoch", "type": "felt" }
+        ],
+        "Allowed Method": [
+            { "name": "Contract Address", "type": "ContractAddress" },
+            { "name": "Selector", "type": "selector" },
+            { "name": "Argument Rules", "type": "Argument Rule*" }
+        ],
+        "Argument Rule": [
+            { "name": "Kind", "type": "shortstring" },
+            { "name": "Argument Index", "type": "u128" },
+            { "name": "Values", "type": "felt*" },
+            { "name": "Bound", "type": "u256" }
+        ],
+        "Policy": [
+            { "name": "Max Fee Per Transaction", "type": "u128" },
+            { "name": "Fee Budget", "type": "u128" },
+            { "name": "Max Calls", "type": "u128" },
+            { "name": "Spend Limits", "type": "Spend Limit*" }
+        ],
+        "Spend Limit": [
+            { "name": "Token Amount", "type": "TokenAmount" },
+            { "name": "Window Seconds", "type": "u128" }
+        ]
+    })
+}
+
+impl ArgumentRule {
+    /// The rule as a typed-data `Argument Rule` value.
+    pub fn typed_data_value(&self) -> Value {
+        let (values, bound) = match self {
+            Self::Equal { value, .. } => (vec![*value], U256::from(0u8)),
+            Self::OneOf { values, .. } => (values.clone(), U256::from(0u8)),
+            Self::AtMost { bound, .. } => (vec![], U256::from(*bound)),
+            Self::AtMostU256 { bound, .. } => (vec![], *bound),
+        };
+        json!({
+            "Kind": self.kind(),
+            "Argument Index": decimal(self.index()),
+            "Values": values.into_iter().map(hex).collect::<Vec<_>>(),
+            "Bound": u256(bound),
+        })
+    }
+}
+
+impl SpendLimit {
+    /// The limit as a typed-data `Spend Limit` value.
+    pub fn typed_data_value(&self) -> Value {
+        json!({
+            "Token Amount": { "token_address": hex(self.token), "amount": u256(self.amount) },
+            "Window Seconds": decimal(self.period),
+        })
+    }
+}
+
+impl Policy {
+    /// The policy as a typed-data `Policy` value (no limit: the type's maximum).
+    pub fn typed_data_value(&self) -> Value {
+        json!({
+            "Max Fee Per Transaction": decimal(self.max_fee_per_tx.unwrap_or(u128::MAX)),
+            "Fee Budget": decimal(self.fee_budget.unwrap_or(u128::MAX)),
+            "Max Calls": decimal(self.max_calls.unwrap_or(u64::MAX)),
+            "Spend Limits": self.spend_limits.iter().map(SpendLimit::typed_data_value).collect::<Vec<_>>(),
+        })
+    }
+}
+
+impl Session {
+    /// The session as SNIP-12 revision 1 typed data for `chain_id` (a short string such as
+    /// `SN_SEPOLIA`, as a felt): what the owner's wallet displays and signs. Its message hash for
+    /// the account is [`Session::hash`]. `entrypoint_names` maps selectors to names, so the
+    /// wallet shows `transfer` rather than a selector (unnamed selectors are shown in hex; the
+    /// hash is the same).
+    pub fn typed_data(&self, chain_id: Felt, entrypoint_names: &BTreeMap<Felt, String>) -> Value {
+        let chain = String::from_utf8_lossy(&chain_id.to_bytes_be()).trim_start_matches('\0').to_owned();
+        let methods: Vec<Value> = self
+            .allowed_methods()
+            .iter()
+            .map(|permission| {
+                let selector = entrypoint_names
+                    .get(&permission.method.selector)
+                    .map_or_else(|| hex(permission.method.selector), |name| Value::String(name.clone()));
+                json!({
+                    "Contract Address": hex(permission.method.contract_address),
+                    "Selector": selector,
+                    "Argument Rules": permission.rules.iter().map(ArgumentRule::typed_data_value).collect::<Vec<_>>(),
+                })
+            })
+            .collect();
+        json!({
+            "types": session_types(),
+            "primaryType": "Session",
+            "domain": {
+                "name": SESSION_DOMAIN_NAME,
+                "version": decimal(SESSION_DOMAIN_VERSION),
+                "chainId": chain,
+                "revision": "1",
+            },
+            "message": {
+                "Session Key": hex(self.session_key),
+                "Expires At": decimal(self.expires_at),
+                "Allowed Methods": methods,
+                "Policy": self.policy().typed_data_value(),
+                "Epoch": hex(self.epoch),
+            },
+        })
+    }
+}
