@@ -185,7 +185,7 @@ async fn malformed_replayed_and_malleated_signatures_are_rejected_on_chain() {
     let forge: common::Forge = Box::new(move |hash, _, calls| {
         let mut felts = huge(hash, calls);
         let last = felts.len() - 1;
-        felts[last] = Felt::from(u64::MAX); // the rule count of the only call of a 1-method session
+        felts[last] = Felt::from(u64::MAX); // the entry header of the only call of a 1-method session
         felts
     });
     expect(world.send_forged(vec![increase(counter, 1)], forge).await, "Session: malformed signature");
@@ -203,7 +203,7 @@ async fn malformed_replayed_and_malleated_signatures_are_rejected_on_chain() {
         let malleated = valid.clone();
         let forge: common::Forge = Box::new(move |hash, _, calls| {
             let mut felts = malleated(hash, calls);
-            let session_s = felts.len() - 4; // [.., session_r, session_s, n_calls = 1, proof length = 0, rules = 0]
+            let session_s = felts.len() - 2; // [.., session_r, session_s, entry header = 0]
             felts[session_s] = bad_s;
             felts
         });
@@ -547,5 +547,81 @@ async fn boundaries_proof_reuse_and_signature_swaps() {
     world.devnet.set_time(expires_at + 1).await.unwrap();
     let expired = short.execute(vec![increase(counter, 1)]).await.unwrap_err();
     assert!(matches!(expired, SdkError::SessionExpired { .. }), "{expired:?}");
+    assert_eq!(world.count().await, 3);
+}
+
+/// A by-reference signature for `session` (hash `session_hash`) of `calls`, with `key_field` in
+/// its session-key field, signed by `signer` over the transaction hash.
+fn reference_signature(
+    session: &session_core::Session,
+    session_hash: Felt,
+    key_field: Felt,
+    signer: &SessionKey,
+    hash: Felt,
+) -> Vec<Felt> {
+    let session_signature =
+        signer.sign(session_core::snip12::session_key_message(hash, session_hash)).unwrap();
+    session_core::AccountSignature::SessionRef(session_core::SessionRefSignature {
+        session_hash,
+        terms: session.terms(),
+        session_key: key_field,
+        session_signature,
+        root: None,
+        calls: None,
+    })
+    .encode()
+}
+
+#[tokio::test]
+async fn references_work_only_for_the_stored_session() {
+    let world = World::start().await;
+    let counter = world.counter;
+    let owner = session_sdk::load_keystore(&world.owner_keystore, common::OWNER_PASSWORD).unwrap();
+    let (chain_id, now) = (world.devnet.chain_id(), world.now().await);
+    let create = |expires_at: u64| {
+        session_sdk::create_session(
+            &owner,
+            world.devnet.provider(),
+            world.account,
+            chain_id,
+            move |session| session.expires_at(expires_at).allow(counter, "increase"),
+        )
+    };
+
+    // The first transaction stores the session; the next ones name it by hash in 6 felts.
+    let stored = create(now + 3600).await.unwrap();
+    stored.execute(vec![increase(counter, 1)]).await.unwrap();
+    assert!(stored.signs_by_reference());
+    assert_eq!(stored.sign_calls(Felt::ONE, &[increase(counter, 1)]).unwrap().len(), 6);
+    stored.execute(vec![increase(counter, 1)]).await.unwrap();
+    assert_eq!(world.count().await, 2);
+
+    // Attack 29: a reference to a session the owner authorized but that was never stored.
+    let mut never_stored = create(now + 3600).await.unwrap();
+    never_stored.use_on_chain_authorization();
+    let signer = std::sync::Arc::new(never_stored);
+    let forger = signer.clone();
+    let forge: common::Forge = Box::new(move |hash, _, calls| forger.sign_calls(hash, calls).unwrap());
+    let refusal = world.send_forged(vec![increase(counter, 1)], forge).await;
+    assert!(refusal.contains("Session: not authorized"), "{refusal}");
+
+    // Attack 32: the stored session's hash with an attacker's key (in the key field and signing).
+    let attacker = SessionKey::generate().unwrap();
+    let (session, session_hash) = (stored.session().clone(), stored.session_hash());
+    let forge: common::Forge = Box::new(move |hash, _, _| {
+        reference_signature(&session, session_hash, attacker.public_key(), &attacker, hash)
+    });
+    let refusal = world.send_forged(vec![increase(counter, 1)], forge).await;
+    assert!(refusal.contains("Session: reference mismatch"), "{refusal}");
+
+    // Attack 30: revoked, then (another stored session) revoke-all.
+    world.admin().revoke_session(stored.session_hash()).await.unwrap();
+    let revoked = stored.execute(vec![increase(counter, 1)]).await.unwrap_err();
+    assert!(matches!(revoked, SdkError::SessionRevoked { .. }), "{revoked:?}");
+    let other = create(now + 3600).await.unwrap();
+    other.execute(vec![increase(counter, 1)]).await.unwrap();
+    world.admin().revoke_all_sessions().await.unwrap();
+    let stale = other.execute(vec![increase(counter, 1)]).await.unwrap_err();
+    assert!(format!("{stale:?}").contains("Session: stale epoch"), "{stale:?}");
     assert_eq!(world.count().await, 3);
 }

@@ -1,5 +1,5 @@
 //! Session policies on a real devnet: spend limits on the STRK token, default deny of unlisted
-//! tokens, call limits counting only successful executions, argument rules, and fee caps and
+//! tokens, call limits (charged with the fee, in validation), argument rules, and fee caps and
 //! budgets against real resource bounds. Each limit is met exactly, then exceeded by one unit,
 //! with the pre-flight check on (refused before sending) and off (refused by the chain).
 
@@ -199,19 +199,20 @@ async fn argument_rules_pin_the_recipient_and_cap_the_amount() {
 }
 
 #[tokio::test]
-async fn a_call_limit_counts_only_calls_of_successful_transactions() {
+async fn a_call_limit_counts_every_validated_call() {
     let world = World::start().await;
     let mut session = game_session(&world, Policy { max_calls: Some(3), ..Policy::default() }).await;
     session.execute(vec![increase(world.counter, 1)]).await.unwrap();
-    // u64 overflow in the game: the transaction is included but reverts, and its call is not counted.
+    // u64 overflow in the game: the transaction is included but reverts; like its fee, its call
+    // was charged when it was validated.
     let fee = session.estimate(vec![increase(world.counter, 1)]).await.unwrap();
     let (reverted, _) = send_with_bounds(&session, vec![increase(world.counter, u64::MAX)], &fee).await;
     assert!(reverted.unwrap_err().contains("Reverted"));
-    assert_eq!(session.usage().await.unwrap().calls, 1);
-    session.execute(vec![increase(world.counter, 1), increase(world.counter, 1)]).await.unwrap(); // at the limit
+    assert_eq!(session.usage().await.unwrap().calls, 2);
+    session.execute(vec![increase(world.counter, 1)]).await.unwrap(); // at the limit
     assert_eq!(session.usage().await.unwrap().calls, 3);
     assert_eq!(history_of(&world, &session).await.limits_reached, [session_sdk::LimitReached::Calls]);
-    assert_eq!(world.count().await, 3);
+    assert_eq!(world.count().await, 2);
 
     let refused = session.execute(vec![increase(world.counter, 1)]).await.unwrap_err();
     assert!(
@@ -221,7 +222,7 @@ async fn a_call_limit_counts_only_calls_of_successful_transactions() {
     let on_chain = bypassing_preflight(&mut session, vec![increase(world.counter, 1)]).await;
     assert!(matches!(on_chain, SdkError::SessionLimitReached { .. }), "{on_chain:?}");
     assert_eq!(limit_reason(&on_chain), "Session: call limit reached");
-    assert_eq!(world.count().await, 3);
+    assert_eq!(world.count().await, 2);
 }
 
 /// Sends `calls` with explicit resource bounds (each estimated amount and price tripled);
@@ -386,9 +387,11 @@ async fn one_token_with_a_daily_and_a_total_limit_counts_both() {
     // Auditors see both limits as signed, and can rebuild the usage from events alone.
     let record = history_of(&world, &session).await;
     assert_eq!(record.limits.as_ref().map(|p| p.spend_limits.len()), Some(2));
-    let from_events = &record.usage_from_events.spent;
-    assert_eq!(from_events[&(STRK_TOKEN, 0)].1, U256::from(150u8));
-    assert_eq!(from_events[&(STRK_TOKEN, 86_400)], ((now / 86_400 + 1), U256::from(50u8)));
+    let from_events = &record.usage_from_events;
+    let second_day = (now / 86_400 + 1) * 86_400 + 60;
+    assert_eq!(from_events.spent(STRK_TOKEN, 0, second_day), U256::from(150u8));
+    assert_eq!(from_events.spent(STRK_TOKEN, 86_400, second_day), U256::from(50u8));
+    assert_eq!(from_events.spent(STRK_TOKEN, 86_400, now), U256::from(100u8), "the first day's window");
 }
 
 #[tokio::test]
@@ -404,10 +407,10 @@ async fn an_unlimited_token_stays_usable_after_an_infinite_approval() {
     session.execute(vec![strk_call("approve", vec![OTHER, max, max])]).await.unwrap();
     session.execute(vec![transfer(RECIPIENT, 7)]).await.unwrap();
     assert_eq!(balance(&world, RECIPIENT).await, Felt::from(7u8));
-    // Nothing was accounted: an unlimited limit costs no storage.
-    let spent =
+    // Nothing was accounted: an unlimited limit is never counted down.
+    let left =
         session_bindings::session_account::SessionAccountReader::new(world.account, world.devnet.provider())
-            .get_session_spent(
+            .get_session_spend_left(
                 &session.session_hash(),
                 &cainome::cairo_serde::ContractAddress(STRK_TOKEN),
                 &0,
@@ -416,5 +419,5 @@ async fn an_unlimited_token_stays_usable_after_an_infinite_approval() {
             .call()
             .await
             .unwrap();
-    assert_eq!((spent.low, spent.high), (0, 0));
+    assert_eq!((left.low, left.high), (u128::MAX, u128::MAX));
 }

@@ -45,13 +45,20 @@ pub mod SessionErrors {
     pub const TOO_MANY_CALLS: felt252 = 'Session: too many calls';
     /// A Merkle proof is longer than `MAX_PROOF_LENGTH`.
     pub const PROOF_TOO_LONG: felt252 = 'Session: proof too long';
-    /// The number of proofs differs from the number of calls.
-    pub const PROOF_COUNT_MISMATCH: felt252 = 'Session: proof count mismatch';
     /// The policy sent in the signature does not hash to the session's `policy`.
     pub const POLICY_MISMATCH: felt252 = 'Session: policy mismatch';
     /// A policy's spend limits are not strictly increasing by (token, period): a limit is listed
     /// twice, or out of the canonical order.
     pub const SPEND_LIMITS_UNORDERED: felt252 = 'Session: spend limits unordered';
+    /// A by-reference signature's expiry and limit flags differ from the stored session's.
+    pub const TERMS_MISMATCH: felt252 = 'Session: terms mismatch';
+    /// A by-reference signature's session key and root do not match the stored session's
+    /// binding (a short signature's root is its first call's leaf).
+    pub const REFERENCE_MISMATCH: felt252 = 'Session: reference mismatch';
+    /// A spend limit's amount is above `u128` max (and not unlimited): the account stores `u128`s.
+    pub const LIMIT_ABOVE_U128: felt252 = 'Session: limit above u128';
+    /// A spend limit's window is 2^32 seconds (136 years) or longer.
+    pub const WINDOW_TOO_LONG: felt252 = 'Session: window too long';
     /// An argument rule's kind is none of `'equal'`, `'one of'`, `'at most'`, `'at most u256'`.
     pub const UNKNOWN_RULE: felt252 = 'Session: unknown argument rule';
     /// An argument rule's values or bound do not fit its kind (e.g. `'equal'` with two values).

@@ -155,27 +155,26 @@ pub trait ISession<TState> {
     /// Whether the current owner registered the session with `register_session` (a registration
     /// by a former owner does not count; see also `get_session_epoch`).
     fn is_session_registered(self: @TState, session_hash: felt252) -> bool;
-    /// Whether the session's authorization by the current owner is stored on-chain (registered,
-    /// or cached by its first transaction).
+    /// Whether the session is stored on-chain for the current epoch (registered, or cached by
+    /// its first transaction) and not revoked: its transactions may then name it by hash.
     fn is_session_cached(self: @TState, session_hash: felt252) -> bool;
     /// The current session epoch; sessions of other epochs are revoked. It changes, unpredictably,
     /// with every revoke-all and every owner rotation.
     fn get_session_epoch(self: @TState) -> felt252;
-    /// How many calls the session's successful transactions (and outside executions) made
-    /// (counted for sessions with a call limit).
-    fn get_session_call_count(self: @TState, session_hash: felt252) -> u64;
-    /// The fee the session's transactions committed to so far (sum of their maximum fees).
-    fn get_session_fees_committed(self: @TState, session_hash: felt252) -> u128;
-    /// The amount of `token` the session transferred or approved so far under its limit of this
-    /// `period` (0: lifetime; else in the latest window, see `get_session_spend_window`).
-    fn get_session_spent(
+    /// Calls the session may still make (for a session with a call limit; 0 otherwise).
+    fn get_session_calls_left(self: @TState, session_hash: felt252) -> u64;
+    /// Fees the session's transactions may still commit (sum of their maximum fees; for a
+    /// session with a fee budget, 0 otherwise).
+    fn get_session_fee_budget_left(self: @TState, session_hash: felt252) -> u128;
+    /// What the session may still move or approve of `token` under its limit of this `period`
+    /// (0: lifetime; else in the current window): `u256` max for an unlimited limit, 0 when the
+    /// session has no such limit.
+    fn get_session_spend_left(
         self: @TState, session_hash: felt252, token: ContractAddress, period: u64,
     ) -> u256;
-    /// The window (block time / period) of the session's latest spending of `token` under its
-    /// limit of this `period` (0 for a lifetime limit).
-    fn get_session_spend_window(
-        self: @TState, session_hash: felt252, token: ContractAddress, period: u64,
-    ) -> u64;
+    /// Whether the session proved this allowed-method leaf and asked the account to remember it:
+    /// calls of that method then need no Merkle proof.
+    fn is_session_leaf_remembered(self: @TState, session_hash: felt252, leaf: felt252) -> bool;
 }
 
 /// SNIP-9 version 2: executing calls signed by the account and submitted by someone else.
@@ -210,14 +209,12 @@ pub trait SessionAccountABI<TState> {
     fn is_session_registered(self: @TState, session_hash: felt252) -> bool;
     fn is_session_cached(self: @TState, session_hash: felt252) -> bool;
     fn get_session_epoch(self: @TState) -> felt252;
-    fn get_session_call_count(self: @TState, session_hash: felt252) -> u64;
-    fn get_session_fees_committed(self: @TState, session_hash: felt252) -> u128;
-    fn get_session_spent(
+    fn get_session_calls_left(self: @TState, session_hash: felt252) -> u64;
+    fn get_session_fee_budget_left(self: @TState, session_hash: felt252) -> u128;
+    fn get_session_spend_left(
         self: @TState, session_hash: felt252, token: ContractAddress, period: u64,
     ) -> u256;
-    fn get_session_spend_window(
-        self: @TState, session_hash: felt252, token: ContractAddress, period: u64,
-    ) -> u64;
+    fn is_session_leaf_remembered(self: @TState, session_hash: felt252, leaf: felt252) -> bool;
     fn execute_from_outside_v2(
         ref self: TState, outside_execution: OutsideExecution, signature: Span<felt252>,
     ) -> Array<Span<felt252>>;

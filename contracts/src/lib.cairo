@@ -14,6 +14,7 @@ pub mod policy;
 pub mod presets;
 pub mod signature;
 pub mod snip12;
+pub mod storage;
 
 #[cfg(test)]
 mod tests;

@@ -8,8 +8,7 @@
 //! Limits: tokens with non-standard value entrypoints (e.g. `burn`, `permit`, `send`) are not
 //! recognised — do not allow such methods in a session, or restrict them with argument rules.
 
-use core::num::traits::{Bounded, CheckedAdd};
-use starknet::ContractAddress;
+use core::num::traits::{Bounded, CheckedAdd, SaturatingAdd, SaturatingMul};
 use starknet::account::Call;
 use starknet::ResourcesBounds;
 use crate::errors::SessionErrors;
@@ -114,46 +113,18 @@ fn value_amount_index(selector: felt252) -> Option<u32> {
     }
 }
 
-/// The total value `calls` move of `token`.
-pub fn value_moved_of(calls: Span<Call>, token: ContractAddress) -> u256 {
-    let mut total: u256 = 0;
-    for call in calls {
-        if *call.to == token {
-            if let Some(amount) = value_moved(call) {
-                total = total.checked_add(amount).unwrap_or(Bounded::MAX);
-            }
-        }
-    }
-    total
-}
-
-/// Panics with `Session: token not allowed` if a call moves value of a token without a limit.
-pub fn assert_tokens_listed(calls: Span<Call>, limits: Span<SpendLimit>) {
-    for call in calls {
-        if value_amount_index(*call.selector).is_some() {
-            let mut listed = false;
-            for limit in limits {
-                if *limit.token == *call.to {
-                    listed = true;
-                    break;
-                }
-            }
-            assert(listed, SessionErrors::TOKEN_NOT_ALLOWED);
-        }
-    }
-}
-
 /// The most a transaction with these resource bounds and tip can pay:
-/// `Σ max_amount × max_price_per_unit + tip × max L2 gas`.
-pub fn max_fee(resource_bounds: Span<ResourcesBounds>, tip: u128) -> u256 {
-    let mut total: u256 = 0;
+/// `Σ max_amount × max_price_per_unit + tip × max L2 gas`, saturated at `u128` max (more than
+/// any fee cap or budget the account counts).
+pub fn max_fee(resource_bounds: Span<ResourcesBounds>, tip: u128) -> u128 {
+    let mut total: u128 = 0;
     for bounds in resource_bounds {
-        let amount: u256 = (*bounds.max_amount).into();
-        let price: u256 = (*bounds.max_price_per_unit).into();
-        total += amount * price;
+        let mut price = *bounds.max_price_per_unit;
         if *bounds.resource == L2_GAS {
-            total += amount * tip.into();
+            price = price.saturating_add(tip);
         }
+        let amount: u128 = (*bounds.max_amount).into();
+        total = total.saturating_add(amount.saturating_mul(price));
     }
     total
 }

@@ -2,15 +2,26 @@
 //!
 //! Owner signature: `[r, s]`.
 //!
-//! Session signature:
+//! Session signature, full form (carries the session; verifies and stores its authorization on
+//! first use):
 //! `[SESSION_MAGIC, session_key, expires_at, allowed_methods_root, policy_hash, epoch,
-//!   auth_len, (owner_r, owner_s)?, session_r, session_s, (Policy)?,
-//!   n_calls, (proof_len, proof…, rules…)…]`
+//!   auth_len, (owner_r, owner_s)?, session_r, session_s, (Policy)?, entry…]`
 //! where `auth_len` is 2 with the owner's signature of the session hash, or 0 when the session's
-//! authorization is already stored on-chain (registered or cached); the serialized `Policy` is
-//! present exactly when the session's `policy_hash` is not `UNLIMITED_POLICY_HASH`; and each call
-//! has its Merkle proof followed by its leaf's serialized `Span<ArgumentRule>` (a single 0 when it
-//! has none).
+//! authorization is already stored on-chain (registered or cached), and the serialized `Policy` is
+//! present exactly when `policy_hash` is not `UNLIMITED_POLICY_HASH`.
+//!
+//! Session signature, by reference (a session stored on-chain, registered or cached):
+//! `[SESSION_REF_MAGIC, session_hash, terms, session_key, session_r, session_s, (root, (entry…)?)?]`
+//! where `terms` is the stored session's expiry and limit flags (`storage::session_terms`).
+//! Without a root (6 felts), the root is the first call's leaf: a single-method session. Without
+//! entries (7 felts), no call has argument rules and each call's leaf is the root or remembered.
+//! Otherwise one entry per call.
+//!
+//! Entries (one per call, in call order): `header, proof…, (rules)?` where `header` is the proof's
+//! length, plus `REMEMBER_LEAF` to have the account remember the leaf for the session once proven
+//! (later calls of that method need no proof), plus `HAS_RULES` when the leaf has argument rules
+//! (then the serialized `Span<ArgumentRule>` follows the proof). An empty proof means the leaf is
+//! the root or already remembered.
 
 use core::ec::stark_curve::ORDER;
 use core::ecdsa::check_ecdsa_signature;
@@ -18,12 +29,18 @@ use crate::errors::{AccountErrors, SessionErrors};
 use crate::interfaces::{ArgumentRule, Policy, Session};
 use crate::snip12::UNLIMITED_POLICY_HASH;
 
-/// First felt of a session signature.
+/// First felt of a full session signature.
 pub const SESSION_MAGIC: felt252 = 'session-v3';
+/// First felt of a by-reference session signature.
+pub const SESSION_REF_MAGIC: felt252 = 'session-v3-ref';
 /// Most calls a session transaction may carry.
 pub const MAX_SESSION_CALLS: u32 = 32;
 /// Longest Merkle proof accepted (trees of up to 65,536 methods).
 pub const MAX_PROOF_LENGTH: u32 = 16;
+/// Entry header flag: remember the leaf for the session once proven.
+pub const REMEMBER_LEAF: u32 = 0x100;
+/// Entry header flag: the leaf has argument rules (they follow the proof).
+pub const HAS_RULES: u32 = 0x200;
 
 /// A Stark ECDSA signature.
 #[derive(Copy, Drop, Debug, PartialEq)]
@@ -34,7 +51,7 @@ pub struct StarkSignature {
     pub s: felt252,
 }
 
-/// A parsed session signature.
+/// A parsed full-form session signature.
 #[derive(Copy, Drop, Debug)]
 pub struct SessionSignature {
     /// The session the transaction claims.
@@ -49,13 +66,33 @@ pub struct SessionSignature {
     pub permissions: Span<CallPermission>,
 }
 
+/// A parsed by-reference session signature.
+#[derive(Copy, Drop, Debug)]
+pub struct SessionRefSignature {
+    /// The hash of the stored session.
+    pub session_hash: felt252,
+    /// The stored session's expiry and limit flags, as the account stored them.
+    pub terms: felt252,
+    /// The session's public key (checked against the stored binding).
+    pub session_key: felt252,
+    /// The session key's signature of `session_key_message(hash, session_hash)`.
+    pub session_signature: StarkSignature,
+    /// The allowed-methods root; `None`: it is the first call's leaf.
+    pub root: Option<felt252>,
+    /// One permission per call; `None`: no call has argument rules, and each call's leaf is the
+    /// root or remembered.
+    pub permissions: Option<Span<CallPermission>>,
+}
+
 /// What a session signature shows for one call: the allowed-method leaf's proof and rules.
 #[derive(Copy, Drop, Debug)]
 pub struct CallPermission {
-    /// Merkle proof of the leaf.
+    /// Merkle proof of the leaf (empty: the leaf is the root, or already remembered).
     pub proof: Span<felt252>,
     /// The leaf's argument rules (hashed into the leaf).
     pub rules: Span<ArgumentRule>,
+    /// Remember the leaf for the session once proven.
+    pub remember: bool,
 }
 
 /// A parsed transaction signature.
@@ -63,25 +100,38 @@ pub struct CallPermission {
 pub enum AccountSignature {
     /// Signed by the owner key.
     Owner: StarkSignature,
-    /// Signed by a session key.
+    /// Signed by a session key, carrying the session.
     Session: SessionSignature,
+    /// Signed by a session key, naming a session stored on-chain.
+    SessionRef: SessionRefSignature,
 }
 
-/// Parses a transaction signature; panics with a specific error when it is malformed.
-pub fn parse_signature(signature: Span<felt252>) -> AccountSignature {
+/// Parses the signature of a transaction (or outside execution) of `call_count` calls; panics
+/// with a specific error when it is malformed.
+pub fn parse_signature(signature: Span<felt252>, call_count: u32) -> AccountSignature {
     if signature.len() == 2 {
         return AccountSignature::Owner(StarkSignature { r: *signature[0], s: *signature[1] });
     }
     let mut rest = signature;
-    match rest.pop_front() {
-        Some(magic) => assert(*magic == SESSION_MAGIC, AccountErrors::INVALID_SIGNATURE_FORMAT),
+    let magic = match rest.pop_front() {
+        Some(magic) => *magic,
         None => core::panic_with_felt252(AccountErrors::INVALID_SIGNATURE_FORMAT),
+    };
+    if magic == SESSION_REF_MAGIC {
+        return AccountSignature::SessionRef(parse_ref_body(ref rest, call_count));
     }
-    AccountSignature::Session(parse_session_body(ref rest))
+    assert(magic == SESSION_MAGIC, AccountErrors::INVALID_SIGNATURE_FORMAT);
+    AccountSignature::Session(parse_session_body(ref rest, call_count))
 }
 
-fn parse_session_body(ref rest: Span<felt252>) -> SessionSignature {
-    let session: Session = Serde::deserialize(ref rest).expect(SessionErrors::MALFORMED_SIGNATURE);
+fn parse_session_body(ref rest: Span<felt252>, call_count: u32) -> SessionSignature {
+    let session = Session {
+        session_key: take(ref rest),
+        expires_at: take(ref rest).try_into().expect(SessionErrors::MALFORMED_SIGNATURE),
+        allowed_methods_root: take(ref rest),
+        policy_hash: take(ref rest),
+        epoch: take(ref rest),
+    };
     let owner_authorization = match take(ref rest) {
         0 => None,
         2 => Some(StarkSignature { r: take(ref rest), s: take(ref rest) }),
@@ -93,23 +143,53 @@ fn parse_session_body(ref rest: Span<felt252>) -> SessionSignature {
     } else {
         Some(Serde::<Policy>::deserialize(ref rest).expect(SessionErrors::MALFORMED_SIGNATURE))
     };
-    let call_count = take_u32(ref rest);
+    let permissions = parse_permissions(ref rest, call_count);
+    SessionSignature { session, owner_authorization, session_signature, policy, permissions }
+}
+
+fn parse_ref_body(ref rest: Span<felt252>, call_count: u32) -> SessionRefSignature {
+    let session_hash = take(ref rest);
+    let terms = take(ref rest);
+    let session_key = take(ref rest);
+    let session_signature = StarkSignature { r: take(ref rest), s: take(ref rest) };
+    let (root, permissions) = if rest.is_empty() {
+        (None, None)
+    } else {
+        let root = take(ref rest);
+        if rest.is_empty() {
+            (Some(root), None)
+        } else {
+            (Some(root), Some(parse_permissions(ref rest, call_count)))
+        }
+    };
+    SessionRefSignature { session_hash, terms, session_key, session_signature, root, permissions }
+}
+
+/// One permission per call, then nothing left.
+fn parse_permissions(ref rest: Span<felt252>, call_count: u32) -> Span<CallPermission> {
     assert(call_count <= MAX_SESSION_CALLS, SessionErrors::TOO_MANY_CALLS);
     let mut permissions = array![];
     for _ in 0..call_count {
-        let length = take_u32(ref rest);
+        let header = take_u32(ref rest);
+        assert(header < 2 * HAS_RULES, SessionErrors::MALFORMED_SIGNATURE);
+        let length = header % REMEMBER_LEAF;
         assert(length <= MAX_PROOF_LENGTH, SessionErrors::PROOF_TOO_LONG);
         assert(length <= rest.len(), SessionErrors::MALFORMED_SIGNATURE);
         let proof = rest.slice(0, length);
         rest = rest.slice(length, rest.len() - length);
-        let rules: Span<ArgumentRule> = Serde::deserialize(ref rest)
-            .expect(SessionErrors::MALFORMED_SIGNATURE);
-        permissions.append(CallPermission { proof, rules });
+        let rules: Span<ArgumentRule> = if (header & HAS_RULES) != 0 {
+            let rules: Span<ArgumentRule> = Serde::deserialize(ref rest)
+                .expect(SessionErrors::MALFORMED_SIGNATURE);
+            assert(!rules.is_empty(), SessionErrors::MALFORMED_SIGNATURE);
+            rules
+        } else {
+            array![].span()
+        };
+        let remember = (header & REMEMBER_LEAF) != 0;
+        permissions.append(CallPermission { proof, rules, remember });
     }
     assert(rest.is_empty(), SessionErrors::MALFORMED_SIGNATURE);
-    SessionSignature {
-        session, owner_authorization, session_signature, policy, permissions: permissions.span(),
-    }
+    permissions.span()
 }
 
 fn take(ref rest: Span<felt252>) -> felt252 {

@@ -65,23 +65,24 @@ pub const REVISION: felt252 = 1;
 
 /// The revision 1 domain hash.
 pub fn domain_hash(name: felt252, version: felt252, chain_id: felt252) -> felt252 {
-    poseidon_hash_span(array![STARKNET_DOMAIN_TYPE_HASH, name, version, chain_id, REVISION].span())
+    poseidon_5(STARKNET_DOMAIN_TYPE_HASH, name, version, chain_id, REVISION)
 }
 
 /// The message hash a signer signs: binds the domain (and chain) and the account.
 pub fn message_hash(domain_hash: felt252, account: ContractAddress, struct_hash: felt252) -> felt252 {
-    poseidon_hash_span(array!['StarkNet Message', domain_hash, account.into(), struct_hash].span())
+    poseidon_4('StarkNet Message', domain_hash, account.into(), struct_hash)
 }
 
 /// Struct hash of a session.
 pub fn session_struct_hash(session: @Session) -> felt252 {
     let expires_at: felt252 = (*session.expires_at).into();
-    poseidon_hash_span(
-        array![
-            SESSION_TYPE_HASH, *session.session_key, expires_at, *session.allowed_methods_root,
-            *session.policy_hash, *session.epoch,
-        ]
-            .span(),
+    poseidon_6(
+        SESSION_TYPE_HASH,
+        *session.session_key,
+        expires_at,
+        *session.allowed_methods_root,
+        *session.policy_hash,
+        *session.epoch,
     )
 }
 
@@ -93,16 +94,16 @@ pub fn session_hash(session: @Session, chain_id: felt252, account: ContractAddre
 
 /// Struct hash of SNIP-12's preset `u256`.
 pub fn u256_struct_hash(value: u256) -> felt252 {
-    poseidon_hash_span(array![U256_TYPE_HASH, value.low.into(), value.high.into()].span())
+    poseidon_3(U256_TYPE_HASH, value.low.into(), value.high.into())
 }
 
 /// Struct hash of a spend limit: its `Token Amount` (SNIP-12's `TokenAmount`) and window.
 pub fn spend_limit_struct_hash(limit: @SpendLimit) -> felt252 {
-    let token_amount = poseidon_hash_span(
-        array![TOKEN_AMOUNT_TYPE_HASH, (*limit.token).into(), u256_struct_hash(*limit.amount)].span(),
+    let token_amount = poseidon_3(
+        TOKEN_AMOUNT_TYPE_HASH, (*limit.token).into(), u256_struct_hash(*limit.amount),
     );
     let period: felt252 = (*limit.period).into();
-    poseidon_hash_span(array![SPEND_LIMIT_TYPE_HASH, token_amount, period].span())
+    poseidon_3(SPEND_LIMIT_TYPE_HASH, token_amount, period)
 }
 
 /// The `Policy` field of a session: the SNIP-12 struct hash of the policy.
@@ -112,24 +113,24 @@ pub fn policy_struct_hash(policy: @Policy) -> felt252 {
         limits.append(spend_limit_struct_hash(limit));
     }
     let max_calls: felt252 = (*policy.max_calls).into();
-    poseidon_hash_span(
-        array![
-            POLICY_TYPE_HASH, (*policy.max_fee_per_tx).into(), (*policy.fee_budget).into(), max_calls,
-            poseidon_hash_span(limits.span()),
-        ]
-            .span(),
+    poseidon_5(
+        POLICY_TYPE_HASH,
+        (*policy.max_fee_per_tx).into(),
+        (*policy.fee_budget).into(),
+        max_calls,
+        poseidon_hash_span(limits.span()),
     )
 }
 
 /// Struct hash of an argument rule.
 pub fn argument_rule_struct_hash(rule: @ArgumentRule) -> felt252 {
     let index: felt252 = (*rule.index).into();
-    poseidon_hash_span(
-        array![
-            ARGUMENT_RULE_TYPE_HASH, *rule.kind, index, poseidon_hash_span(*rule.values),
-            u256_struct_hash(*rule.bound),
-        ]
-            .span(),
+    poseidon_5(
+        ARGUMENT_RULE_TYPE_HASH,
+        *rule.kind,
+        index,
+        poseidon_hash_span(*rule.values),
+        u256_struct_hash(*rule.bound),
     )
 }
 
@@ -146,18 +147,14 @@ pub fn allowed_method_leaf(
         }
         poseidon_hash_span(rule_hashes.span())
     };
-    poseidon_hash_span(
-        array![ALLOWED_METHOD_TYPE_HASH, contract_address.into(), selector, rules_hash].span(),
-    )
+    poseidon_4(ALLOWED_METHOD_TYPE_HASH, contract_address.into(), selector, rules_hash)
 }
 
 /// The session epoch that follows `previous` when a revoke-all or an owner rotation runs in the
 /// transaction `transaction_hash` of block `block_number`: unpredictable before that transaction
 /// exists, so no authorization can be signed for it in advance.
 pub fn next_epoch(previous: felt252, transaction_hash: felt252, block_number: u64) -> felt252 {
-    poseidon_hash_span(
-        array!['session epoch', previous, transaction_hash, block_number.into()].span(),
-    )
+    poseidon_4('session epoch', previous, transaction_hash, block_number.into())
 }
 
 /// Hash of a `merkletree` node's children: `poseidon_hash(min, max)`, i.e. the Hades
@@ -184,10 +181,7 @@ pub fn verify_merkle_proof(leaf: felt252, mut proof: Span<felt252>, root: felt25
 
 /// Struct hash of one SNIP-9 call.
 fn call_hash(call: @Call) -> felt252 {
-    poseidon_hash_span(
-        array![CALL_TYPE_HASH, (*call.to).into(), *call.selector, poseidon_hash_span(*call.calldata)]
-            .span(),
-    )
+    poseidon_4(CALL_TYPE_HASH, (*call.to).into(), *call.selector, poseidon_hash_span(*call.calldata))
 }
 
 /// The SNIP-9 v2 message hash of an outside execution for `account`.
@@ -200,12 +194,13 @@ pub fn outside_execution_hash(
     }
     let execute_after: felt252 = (*outside_execution.execute_after).into();
     let execute_before: felt252 = (*outside_execution.execute_before).into();
-    let struct_hash = poseidon_hash_span(
-        array![
-            OUTSIDE_EXECUTION_TYPE_HASH, (*outside_execution.caller).into(), *outside_execution.nonce,
-            execute_after, execute_before, poseidon_hash_span(call_hashes.span()),
-        ]
-            .span(),
+    let struct_hash = poseidon_6(
+        OUTSIDE_EXECUTION_TYPE_HASH,
+        (*outside_execution.caller).into(),
+        *outside_execution.nonce,
+        execute_after,
+        execute_before,
+        poseidon_hash_span(call_hashes.span()),
     );
     let domain = domain_hash(
         OUTSIDE_EXECUTION_DOMAIN_NAME, OUTSIDE_EXECUTION_DOMAIN_VERSION, chain_id,
@@ -216,7 +211,49 @@ pub fn outside_execution_hash(
 /// What the session key signs for a transaction or outside execution: binds the hash being
 /// authorized (transaction hash or outside-execution hash) to the session.
 pub fn session_key_message(authorized_hash: felt252, session_hash: felt252) -> felt252 {
-    poseidon_hash_span(array![authorized_hash, session_hash].span())
+    poseidon_2(authorized_hash, session_hash)
+}
+
+// `poseidon_hash_span` of a few felts, without building an array: the same sponge (rate 2,
+// capacity 1; a final 1 pads an even count, is added to the odd felt's neighbour otherwise).
+
+/// `poseidon_hash_span([a, b])`.
+pub fn poseidon_2(a: felt252, b: felt252) -> felt252 {
+    let (s0, s1, s2) = hades_permutation(a, b, 0);
+    let (hash, _, _) = hades_permutation(s0 + 1, s1, s2);
+    hash
+}
+
+/// `poseidon_hash_span([a, b, c])`.
+pub fn poseidon_3(a: felt252, b: felt252, c: felt252) -> felt252 {
+    let (s0, s1, s2) = hades_permutation(a, b, 0);
+    let (hash, _, _) = hades_permutation(s0 + c, s1 + 1, s2);
+    hash
+}
+
+/// `poseidon_hash_span([a, b, c, d])`.
+pub fn poseidon_4(a: felt252, b: felt252, c: felt252, d: felt252) -> felt252 {
+    let (s0, s1, s2) = hades_permutation(a, b, 0);
+    let (s0, s1, s2) = hades_permutation(s0 + c, s1 + d, s2);
+    let (hash, _, _) = hades_permutation(s0 + 1, s1, s2);
+    hash
+}
+
+/// `poseidon_hash_span([a, b, c, d, e])`.
+pub fn poseidon_5(a: felt252, b: felt252, c: felt252, d: felt252, e: felt252) -> felt252 {
+    let (s0, s1, s2) = hades_permutation(a, b, 0);
+    let (s0, s1, s2) = hades_permutation(s0 + c, s1 + d, s2);
+    let (hash, _, _) = hades_permutation(s0 + e, s1 + 1, s2);
+    hash
+}
+
+/// `poseidon_hash_span([a, b, c, d, e, f])`.
+pub fn poseidon_6(a: felt252, b: felt252, c: felt252, d: felt252, e: felt252, f: felt252) -> felt252 {
+    let (s0, s1, s2) = hades_permutation(a, b, 0);
+    let (s0, s1, s2) = hades_permutation(s0 + c, s1 + d, s2);
+    let (s0, s1, s2) = hades_permutation(s0 + e, s1 + f, s2);
+    let (hash, _, _) = hades_permutation(s0 + 1, s1, s2);
+    hash
 }
 
 /// What a new owner key signs to accept ownership of `account` from `current_owner`.

@@ -5,6 +5,7 @@ mod common;
 mod test_account;
 mod test_outside_execution;
 mod test_policy;
+mod test_reference;
 mod test_session;
 mod test_signature;
 mod test_snip12;

@@ -8,11 +8,12 @@ pub mod OutsideExecutionComponent {
         Map, StorageMapReadAccess, StorageMapWriteAccess, StoragePointerReadAccess,
         StoragePointerWriteAccess,
     };
-    use starknet::{get_block_timestamp, get_caller_address, get_contract_address, get_tx_info};
+    use starknet::get_execution_info;
     use crate::components::owner::OwnerComponent;
     use crate::components::owner::OwnerComponent::InternalTrait as OwnerInternalTrait;
     use crate::components::session::SessionComponent;
     use crate::components::session::SessionComponent::InternalTrait as SessionInternalTrait;
+    use crate::components::session::SessionComponent::Context;
     use crate::errors::OutsideExecutionErrors;
     use crate::interfaces::{ISRC9_V2, OutsideExecution};
     use crate::snip12::outside_execution_hash;
@@ -70,26 +71,29 @@ pub mod OutsideExecutionComponent {
             signature: Span<felt252>,
         ) -> Array<Span<felt252>> {
             assert(!self.OutsideExecution_executing.read(), OutsideExecutionErrors::REENTRANT_CALL);
+            let info = get_execution_info().unbox();
             let caller: felt252 = outside_execution.caller.into();
             assert(
-                caller == ANY_CALLER || outside_execution.caller == get_caller_address(),
+                caller == ANY_CALLER || outside_execution.caller == info.caller_address,
                 OutsideExecutionErrors::INVALID_CALLER,
             );
-            let now = get_block_timestamp();
+            let now = info.block_info.unbox().block_timestamp;
             assert(outside_execution.execute_after < now, OutsideExecutionErrors::TOO_EARLY);
             assert(now < outside_execution.execute_before, OutsideExecutionErrors::TOO_LATE);
             let nonce = outside_execution.nonce;
             assert(!self.OutsideExecution_used_nonces.read(nonce), OutsideExecutionErrors::NONCE_USED);
             self.OutsideExecution_used_nonces.write(nonce, true);
 
-            let hash = outside_execution_hash(
-                @outside_execution, get_tx_info().unbox().chain_id, get_contract_address(),
-            );
+            let (chain_id, account) = (info.tx_info.unbox().chain_id, info.contract_address);
+            let hash = outside_execution_hash(@outside_execution, chain_id, account);
             let mut session = get_dep_component_mut!(ref self, Session);
-            let signer = session.assert_valid_signature(hash, outside_execution.calls, signature, now);
-            session.use_session(signature, outside_execution.calls);
-            let session_hash = match signer {
-                Some((session_hash, _)) => session_hash,
+            let context = Context { hash, chain_id, account, now };
+            let session_hash = match session.validate_signature(context, outside_execution.calls, signature) {
+                Some(used) => {
+                    session.charge(used, outside_execution.calls.len(), None);
+                    session.use_session(used, outside_execution.calls, now);
+                    used.session_hash
+                },
                 None => 0,
             };
             self.emit(OutsideExecutionUsed { nonce, session_hash });

@@ -1,52 +1,63 @@
 //! Sessions: validation of session-signed calls against the owner's authorization and the
 //! allowed-methods tree, plus registration, caching and revocation.
 //!
+//! A session is stored on-chain the first time its owner authorization is verified (its first
+//! transaction, "cached") or when the owner registers it: one felt (`storage::SessionRecord`:
+//! expiry, the epoch it was authorized in, limit flags, and a binding of its key and root), plus
+//! its limits as what is left of them. From then on its transactions may name it by hash
+//! (`SESSION_REF_MAGIC` signatures, 6 felts for a single-method session): no SNIP-12 hashing, no
+//! owner signature, no policy in the signature. A leaf proven with the "remember" flag is
+//! remembered for the session, so later calls of that method need no proof whatever the size of
+//! the tree.
+//!
 //! Expiry: inside `__validate__` Starknet floors the block timestamp to the hour, so validation
 //! only rejects sessions already expired at that floored time; the exact check runs when the
 //! calls execute (`use_session`, from `__execute__` and from outside execution), where the
 //! timestamp is exact. A transaction of a just-expired session therefore reverts (and pays its
 //! fee) instead of being rejected for free.
 //!
-//! Policies: validation rejects, for free, calls that break an argument rule, move value of an
-//! unlisted token, or would exceed a spend or call limit given the counters so far; the
-//! counters themselves grow at execution (`use_session`), so only successful executions count.
-//! The fee budget is the exception: it is charged in `__validate__` (with the transaction's
-//! maximum fee), because a reverted transaction still pays its fee. A limit at its type's maximum
-//! is no limit and is not accounted at all.
+//! Limits: the fee cap, fee budget and call limit are checked and charged in `__validate__` (the
+//! budget with the transaction's maximum fee), so a transaction over them is rejected for free,
+//! and one that reverts still used them (it pays its fee). Spend limits are checked and counted
+//! when the calls execute, so only value actually moved counts; a transaction over them reverts
+//! (paying its fee, which the fee cap and budget bound; the SDK's pre-flight check refuses such
+//! calls before signing). A call moving value of a token without a spend limit reverts the same
+//! way. A limit at its type's maximum is no limit and is not accounted at all.
 //!
 //! Epochs: every session names the epoch it was issued in. `revoke_all_sessions` and every owner
 //! rotation (through `start_new_epoch`) replace the epoch with an unpredictable one, so no
 //! authorization signed before either can ever work again — not even one pre-signed for "the
-//! next epoch", and not after rotating the owner back to an earlier key.
+//! next epoch", and not after rotating the owner back to an earlier key. Stored sessions record the
+//! epoch count they were authorized in and stop with it.
 
 /// Session validation, registration, caching and revocation.
 #[starknet::component]
 pub mod SessionComponent {
-    use core::num::traits::{Bounded, CheckedAdd, Zero};
+    use core::num::traits::{Bounded, Zero};
     use starknet::account::Call;
     use starknet::storage::{
         Map, StorageMapReadAccess, StorageMapWriteAccess, StoragePointerReadAccess,
         StoragePointerWriteAccess,
     };
-    use starknet::{
-        ContractAddress, ResourcesBounds, get_block_number, get_block_timestamp,
-        get_contract_address, get_tx_info,
-    };
+    use starknet::{ContractAddress, ResourcesBounds, get_execution_info};
     use crate::components::owner::OwnerComponent;
     use crate::components::owner::OwnerComponent::InternalTrait as OwnerInternalTrait;
     use crate::errors::{AccountErrors, SessionErrors};
-    use crate::interfaces::{ISession, Policy, Session, SpendLimit};
-    use crate::policy::{
-        assert_arguments_allowed, assert_spend_limits_ordered, assert_tokens_listed, is_unlimited,
-        max_fee, value_moved_of,
-    };
+    use crate::interfaces::{ISession, Policy, Session};
+    use crate::policy::{assert_arguments_allowed, assert_spend_limits_ordered, max_fee, value_moved};
     use crate::signature::{
-        AccountSignature, MAX_SESSION_CALLS, SessionSignature, is_valid_stark_signature,
+        AccountSignature, CallPermission, MAX_SESSION_CALLS, SESSION_MAGIC, SESSION_REF_MAGIC,
+        SessionRefSignature, SessionSignature, StarkSignature, is_valid_stark_signature,
         parse_signature,
     };
     use crate::snip12::{
         UNLIMITED_POLICY_HASH, allowed_method_leaf, next_epoch, policy_struct_hash, session_hash,
-        session_key_message, verify_merkle_proof,
+        poseidon_2, session_key_message, verify_merkle_proof,
+    };
+    use crate::storage::{
+        Allowance, HAS_CALL_LIMIT, HAS_FEE_BUDGET, HAS_FEE_CAP, HAS_SPEND_LIMITS, REVOKED_RECORD,
+        SessionRecord, SpendEntry, pack_record, record_felt, session_binding, spend_key,
+        split_terms, terms_of, unpack_record,
     };
 
     /// `SessionLimitReached.limit` of the call limit.
@@ -56,27 +67,24 @@ pub mod SessionComponent {
 
     #[storage]
     pub struct Storage {
-        /// Sessions revoked by hash.
-        pub Session_revoked: Map<felt252, bool>,
-        /// 1 + the epoch count when the session's owner authorization was stored on-chain
-        /// (registered or cached); 0: never. The authorization stands only in that epoch.
-        pub Session_authorized_in: Map<felt252, u64>,
-        /// Sessions registered by the owner with `register_session`.
-        pub Session_registered: Map<felt252, bool>,
+        /// Stored sessions (`storage::SessionRecord`, packed) and revocations, by hash.
+        pub Session_records: Map<felt252, felt252>,
+        /// The authorization mark (1 + epoch count) of the owner's latest registration, by hash.
+        pub Session_registered_in: Map<felt252, u32>,
+        /// Leaves a session proved and asked to remember, by `poseidon(session_hash, leaf)`.
+        pub Session_remembered_leaves: Map<felt252, bool>,
         /// The current epoch; sessions of other epochs are revoked.
         pub Session_epoch: felt252,
         /// How many epochs were started since deployment (revoke-alls and owner rotations).
-        pub Session_epoch_count: u64,
-        /// Calls of successful executions per session (counted for sessions with a call limit).
-        pub Session_call_count: Map<felt252, u64>,
-        /// Maximum fees committed per session (counted for sessions with a fee budget).
-        pub Session_fees_committed: Map<felt252, u128>,
-        /// Value moved or approved per (session, token, limit period), in the latest window for
-        /// windowed limits.
-        pub Session_spent: Map<(felt252, ContractAddress, u64), u256>,
-        /// The window of the latest spending per (session, token, limit period), for windowed
-        /// limits.
-        pub Session_spend_window: Map<(felt252, ContractAddress, u64), u64>,
+        pub Session_epoch_count: u32,
+        /// Calls and fee budget left, per session with a call limit or a fee budget.
+        pub Session_allowances: Map<felt252, Allowance>,
+        /// Fee cap per transaction, per session with one.
+        pub Session_fee_caps: Map<felt252, u128>,
+        /// Spend limits and what is left of them, by `storage::spend_key(session, token, index)`.
+        pub Session_spending: Map<felt252, SpendEntry>,
+        /// The amount per window of each spend limit per window, by the same key.
+        pub Session_window_amounts: Map<felt252, u128>,
     }
 
     #[event]
@@ -85,8 +93,7 @@ pub mod SessionComponent {
         SessionRegistered: SessionRegistered,
         SessionCached: SessionCached,
         SessionPolicyPublished: SessionPolicyPublished,
-        SessionFeeCommitted: SessionFeeCommitted,
-        SessionCallsMade: SessionCallsMade,
+        SessionCharged: SessionCharged,
         SessionSpent: SessionSpent,
         SessionLimitReached: SessionLimitReached,
         SessionRevoked: SessionRevoked,
@@ -105,8 +112,9 @@ pub mod SessionComponent {
         pub epoch: felt252,
     }
 
-    /// A session's first transaction stored its verified owner authorization (with the whole
-    /// session, so an auditor can read its permissions from events alone).
+    /// A session's first transaction verified and stored its owner authorization (with the whole
+    /// session, so an auditor can read its permissions from events alone; the owner is the one
+    /// the account's `OwnerChanged` events name at that time).
     #[derive(Drop, PartialEq, Debug, starknet::Event)]
     pub struct SessionCached {
         #[key]
@@ -116,7 +124,6 @@ pub mod SessionComponent {
         pub allowed_methods_root: felt252,
         pub policy_hash: felt252,
         pub epoch: felt252,
-        pub authorized_by: felt252,
     }
 
     /// The limits of a registered or first-used session with a policy, in full (the session
@@ -128,38 +135,27 @@ pub mod SessionComponent {
         pub policy: Policy,
     }
 
-    /// A session transaction committed `max_fee` against the session's fee budget (in validation,
-    /// so also for transactions that revert); `total` is what the session committed so far.
+    /// A session transaction (or outside execution) was charged `calls` calls against the
+    /// session's call limit and its maximum fee `fee` against its fee budget (0 for a limit the
+    /// session does not have; outside executions charge no fee: the relayer pays it). Charged in
+    /// validation, so also for transactions that revert.
     #[derive(Drop, PartialEq, Debug, starknet::Event)]
-    pub struct SessionFeeCommitted {
-        #[key]
-        pub session_hash: felt252,
-        pub max_fee: u128,
-        pub total: u128,
-    }
-
-    /// A successful session execution made `calls` calls counted against its call limit; `total`
-    /// is what the session made so far.
-    #[derive(Drop, PartialEq, Debug, starknet::Event)]
-    pub struct SessionCallsMade {
+    pub struct SessionCharged {
         #[key]
         pub session_hash: felt252,
         pub calls: u32,
-        pub total: u64,
+        pub fee: u128,
     }
 
-    /// A successful session execution moved or approved `amount` of `token`, counted against
-    /// the limit of that token with this `period`; `total` is the amount counted in `window` (the
-    /// lifetime, window 0, when `period` is 0).
+    /// A call of a successful session execution moved or approved `amount` of `token`, counted
+    /// against each of the token's limits (in the window of the block's time for a limit per
+    /// window).
     #[derive(Drop, PartialEq, Debug, starknet::Event)]
     pub struct SessionSpent {
         #[key]
         pub session_hash: felt252,
         pub token: ContractAddress,
-        pub period: u64,
-        pub amount: u256,
-        pub window: u64,
-        pub total: u256,
+        pub amount: u128,
     }
 
     /// A session's execution used up one of its limits: `limit` is `'calls'` (token 0) or
@@ -189,6 +185,25 @@ pub mod SessionComponent {
         pub new_epoch: felt252,
     }
 
+    /// Where a signature is checked: the hash it must sign (a transaction or an outside
+    /// execution), the chain, the account, and the block time (hour-floored in validation).
+    #[derive(Copy, Drop, Debug)]
+    pub struct Context {
+        pub hash: felt252,
+        pub chain_id: felt252,
+        pub account: ContractAddress,
+        pub now: u64,
+    }
+
+    /// A session signature that passed validation: what executing its calls must enforce.
+    #[derive(Copy, Drop, Debug, PartialEq)]
+    pub struct SessionUse {
+        pub session_hash: felt252,
+        pub expires_at: u64,
+        /// The session's limit flags (`storage::LIMIT_FLAGS`).
+        pub limits: u128,
+    }
+
     #[embeddable_as(SessionImpl)]
     impl SessionExternal<
         TContractState,
@@ -197,26 +212,32 @@ pub mod SessionComponent {
         +Drop<TContractState>,
     > of ISession<ComponentState<TContractState>> {
         /// Stores the current owner's authorization of `session`, so its transactions can omit
-        /// the owner signature.
+        /// the owner signature (and name it by hash).
         ///
         /// Requirements: called by the account itself (an owner transaction); the session has a
         /// non-zero key, the current epoch, is not expired, revoked or registered; `policy` is
         /// given unless the session's `policy_hash` is the unlimited policy's, hashes to it, and
-        /// lists its spend limits in strictly increasing (token, period) order. The policy still
-        /// travels in each of the session's transaction signatures.
+        /// lists its spend limits in strictly increasing (token, period) order, each at most
+        /// `u128` max or unlimited, with windows below 2^32 seconds.
         /// Emits `SessionRegistered`, and `SessionPolicyPublished` for a session with a policy.
         fn register_session(
             ref self: ComponentState<TContractState>, session: Session, policy: Option<Policy>,
         ) {
             let owner = get_dep_component!(@self, Owner);
             owner.assert_only_self();
-            self.assert_usable(@session, get_block_timestamp());
+            let info = get_execution_info().unbox();
+            let now = info.block_info.unbox().block_timestamp;
+            self.assert_usable(@session, now);
             assert_policy_matches(@session, policy);
-            let hash = self.session_hash_of(@session);
-            assert(!self.Session_revoked.read(hash), SessionErrors::REVOKED);
-            assert(!self.is_session_registered(hash), SessionErrors::ALREADY_REGISTERED);
-            self.store_authorization(hash);
-            self.Session_registered.write(hash, true);
+            let hash = session_hash(@session, info.tx_info.unbox().chain_id, info.contract_address);
+            let record = self.Session_records.read(hash);
+            assert(record != REVOKED_RECORD, SessionErrors::REVOKED);
+            let mark = self.current_authorization_mark();
+            assert(self.Session_registered_in.read(hash) != mark, SessionErrors::ALREADY_REGISTERED);
+            if !self.is_stored_in(record, mark) {
+                self.store_session(hash, @session, policy);
+            }
+            self.Session_registered_in.write(hash, mark);
             self
                 .emit(
                     SessionRegistered {
@@ -233,14 +254,17 @@ pub mod SessionComponent {
             }
         }
 
-        /// Revokes the session with this hash, cached or not, at once.
+        /// Revokes the session with this hash, stored or not, at once (it can never be stored).
         ///
         /// Requirements: called by the account itself; not revoked already.
         /// Emits `SessionRevoked`.
         fn revoke_session(ref self: ComponentState<TContractState>, session_hash: felt252) {
             get_dep_component!(@self, Owner).assert_only_self();
-            assert(!self.Session_revoked.read(session_hash), SessionErrors::ALREADY_REVOKED);
-            self.Session_revoked.write(session_hash, true);
+            assert(
+                self.Session_records.read(session_hash) != REVOKED_RECORD,
+                SessionErrors::ALREADY_REVOKED,
+            );
+            self.Session_records.write(session_hash, REVOKED_RECORD);
             self.emit(SessionRevoked { session_hash });
         }
 
@@ -254,25 +278,29 @@ pub mod SessionComponent {
 
         /// The SNIP-12 message hash the owner signs to authorize `session` for this account.
         fn get_session_hash(self: @ComponentState<TContractState>, session: Session) -> felt252 {
-            self.session_hash_of(@session)
+            let info = get_execution_info().unbox();
+            session_hash(@session, info.tx_info.unbox().chain_id, info.contract_address)
         }
 
         /// Whether the session was revoked by its hash.
         fn is_session_revoked(self: @ComponentState<TContractState>, session_hash: felt252) -> bool {
-            self.Session_revoked.read(session_hash)
+            self.Session_records.read(session_hash) == REVOKED_RECORD
         }
 
         /// Whether the owner registered the session in the current epoch (so under the current
-        /// owner key: every rotation starts a new epoch).
+        /// owner key: every rotation starts a new epoch) and it is not revoked.
         fn is_session_registered(
             self: @ComponentState<TContractState>, session_hash: felt252,
         ) -> bool {
-            self.Session_registered.read(session_hash) && self.is_authorized_on_chain(session_hash)
+            let mark = self.current_authorization_mark();
+            self.Session_registered_in.read(session_hash) == mark
+                && self.is_stored_in(self.Session_records.read(session_hash), mark)
         }
 
-        /// Whether an authorization of the session is stored on-chain for the current epoch.
+        /// Whether the session is stored on-chain for the current epoch (registered or cached)
+        /// and not revoked: whether its transactions may name it by hash.
         fn is_session_cached(self: @ComponentState<TContractState>, session_hash: felt252) -> bool {
-            self.is_authorized_on_chain(session_hash)
+            self.is_stored_in(self.Session_records.read(session_hash), self.current_authorization_mark())
         }
 
         /// The current session epoch.
@@ -280,44 +308,59 @@ pub mod SessionComponent {
             self.Session_epoch.read()
         }
 
-        /// Calls the session's successful executions made (counted when it has a call limit).
-        fn get_session_call_count(
-            self: @ComponentState<TContractState>, session_hash: felt252,
-        ) -> u64 {
-            self.Session_call_count.read(session_hash)
+        /// Calls the session may still make (for a session with a call limit; 0 otherwise).
+        fn get_session_calls_left(self: @ComponentState<TContractState>, session_hash: felt252) -> u64 {
+            self.Session_allowances.read(session_hash).calls_left
         }
 
-        /// Maximum fees the session's transactions committed to (counted with a fee budget).
-        fn get_session_fees_committed(
+        /// Fees the session's transactions may still commit (for a session with a fee budget; 0
+        /// otherwise).
+        fn get_session_fee_budget_left(
             self: @ComponentState<TContractState>, session_hash: felt252,
         ) -> u128 {
-            self.Session_fees_committed.read(session_hash)
+            self.Session_allowances.read(session_hash).fee_budget_left
         }
 
-        /// Value of `token` the session moved or approved under its limit of this `period`.
-        fn get_session_spent(
+        /// What the session may still move of `token` under its limit of this `period` (0:
+        /// lifetime; else in the current window): `u256` max for an unlimited limit, 0 when the
+        /// session has no such limit.
+        fn get_session_spend_left(
             self: @ComponentState<TContractState>,
             session_hash: felt252,
             token: ContractAddress,
             period: u64,
         ) -> u256 {
-            self.Session_spent.read((session_hash, token, period))
+            let token: felt252 = token.into();
+            let first = self.Session_spending.read(spend_key(session_hash, token, 0));
+            for index in 0..Into::<u8, u32>::into(first.count) {
+                let key = spend_key(session_hash, token, index);
+                let entry = self.Session_spending.read(key);
+                if entry.period.into() != period {
+                    continue;
+                }
+                if entry.unlimited {
+                    return Bounded::MAX;
+                }
+                let now = get_execution_info().unbox().block_info.unbox().block_timestamp;
+                return self.spend_left(key, entry, now).into();
+            }
+            0
         }
 
-        /// The window of the session's latest spending of `token` under its limit of `period`.
-        fn get_session_spend_window(
-            self: @ComponentState<TContractState>,
-            session_hash: felt252,
-            token: ContractAddress,
-            period: u64,
-        ) -> u64 {
-            self.Session_spend_window.read((session_hash, token, period))
+        /// Whether the session proved this allowed-method leaf and asked the account to remember
+        /// it (calls of that method then need no Merkle proof).
+        fn is_session_leaf_remembered(
+            self: @ComponentState<TContractState>, session_hash: felt252, leaf: felt252,
+        ) -> bool {
+            self.Session_remembered_leaves.read(poseidon_2(session_hash, leaf))
         }
     }
 
     /// Panics with `Session: policy mismatch` unless `policy` is what `session` commits to (none
-    /// for the unlimited policy), and with `Session: spend limits unordered` unless its spend
-    /// limits are strictly increasing by (token, period).
+    /// for the unlimited policy), with `Session: spend limits unordered` unless its spend limits
+    /// are strictly increasing by (token, period), with `Session: limit above u128` for a limit
+    /// the account cannot count, and with `Session: window too long` for a window of 2^32
+    /// seconds (136 years) or more.
     fn assert_policy_matches(session: @Session, policy: Option<Policy>) {
         match policy {
             Some(policy) => {
@@ -326,11 +369,39 @@ pub mod SessionComponent {
                     SessionErrors::POLICY_MISMATCH,
                 );
                 assert_spend_limits_ordered(policy.spend_limits);
+                for limit in policy.spend_limits {
+                    assert(
+                        *limit.amount.high == 0 || *limit.amount == Bounded::MAX,
+                        SessionErrors::LIMIT_ABOVE_U128,
+                    );
+                    assert(*limit.period < 0x100000000, SessionErrors::WINDOW_TOO_LONG);
+                }
             },
             None => assert(
                 *session.policy_hash == UNLIMITED_POLICY_HASH, SessionErrors::POLICY_MISMATCH,
             ),
         }
+    }
+
+    /// The limit flags of a policy (none for the unlimited policy).
+    fn limit_flags(policy: Option<Policy>) -> u128 {
+        let Some(policy) = policy else {
+            return 0;
+        };
+        let mut flags = 0;
+        if policy.max_calls != Bounded::MAX {
+            flags = flags | HAS_CALL_LIMIT;
+        }
+        if policy.max_fee_per_tx != Bounded::MAX {
+            flags = flags | HAS_FEE_CAP;
+        }
+        if policy.fee_budget != Bounded::MAX {
+            flags = flags | HAS_FEE_BUDGET;
+        }
+        if !policy.spend_limits.is_empty() {
+            flags = flags | HAS_SPEND_LIMITS;
+        }
+        flags
     }
 
     /// Validation entry points for the embedding account.
@@ -341,231 +412,106 @@ pub mod SessionComponent {
         impl Owner: OwnerComponent::HasComponent<TContractState>,
         +Drop<TContractState>,
     > of InternalTrait<TContractState> {
-        /// Panics unless `signature` authorizes `calls` under `hash` (a transaction hash or an
-        /// outside-execution hash): an owner `[r, s]`, or a valid session signature whose every
-        /// rule holds at time `now`. Returns the session's hash and policy for a session.
-        fn assert_valid_signature(
-            self: @ComponentState<TContractState>,
-            hash: felt252,
+        /// Panics unless `signature` authorizes `calls` in `context`: an owner `[r, s]` over its
+        /// hash, or a valid session signature whose session is usable at `context.now`. A
+        /// session's first use stores it (and proven leaves asked for are remembered). Returns
+        /// what executing the calls must enforce, for a session.
+        ///
+        /// Emits `SessionCached` (and `SessionPolicyPublished` for a session with a policy) when a
+        /// session's owner authorization is verified and stored.
+        fn validate_signature(
+            ref self: ComponentState<TContractState>,
+            context: Context,
             calls: Span<Call>,
             signature: Span<felt252>,
-            now: u64,
-        ) -> Option<(felt252, Option<Policy>)> {
-            match parse_signature(signature) {
+        ) -> Option<SessionUse> {
+            match parse_signature(signature, calls.len()) {
                 AccountSignature::Owner(owner_signature) => {
                     assert(
-                        get_dep_component!(self, Owner).is_owner_signature(hash, owner_signature),
+                        get_dep_component!(@self, Owner).is_owner_signature(context.hash, owner_signature),
                         AccountErrors::INVALID_SIGNATURE,
                     );
                     None
                 },
-                AccountSignature::Session(session_signature) => Some(
-                    self.assert_valid_session_use(hash, calls, @session_signature, now),
+                AccountSignature::Session(full) => Some(self.validate_full(context, calls, @full)),
+                AccountSignature::SessionRef(by_reference) => Some(
+                    self.validate_by_reference(context, calls, @by_reference),
                 ),
             }
         }
 
-        /// For `__validate__`: `assert_valid_signature`, then for a session with a fee cap or
-        /// budget, checks the transaction's maximum fee (from its resource bounds and tip)
-        /// against them and charges the budget.
-        ///
-        /// Emits `SessionFeeCommitted` when it charges a fee budget.
+        /// For `__validate__`: `validate_signature`, then `charge` the session the transaction's
+        /// calls and maximum fee (from its resource bounds and tip).
         fn validate_transaction(
             ref self: ComponentState<TContractState>,
-            hash: felt252,
+            context: Context,
             calls: Span<Call>,
             signature: Span<felt252>,
-            now: u64,
             resource_bounds: Span<ResourcesBounds>,
             tip: u128,
         ) {
-            let Some((session_hash, Some(policy))) = self
-                .assert_valid_signature(hash, calls, signature, now) else {
+            let Some(used) = self.validate_signature(context, calls, signature) else {
                 return;
             };
-            let (no_cap, no_budget) = (
-                policy.max_fee_per_tx == Bounded::MAX, policy.fee_budget == Bounded::MAX,
-            );
-            if no_cap && no_budget {
+            if (used.limits & (HAS_CALL_LIMIT | HAS_FEE_CAP | HAS_FEE_BUDGET)) == 0 {
                 return;
             }
-            let max_fee = max_fee(resource_bounds, tip);
-            if !no_cap {
-                assert(max_fee <= policy.max_fee_per_tx.into(), SessionErrors::FEE_CAP_EXCEEDED);
-            }
-            if !no_budget {
-                let committed: u256 = self.Session_fees_committed.read(session_hash).into();
-                let total = committed + max_fee;
-                assert(total <= policy.fee_budget.into(), SessionErrors::FEE_BUDGET_EXCEEDED);
-                // Both fit in u128: `total` is at most the budget, `max_fee` at most `total`.
-                let total: u128 = total.try_into().expect(SessionErrors::FEE_BUDGET_EXCEEDED);
-                let max_fee: u128 = max_fee.try_into().expect(SessionErrors::FEE_BUDGET_EXCEEDED);
-                self.Session_fees_committed.write(session_hash, total);
-                self.emit(SessionFeeCommitted { session_hash, max_fee, total });
-            }
+            let fee = if (used.limits & (HAS_FEE_CAP | HAS_FEE_BUDGET)) != 0 {
+                Some(max_fee(resource_bounds, tip))
+            } else {
+                None
+            };
+            self.charge(used, calls.len(), fee);
         }
 
-        /// At execution time (exact clock), for a session signature: panics if the session has
-        /// expired or a policy limit would be exceeded; counts the calls and the value
-        /// `calls` move (for limits that bind); caches the owner authorization on first use.
-        /// Does nothing for owners.
+        /// For a validated session use: checks `fee` (a transaction's maximum fee; `None` for an
+        /// outside execution, whose relayer pays) against the fee cap, and charges `calls` to the
+        /// call limit and `fee` to the fee budget, for the limits the session has. In validation,
+        /// so a transaction that reverts still used them.
         ///
-        /// Emits `SessionCached` (and `SessionPolicyPublished` for a session with a policy) on a
-        /// session's first use with an owner authorization; `SessionCallsMade` and `SessionSpent`
-        /// for what it counts; `SessionLimitReached` when a call or spend limit is used up exactly.
-        fn use_session(
-            ref self: ComponentState<TContractState>, signature: Span<felt252>, calls: Span<Call>,
+        /// Emits `SessionCharged` when it charges anything, and `SessionLimitReached` when the call
+        /// limit is used up exactly.
+        fn charge(
+            ref self: ComponentState<TContractState>, used: SessionUse, calls: u32, fee: Option<u128>,
         ) {
-            let AccountSignature::Session(parsed) = parse_signature(signature) else {
-                return;
-            };
-            let session = parsed.session;
-            let now = get_block_timestamp();
-            assert(now < session.expires_at, SessionErrors::EXPIRED);
-            if parsed.owner_authorization.is_none() && parsed.policy.is_none() {
-                return;
-            }
-            let hash = self.session_hash_of(@session);
-            if let Some(policy) = parsed.policy {
-                self.count_calls(hash, @policy, calls.len());
-                for limit in policy.spend_limits {
-                    if is_unlimited(limit) {
-                        continue;
-                    }
-                    let amount = value_moved_of(calls, *limit.token);
-                    if amount != 0 {
-                        self.count_spending(hash, limit, amount, now);
-                    }
-                }
-            }
-            if parsed.owner_authorization.is_none() {
-                return;
-            }
-            if !self.is_authorized_on_chain(hash) {
-                self.store_authorization(hash);
-                let owner_key = get_dep_component!(@self, Owner).Owner_public_key.read();
-                self
-                    .emit(
-                        SessionCached {
-                            session_hash: hash,
-                            session_key: session.session_key,
-                            expires_at: session.expires_at,
-                            allowed_methods_root: session.allowed_methods_root,
-                            policy_hash: session.policy_hash,
-                            epoch: session.epoch,
-                            authorized_by: owner_key,
-                        },
-                    );
-                if let Some(policy) = parsed.policy {
-                    self.emit(SessionPolicyPublished { session_hash: hash, policy });
-                }
-            }
-        }
-
-        /// Ends every session issued so far: replaces the epoch with one derived from the current
-        /// transaction (unpredictable before it exists). For revoke-all and owner rotations.
-        ///
-        /// Emits `AllSessionsRevoked`.
-        fn start_new_epoch(ref self: ComponentState<TContractState>) {
-            let new_epoch = next_epoch(
-                self.Session_epoch.read(), get_tx_info().unbox().transaction_hash, get_block_number(),
-            );
-            self.Session_epoch.write(new_epoch);
-            self.Session_epoch_count.write(self.Session_epoch_count.read() + 1);
-            self.emit(AllSessionsRevoked { new_epoch });
-        }
-
-        /// The session hash of `session` for this account on this chain.
-        fn session_hash_of(self: @ComponentState<TContractState>, session: @Session) -> felt252 {
-            session_hash(session, get_tx_info().unbox().chain_id, get_contract_address())
-        }
-
-        fn assert_valid_session_use(
-            self: @ComponentState<TContractState>,
-            hash: felt252,
-            calls: Span<Call>,
-            signature: @SessionSignature,
-            now: u64,
-        ) -> (felt252, Option<Policy>) {
-            assert(calls.len() <= MAX_SESSION_CALLS, SessionErrors::TOO_MANY_CALLS);
-            let permissions = *signature.permissions;
-            assert(permissions.len() == calls.len(), SessionErrors::PROOF_COUNT_MISMATCH);
-            let session = signature.session;
-            self.assert_usable(session, now);
-            let policy = *signature.policy;
-            assert_policy_matches(session, policy);
-            let session_hash = self.session_hash_of(session);
-            assert(!self.Session_revoked.read(session_hash), SessionErrors::REVOKED);
-
-            let owner = get_dep_component!(self, Owner);
-            match *signature.owner_authorization {
-                Some(authorization) => assert(
-                    owner.is_owner_signature(session_hash, authorization),
-                    SessionErrors::INVALID_AUTHORIZATION,
-                ),
-                None => assert(
-                    self.is_authorized_on_chain(session_hash), SessionErrors::NOT_AUTHORIZED,
-                ),
-            }
-            assert(
-                is_valid_stark_signature(
-                    session_key_message(hash, session_hash),
-                    *session.session_key,
-                    *signature.session_signature,
-                ),
-                SessionErrors::INVALID_SESSION_SIGNATURE,
-            );
-
-            let account = get_contract_address();
-            let root = *session.allowed_methods_root;
-            for i in 0..calls.len() {
-                let call = calls[i];
-                let permission = permissions[i];
-                assert(*call.to != account, SessionErrors::CALL_TO_SELF);
-                let leaf = allowed_method_leaf(*call.to, *call.selector, *permission.rules);
-                assert(
-                    verify_merkle_proof(leaf, *permission.proof, root),
-                    SessionErrors::METHOD_NOT_ALLOWED,
-                );
-                assert_arguments_allowed(*permission.rules, *call.calldata);
-            }
-
-            match policy {
-                Some(policy) => {
-                    assert_tokens_listed(calls, policy.spend_limits);
-                    if policy.max_calls != Bounded::MAX {
-                        assert_calls_allowed(
-                            @policy, self.Session_call_count.read(session_hash), calls.len(),
+            let session_hash = used.session_hash;
+            let has_call_limit = (used.limits & HAS_CALL_LIMIT) != 0;
+            let fee_charged = match fee {
+                Some(fee) => {
+                    if (used.limits & HAS_FEE_CAP) != 0 {
+                        assert(
+                            fee <= self.Session_fee_caps.read(session_hash),
+                            SessionErrors::FEE_CAP_EXCEEDED,
                         );
                     }
-                    for limit in policy.spend_limits {
-                        if is_unlimited(limit) {
-                            continue;
-                        }
-                        let amount = value_moved_of(calls, *limit.token);
-                        if amount != 0 {
-                            self.spent_after(session_hash, limit, amount, now);
-                        }
+                    if (used.limits & HAS_FEE_BUDGET) != 0 {
+                        fee
+                    } else {
+                        0
                     }
                 },
-                None => assert_tokens_listed(calls, array![].span()),
-            }
-            (session_hash, policy)
-        }
-
-        /// Counts `calls` more calls against the session's call limit (if it has one).
-        fn count_calls(
-            ref self: ComponentState<TContractState>, session_hash: felt252, policy: @Policy, calls: u32,
-        ) {
-            if *policy.max_calls == Bounded::MAX {
+                None => 0,
+            };
+            if !has_call_limit && fee_charged == 0 {
                 return;
             }
-            let total = assert_calls_allowed(
-                policy, self.Session_call_count.read(session_hash), calls,
-            );
-            self.Session_call_count.write(session_hash, total);
-            self.emit(SessionCallsMade { session_hash, calls, total });
-            if total == *policy.max_calls {
+            let allowance = self.Session_allowances.read(session_hash);
+            let calls_charged: u32 = if has_call_limit {
+                calls
+            } else {
+                0
+            };
+            assert(calls_charged.into() <= allowance.calls_left, SessionErrors::CALL_LIMIT_REACHED);
+            assert(fee_charged <= allowance.fee_budget_left, SessionErrors::FEE_BUDGET_EXCEEDED);
+            let calls_left = allowance.calls_left - calls_charged.into();
+            self
+                .Session_allowances
+                .write(
+                    session_hash,
+                    Allowance { calls_left, fee_budget_left: allowance.fee_budget_left - fee_charged },
+                );
+            self.emit(SessionCharged { session_hash, calls: calls_charged, fee: fee_charged });
+            if has_call_limit && calls_left == 0 {
                 self
                     .emit(
                         SessionLimitReached {
@@ -575,50 +521,348 @@ pub mod SessionComponent {
             }
         }
 
-        /// Counts `amount` more of the limit's token against it at time `now`.
-        fn count_spending(
+        /// For `__execute__`: what a validated transaction's session signature must enforce
+        /// (`None` for the owner). A by-reference signature carries it (validation checked it
+        /// against the stored session); a full one names the session stored by its validation.
+        fn session_use_of(
+            self: @ComponentState<TContractState>,
+            signature: Span<felt252>,
+            chain_id: felt252,
+            account: ContractAddress,
+        ) -> Option<SessionUse> {
+            if signature.len() == 2 {
+                return None;
+            }
+            let mut rest = signature;
+            let magic = *rest.pop_front()?;
+            if magic == SESSION_REF_MAGIC {
+                let session_hash = *rest.pop_front()?;
+                let terms = terms_of(*rest.pop_front()?).expect(SessionErrors::TERMS_MISMATCH);
+                let (expires_at, limits) = split_terms(terms);
+                return Some(SessionUse { session_hash, expires_at, limits });
+            }
+            assert(magic == SESSION_MAGIC, AccountErrors::INVALID_SIGNATURE_FORMAT);
+            let session: Session = Serde::deserialize(ref rest).expect(SessionErrors::MALFORMED_SIGNATURE);
+            if session.policy_hash == UNLIMITED_POLICY_HASH {
+                // Nothing to count: the session's hash is not needed.
+                return Some(SessionUse { session_hash: 0, expires_at: session.expires_at, limits: 0 });
+            }
+            let session_hash = session_hash(@session, chain_id, account);
+            let record = unpack_record(self.Session_records.read(session_hash));
+            Some(SessionUse { session_hash, expires_at: session.expires_at, limits: record.limits })
+        }
+
+        /// At execution time (exact clock `now`), for a validated session use: panics if the
+        /// session has expired, a call moves value of a token without a spend limit, or a spend
+        /// limit would be exceeded; counts the value the calls move (only successful executions
+        /// count).
+        ///
+        /// Emits `SessionSpent` for what it counts, and `SessionLimitReached` when a spend limit is
+        /// used up exactly.
+        fn use_session(
+            ref self: ComponentState<TContractState>, used: SessionUse, calls: Span<Call>, now: u64,
+        ) {
+            assert(now < used.expires_at, SessionErrors::EXPIRED);
+            let session_hash = used.session_hash;
+            let has_spend_limits = (used.limits & HAS_SPEND_LIMITS) != 0;
+            for call in calls {
+                if let Some(amount) = value_moved(call) {
+                    assert(has_spend_limits, SessionErrors::TOKEN_NOT_ALLOWED);
+                    self.spend(session_hash, *call.to, amount, now);
+                }
+            }
+        }
+
+        /// Ends every session issued so far: replaces the epoch with one derived from the current
+        /// transaction (unpredictable before it exists). For revoke-all and owner rotations.
+        ///
+        /// Emits `AllSessionsRevoked`.
+        fn start_new_epoch(ref self: ComponentState<TContractState>) {
+            let info = get_execution_info().unbox();
+            let new_epoch = next_epoch(
+                self.Session_epoch.read(),
+                info.tx_info.unbox().transaction_hash,
+                info.block_info.unbox().block_number,
+            );
+            self.Session_epoch.write(new_epoch);
+            self.Session_epoch_count.write(self.Session_epoch_count.read() + 1);
+            self.emit(AllSessionsRevoked { new_epoch });
+        }
+
+        /// A full-form session signature: the session's own fields, its authorization (verified
+        /// and stored on first use), the session key's signature, every call's entry.
+        fn validate_full(
+            ref self: ComponentState<TContractState>,
+            context: Context,
+            calls: Span<Call>,
+            signature: @SessionSignature,
+        ) -> SessionUse {
+            assert(calls.len() <= MAX_SESSION_CALLS, SessionErrors::TOO_MANY_CALLS);
+            let session = signature.session;
+            self.assert_usable(session, context.now);
+            let policy = *signature.policy;
+            assert_policy_matches(session, policy);
+            let session_hash = session_hash(session, context.chain_id, context.account);
+            let record = self.Session_records.read(session_hash);
+            assert(record != REVOKED_RECORD, SessionErrors::REVOKED);
+            let stored = self.is_stored_in(record, self.current_authorization_mark());
+            if !stored {
+                let Some(authorization) = *signature.owner_authorization else {
+                    core::panic_with_felt252(SessionErrors::NOT_AUTHORIZED)
+                };
+                assert(
+                    get_dep_component!(@self, Owner).is_owner_signature(session_hash, authorization),
+                    SessionErrors::INVALID_AUTHORIZATION,
+                );
+                self.store_session(session_hash, session, policy);
+                self.emit_cached(session_hash, session, policy);
+            }
+            assert_session_key_signed(
+                context.hash, session_hash, *session.session_key, *signature.session_signature,
+            );
+            self
+                .assert_calls_allowed(
+                    session_hash,
+                    context.account,
+                    calls,
+                    Some(*signature.permissions),
+                    *session.allowed_methods_root,
+                    !stored,
+                );
+            SessionUse { session_hash, expires_at: *session.expires_at, limits: limit_flags(policy) }
+        }
+
+        /// A by-reference signature: its hash, terms, key and root, with the current epoch, must
+        /// reproduce the stored record exactly (one comparison; a mismatch is explained by
+        /// `explain_record_mismatch`).
+        fn validate_by_reference(
+            ref self: ComponentState<TContractState>,
+            context: Context,
+            calls: Span<Call>,
+            signature: @SessionRefSignature,
+        ) -> SessionUse {
+            assert(calls.len() <= MAX_SESSION_CALLS, SessionErrors::TOO_MANY_CALLS);
+            let session_hash = *signature.session_hash;
+            let terms = terms_of(*signature.terms).expect(SessionErrors::TERMS_MISMATCH);
+            let permissions = *signature.permissions;
+            let root = match *signature.root {
+                Some(root) => root,
+                None => {
+                    let first = calls.get(0).expect(SessionErrors::METHOD_NOT_ALLOWED).unbox();
+                    allowed_method_leaf(*first.to, *first.selector, array![].span())
+                },
+            };
+            let session_key = *signature.session_key;
+            let mark = self.current_authorization_mark();
+            let record = self.Session_records.read(session_hash);
+            let binding = session_binding(session_hash, session_key, root);
+            if record != record_felt(binding, terms, mark) {
+                explain_record_mismatch(record, terms, mark);
+            }
+            let (expires_at, limits) = split_terms(terms);
+            assert(context.now < expires_at, SessionErrors::EXPIRED);
+            assert_session_key_signed(
+                context.hash, session_hash, session_key, *signature.session_signature,
+            );
+            self.assert_calls_allowed(session_hash, context.account, calls, permissions, root, false);
+            SessionUse { session_hash, expires_at, limits }
+        }
+
+        /// Every call is to another contract and to a method of the session's tree, obeying its
+        /// leaf's argument rules. A leaf is allowed when it is the root, proven earlier in this
+        /// transaction, proven now (then remembered if the entry asks), or remembered for the
+        /// session. `permissions`: `None` for calls without rules or proofs; `fresh`: the session
+        /// was stored in this validation (nothing is remembered for it yet).
+        fn assert_calls_allowed(
             ref self: ComponentState<TContractState>,
             session_hash: felt252,
-            limit: @SpendLimit,
+            account: ContractAddress,
+            calls: Span<Call>,
+            permissions: Option<Span<CallPermission>>,
+            root: felt252,
+            fresh: bool,
+        ) {
+            let mut proven: Array<felt252> = array![];
+            for i in 0..calls.len() {
+                let call = calls[i];
+                assert(*call.to != account, SessionErrors::CALL_TO_SELF);
+                let (proof, rules, remember) = match permissions {
+                    Some(permissions) => {
+                        let permission = permissions[i];
+                        (*permission.proof, *permission.rules, *permission.remember)
+                    },
+                    None => (array![].span(), array![].span(), false),
+                };
+                let leaf = allowed_method_leaf(*call.to, *call.selector, rules);
+                if leaf != root && !contains(proven.span(), leaf) {
+                    if !proof.is_empty() {
+                        assert(
+                            verify_merkle_proof(leaf, proof, root), SessionErrors::METHOD_NOT_ALLOWED,
+                        );
+                        if remember {
+                            self.Session_remembered_leaves.write(poseidon_2(session_hash, leaf), true);
+                        }
+                    } else {
+                        assert(
+                            !fresh && self.Session_remembered_leaves.read(poseidon_2(session_hash, leaf)),
+                            SessionErrors::METHOD_NOT_ALLOWED,
+                        );
+                    }
+                    proven.append(leaf);
+                }
+                assert_arguments_allowed(rules, *call.calldata);
+            }
+        }
+
+        /// Counts `amount` of `token` against each of the token's limits (one read and one write
+        /// per limit that binds); panics with `Session: token not allowed` when the token has
+        /// none, `Session: spend limit exceeded` when a limit has less left.
+        fn spend(
+            ref self: ComponentState<TContractState>,
+            session_hash: felt252,
+            token: ContractAddress,
             amount: u256,
             now: u64,
         ) {
-            let (token, period) = (*limit.token, *limit.period);
-            let (total, window) = self.spent_after(session_hash, limit, amount, now);
-            self.Session_spent.write((session_hash, token, period), total);
-            if period != 0 {
-                self.Session_spend_window.write((session_hash, token, period), window);
+            let token_felt: felt252 = token.into();
+            let first_key = spend_key(session_hash, token_felt, 0);
+            let first = self.Session_spending.read(first_key);
+            assert(first.count != 0, SessionErrors::TOKEN_NOT_ALLOWED);
+            let mut counted = false;
+            let mut used_up: Array<u64> = array![];
+            for index in 0..Into::<u8, u32>::into(first.count) {
+                let (key, entry) = if index == 0 {
+                    (first_key, first)
+                } else {
+                    let key = spend_key(session_hash, token_felt, index);
+                    (key, self.Session_spending.read(key))
+                };
+                if entry.unlimited {
+                    continue;
+                }
+                let left = self.spend_left(key, entry, now);
+                assert(amount <= left.into(), SessionErrors::SPEND_LIMIT_EXCEEDED);
+                let left = left - amount.low; // `amount` is at most `left`, a `u128`
+                let window = if entry.period == 0 {
+                    0
+                } else {
+                    now / entry.period.into()
+                };
+                self.Session_spending.write(key, SpendEntry { left, window, ..entry });
+                counted = true;
+                if left == 0 {
+                    used_up.append(entry.period.into());
+                }
             }
-            self.emit(SessionSpent { session_hash, token, period, amount, window, total });
-            if total == *limit.amount {
+            if counted {
+                self.emit(SessionSpent { session_hash, token, amount: amount.low });
+            }
+            for period in used_up {
                 self.emit(SessionLimitReached { session_hash, limit: SPEND_LIMIT, token, period });
             }
         }
 
-        /// The session's spending under `limit` (and its window) after moving `amount` more at
-        /// time `now`; panics above the limit. A new window starts from zero.
-        fn spent_after(
-            self: @ComponentState<TContractState>,
+        /// What is left of a (not unlimited) spend limit at `now`: its whole amount in a window
+        /// after the stored one.
+        fn spend_left(
+            self: @ComponentState<TContractState>, key: felt252, entry: SpendEntry, now: u64,
+        ) -> u128 {
+            if entry.period != 0 && now / entry.period.into() != entry.window {
+                self.Session_window_amounts.read(key)
+            } else {
+                entry.left
+            }
+        }
+
+        /// Stores the session, authorized in the current epoch: its record (expiry, epoch, limit
+        /// flags and the binding of its key and root) and its limits, all of them left.
+        fn store_session(
+            ref self: ComponentState<TContractState>,
             session_hash: felt252,
-            limit: @SpendLimit,
-            amount: u256,
-            now: u64,
-        ) -> (u256, u64) {
-            let key = (session_hash, *limit.token, *limit.period);
-            let period = *limit.period;
-            let window = if period == 0 {
-                0
-            } else {
-                now / period
+            session: @Session,
+            policy: Option<Policy>,
+        ) {
+            let limits = limit_flags(policy);
+            let record = SessionRecord {
+                binding: session_binding(
+                    session_hash, *session.session_key, *session.allowed_methods_root,
+                ),
+                expires_at: *session.expires_at,
+                limits,
+                authorized_in: self.current_authorization_mark(),
             };
-            let spent = if period != 0 && self.Session_spend_window.read(key) != window {
-                0
-            } else {
-                self.Session_spent.read(key)
+            self.Session_records.write(session_hash, pack_record(record));
+            let Some(policy) = policy else {
+                return;
             };
-            let total = spent.checked_add(amount).expect(SessionErrors::SPEND_LIMIT_EXCEEDED);
-            assert(total <= *limit.amount, SessionErrors::SPEND_LIMIT_EXCEEDED);
-            (total, window)
+            if (limits & (HAS_CALL_LIMIT | HAS_FEE_BUDGET)) != 0 {
+                // Unused halves stay 0: the flags say which limits exist.
+                let calls_left = if (limits & HAS_CALL_LIMIT) != 0 {
+                    policy.max_calls
+                } else {
+                    0
+                };
+                let fee_budget_left = if (limits & HAS_FEE_BUDGET) != 0 {
+                    policy.fee_budget
+                } else {
+                    0
+                };
+                self.Session_allowances.write(session_hash, Allowance { calls_left, fee_budget_left });
+            }
+            if (limits & HAS_FEE_CAP) != 0 {
+                self.Session_fee_caps.write(session_hash, policy.max_fee_per_tx);
+            }
+            // Limits are ordered by (token, period): each token's limits are adjacent.
+            let spend_limits = policy.spend_limits;
+            let mut start = 0;
+            while start < spend_limits.len() {
+                let token = *spend_limits[start].token;
+                let mut end = start + 1;
+                while end < spend_limits.len() && *spend_limits[end].token == token {
+                    end += 1;
+                }
+                let count: u8 = (end - start).try_into().expect(SessionErrors::MALFORMED_SIGNATURE);
+                for index in start..end {
+                    let limit = spend_limits[index];
+                    let unlimited = *limit.amount == Bounded::MAX;
+                    let amount = if unlimited {
+                        0
+                    } else {
+                        *limit.amount.low
+                    };
+                    let period: u32 = (*limit.period).try_into().unwrap(); // checked by the policy
+                    let key = spend_key(session_hash, token.into(), index - start);
+                    self
+                        .Session_spending
+                        .write(key, SpendEntry { left: amount, window: 0, period, count, unlimited });
+                    if period != 0 && !unlimited {
+                        self.Session_window_amounts.write(key, amount);
+                    }
+                }
+                start = end;
+            }
+        }
+
+        fn emit_cached(
+            ref self: ComponentState<TContractState>,
+            session_hash: felt252,
+            session: @Session,
+            policy: Option<Policy>,
+        ) {
+            self
+                .emit(
+                    SessionCached {
+                        session_hash,
+                        session_key: *session.session_key,
+                        expires_at: *session.expires_at,
+                        allowed_methods_root: *session.allowed_methods_root,
+                        policy_hash: *session.policy_hash,
+                        epoch: *session.epoch,
+                    },
+                );
+            if let Some(policy) = policy {
+                self.emit(SessionPolicyPublished { session_hash, policy });
+            }
         }
 
         /// Panics unless the session's own fields allow use at `now`.
@@ -628,21 +872,50 @@ pub mod SessionComponent {
             assert(*session.epoch == self.Session_epoch.read(), SessionErrors::STALE_EPOCH);
         }
 
-        /// Whether the session's owner authorization was stored on-chain in the current epoch.
-        fn is_authorized_on_chain(self: @ComponentState<TContractState>, session_hash: felt252) -> bool {
-            self.Session_authorized_in.read(session_hash) == self.Session_epoch_count.read() + 1
+        /// `SessionRecord.authorized_in` of a session authorized in the current epoch.
+        fn current_authorization_mark(self: @ComponentState<TContractState>) -> u32 {
+            self.Session_epoch_count.read() + 1
         }
 
-        /// Records that the session's owner authorization was verified in the current epoch.
-        fn store_authorization(ref self: ComponentState<TContractState>, session_hash: felt252) {
-            self.Session_authorized_in.write(session_hash, self.Session_epoch_count.read() + 1);
+        /// Whether `record` is a session stored (and not revoked) in the epoch of `mark`.
+        fn is_stored_in(self: @ComponentState<TContractState>, record: felt252, mark: u32) -> bool {
+            record != 0 && record != REVOKED_RECORD && unpack_record(record).authorized_in == mark
         }
     }
 
-    /// The call count after `calls` more calls than `count`; panics above the policy's limit.
-    fn assert_calls_allowed(policy: @Policy, count: u64, calls: u32) -> u64 {
-        let total = count.checked_add(calls.into()).expect(SessionErrors::CALL_LIMIT_REACHED);
-        assert(total <= *policy.max_calls, SessionErrors::CALL_LIMIT_REACHED);
-        total
+    /// Panics with why a by-reference signature's fields do not reproduce the stored `record`:
+    /// `Session: not authorized` (never stored), `Session: revoked`, `Session: stale epoch`,
+    /// `Session: terms mismatch` (expiry or limit flags), else `Session: reference mismatch` (the
+    /// session key or root).
+    fn explain_record_mismatch(record: felt252, terms: u128, mark: u32) {
+        assert(record != 0, SessionErrors::NOT_AUTHORIZED);
+        assert(record != REVOKED_RECORD, SessionErrors::REVOKED);
+        let stored = unpack_record(record);
+        assert(stored.authorized_in == mark, SessionErrors::STALE_EPOCH);
+        let (expires_at, limits) = split_terms(terms);
+        assert(
+            stored.expires_at == expires_at && stored.limits == limits, SessionErrors::TERMS_MISMATCH,
+        );
+        core::panic_with_felt252(SessionErrors::REFERENCE_MISMATCH);
+    }
+
+    /// Panics with `Session: invalid session sig` unless `session_key` signed the session's
+    /// message for `hash`.
+    fn assert_session_key_signed(
+        hash: felt252, session_hash: felt252, session_key: felt252, signature: StarkSignature,
+    ) {
+        assert(
+            is_valid_stark_signature(session_key_message(hash, session_hash), session_key, signature),
+            SessionErrors::INVALID_SESSION_SIGNATURE,
+        );
+    }
+
+    fn contains(values: Span<felt252>, wanted: felt252) -> bool {
+        for value in values {
+            if *value == wanted {
+                return true;
+            }
+        }
+        false
     }
 }

@@ -6,11 +6,12 @@
 pub mod SessionAccount {
     use core::num::traits::Zero;
     use starknet::account::Call;
-    use starknet::{get_block_timestamp, get_caller_address, get_tx_info};
+    use starknet::get_execution_info;
     use crate::components::owner::OwnerComponent::OwnerHooksTrait;
     use crate::components::outside_execution::OutsideExecutionComponent;
     use crate::components::owner::OwnerComponent;
     use crate::components::session::SessionComponent;
+    use crate::components::session::SessionComponent::Context;
     use crate::errors::AccountErrors;
     use crate::interfaces::{
         IDeployable, ISESSION_ID, ISRC5, ISRC5_ID, ISRC6, ISRC6_ID, ISRC9_V2_ID,
@@ -79,27 +80,36 @@ pub mod SessionAccount {
         /// transaction, the session has not expired at the exact block time and its policy's
         /// call and spend limits hold (they count this transaction's calls if it succeeds).
         fn __execute__(ref self: ContractState, calls: Array<Call>) {
-            let tx_info = self.assert_protocol_v3_transaction();
-            self.session.use_session(tx_info.signature, calls.span());
+            let info = get_execution_info().unbox();
+            let tx_info = assert_protocol_v3_transaction(@info);
+            if let Some(used) = self
+                .session
+                .session_use_of(tx_info.signature, tx_info.chain_id, info.contract_address) {
+                let now = info.block_info.unbox().block_timestamp;
+                self.session.use_session(used, calls.span(), now);
+            }
             self.owner.execute_calls(calls.span());
         }
 
         /// Returns `'VALID'` if the signature is the owner's or a valid session's for `calls`;
-        /// for a session with a fee budget, charges the transaction's maximum fee to it.
+        /// stores a session on its first use; for a session with a fee budget, charges the
+        /// transaction's maximum fee to it.
         ///
         /// Requirements: called by the protocol (caller 0: a contract calling it during
         /// execution could otherwise charge the fee budget again); transaction version 3.
         fn __validate__(ref self: ContractState, calls: Array<Call>) -> felt252 {
-            let tx_info = self.assert_protocol_v3_transaction();
+            let info = get_execution_info().unbox();
+            let tx_info = assert_protocol_v3_transaction(@info);
+            let context = Context {
+                hash: tx_info.transaction_hash,
+                chain_id: tx_info.chain_id,
+                account: info.contract_address,
+                now: info.block_info.unbox().block_timestamp,
+            };
             self
                 .session
                 .validate_transaction(
-                    tx_info.transaction_hash,
-                    calls.span(),
-                    tx_info.signature,
-                    get_block_timestamp(),
-                    tx_info.resource_bounds,
-                    tx_info.tip,
+                    context, calls.span(), tx_info.signature, tx_info.resource_bounds, tx_info.tip,
                 );
             starknet::VALIDATED
         }
@@ -146,24 +156,23 @@ pub mod SessionAccount {
         }
     }
 
+    /// Panics unless the protocol (caller 0) runs a version 3 transaction (or its query version,
+    /// for fee estimation); returns the transaction info.
+    fn assert_protocol_v3_transaction(info: @starknet::ExecutionInfo) -> starknet::TxInfo {
+        assert((*info.caller_address).is_zero(), AccountErrors::INVALID_CALLER);
+        let tx_info = (*info.tx_info).unbox();
+        let version = tx_info.version;
+        assert(
+            version == TX_VERSION || version == QUERY_TX_VERSION, AccountErrors::INVALID_TX_VERSION,
+        );
+        tx_info
+    }
+
     #[generate_trait]
     impl PrivateImpl of PrivateTrait {
-        /// Panics unless the protocol (caller 0) runs a version 3 transaction (or its query
-        /// version, for fee estimation); returns the transaction info.
-        fn assert_protocol_v3_transaction(self: @ContractState) -> starknet::TxInfo {
-            assert(get_caller_address().is_zero(), AccountErrors::INVALID_CALLER);
-            let tx_info = get_tx_info().unbox();
-            let version = tx_info.version;
-            assert(
-                version == TX_VERSION || version == QUERY_TX_VERSION,
-                AccountErrors::INVALID_TX_VERSION,
-            );
-            tx_info
-        }
-
         /// Validates a declare or deploy-account transaction: the protocol's, signed by the owner.
         fn assert_owner_transaction(self: @ContractState) -> felt252 {
-            let tx_info = self.assert_protocol_v3_transaction();
+            let tx_info = assert_protocol_v3_transaction(@get_execution_info().unbox());
             assert(
                 self.owner.is_owner_signature_span(tx_info.transaction_hash, tx_info.signature),
                 AccountErrors::INVALID_SIGNATURE,

@@ -65,14 +65,13 @@ pub fn next_event() -> SessionAccount::Event {
     starknet::testing::pop_log(ACCOUNT_ADDRESS()).expect('no event')
 }
 
-/// The account's next event that is not per-transaction accounting (`SessionFeeCommitted`,
-/// `SessionCallsMade`, `SessionSpent`): for tests about other events.
+/// The account's next event that is not per-transaction accounting (`SessionCharged`,
+/// `SessionSpent`): for tests about other events.
 pub fn next_non_accounting_event() -> SessionAccount::Event {
     loop {
         let event = next_event();
         match @event {
-            SessionAccount::Event::SessionEvent(SessionComponent::Event::SessionFeeCommitted(_)) |
-            SessionAccount::Event::SessionEvent(SessionComponent::Event::SessionCallsMade(_)) |
+            SessionAccount::Event::SessionEvent(SessionComponent::Event::SessionCharged(_)) |
             SessionAccount::Event::SessionEvent(SessionComponent::Event::SessionSpent(_)) => {},
             _ => { break event; },
         }
@@ -108,10 +107,10 @@ pub fn with_felt(felts: Array<felt252>, index: u32, value: felt252) -> Array<fel
     out
 }
 
-/// Index of the first call's proof length in a cached-form signature of the vectors' policy
-/// session: magic, 5 session felts, auth length 0, session r and s, the policy, the call count.
-pub fn first_proof_length_index() -> u32 {
+/// Index of the first call's entry header in a cached-form signature of the vectors' policy
+/// session: magic, 5 session felts, auth length 0, session r and s, then the policy.
+pub fn first_entry_index() -> u32 {
     let mut policy = array![];
     super::vectors::policy().serialize(ref policy);
-    10 + policy.len()
+    9 + policy.len()
 }

@@ -193,3 +193,56 @@ fn test_execute_from_outside_v2_rejects_reentry() {
     state.outside_execution.OutsideExecution_executing.write(true);
     state.execute_from_outside_v2(empty(), vectors::oe_empty_owner_signature().span());
 }
+
+// By reference: a relayer's transaction naming a session stored earlier.
+
+/// An account on which the owner registered the main session.
+fn main_stored() -> SessionAccount::ContractState {
+    let mut state = setup();
+    as_account();
+    state.register_session(vectors::main_session(), None);
+    set_caller_address(0x4e1a7e4.try_into().unwrap());
+    drop_events();
+    state
+}
+
+#[test]
+fn test_execute_from_outside_v2_accepts_a_reference_to_a_stored_session() {
+    let mut state = main_stored();
+    state.execute_from_outside_v2(empty(), vectors::oe_empty_reference_signature().span());
+    assert!(!state.is_valid_outside_execution_nonce(vectors::OE_NONCE));
+    assert_eq!(next_event(), nonce_used(vectors::MAIN_SESSION_HASH));
+    assert_no_more_events();
+}
+
+#[test]
+#[should_panic(expected: 'Session: not authorized')]
+fn test_execute_from_outside_v2_rejects_a_reference_to_a_session_never_stored() {
+    let mut state = setup();
+    state.execute_from_outside_v2(empty(), vectors::oe_empty_reference_signature().span());
+}
+
+#[test]
+#[should_panic(expected: 'Session: expired')]
+fn test_execute_from_outside_v2_rejects_a_reference_at_the_exact_expiry() {
+    let mut state = main_stored();
+    set_block_timestamp(vectors::EXPIRES_AT);
+    state.execute_from_outside_v2(at_expiry(), vectors::oe_at_expiry_reference_signature().span());
+}
+
+#[test]
+#[should_panic(expected: 'Session: revoked')]
+fn test_execute_from_outside_v2_rejects_a_reference_to_a_revoked_session() {
+    let mut state = main_stored();
+    as_account();
+    state.revoke_session(vectors::MAIN_SESSION_HASH);
+    state.execute_from_outside_v2(empty(), vectors::oe_empty_reference_signature().span());
+}
+
+#[test]
+#[should_panic(expected: 'Session: method not allowed')]
+fn test_execute_from_outside_v2_reference_method_policy_applies() {
+    let mut state = main_stored();
+    let forbidden = execution(array![call(vectors::TOKEN, selector!("burn"))].span());
+    state.execute_from_outside_v2(forbidden, vectors::oe_forbidden_reference_signature().span());
+}

@@ -1,21 +1,27 @@
 //! Policy rules: spend limits, default-deny of unlisted tokens, call limits, argument
-//! rules and fee caps — each accepted at its limit and rejected one unit over.
+//! rules and fee caps — each accepted at its limit and rejected one unit over. Argument rules
+//! and fees are validation's; call and spend limits bind when the calls execute.
 
 use core::num::traits::Bounded;
+use starknet::ContractAddress;
 use starknet::account::Call;
+use starknet::storage::{StorageMapReadAccess, StorageMapWriteAccess};
+use crate::storage::{Allowance, spend_key};
 use starknet::testing::set_block_timestamp;
 use crate::components::session::SessionComponent;
 use crate::components::session::SessionComponent::InternalTrait;
-use crate::interfaces::{ArgumentRule, ISRC6, ISession, SpendLimit};
+use crate::interfaces::{ArgumentRule, ISRC6, ISession, Policy, SpendLimit};
 use crate::policy::{
     RULE_AT_MOST, RULE_EQUAL, RULE_ONE_OF, assert_arguments_allowed, assert_spend_limits_ordered,
     max_fee, value_moved,
 };
 use crate::presets::session_account::SessionAccount;
 use super::common::{
-    as_account, as_protocol, assert_no_more_events, drop_events, first_proof_length_index, next_event,
-    setup, sign_with, with_felt,
+    ACCOUNT_ADDRESS, as_account, as_protocol, assert_no_more_events, drop_events, first_entry_index,
+    next_event, setup, sign_with, with_felt,
 };
+use crate::components::session::SessionComponent::Context;
+use crate::signature::REMEMBER_LEAF;
 use super::vectors;
 
 const RECIPIENT: felt252 = 0xb0b;
@@ -50,40 +56,50 @@ fn validate(ref state: SessionAccount::ContractState, signature: Array<felt252>,
 
 /// Runs the execution-side policy accounting of `calls` (as `__execute__` does before the calls).
 fn use_session(ref state: SessionAccount::ContractState, signature: Array<felt252>, calls: Array<Call>) {
-    state.session.use_session(signature.span(), calls.span());
+    let used = state
+        .session
+        .session_use_of(signature.span(), vectors::CHAIN_ID, ACCOUNT_ADDRESS())
+        .expect('not a session signature');
+    state.session.use_session(used, calls.span(), starknet::get_block_timestamp());
 }
 
-fn spent(state: @SessionAccount::ContractState) -> u256 {
-    state.get_session_spent(vectors::POLICY_SESSION_HASH, vectors::TOKEN.try_into().unwrap(), 0)
+/// Validates then accounts `calls` (what a transaction does before its calls run).
+fn run(ref state: SessionAccount::ContractState, signature: Array<felt252>, calls: Array<Call>) {
+    validate(ref state, signature.clone(), calls.clone());
+    use_session(ref state, signature, calls);
+}
+
+/// What the policy session may still move of TOKEN (lifetime limit 1000).
+fn token_left(state: @SessionAccount::ContractState) -> u256 {
+    state.get_session_spend_left(vectors::POLICY_SESSION_HASH, token(vectors::TOKEN), 0)
+}
+
+fn token(address: felt252) -> ContractAddress {
+    address.try_into().unwrap()
 }
 
 fn session_event(event: SessionComponent::Event) -> SessionAccount::Event {
     SessionAccount::Event::SessionEvent(event)
 }
 
-/// The `SessionSpent` event of the policy session's lifetime limit of TOKEN.
-fn token_spent(amount: u256, total: u256) -> SessionAccount::Event {
+/// The `SessionSpent` event of the policy session spending TOKEN.
+fn token_spent(amount: u128) -> SessionAccount::Event {
     session_event(
         SessionComponent::Event::SessionSpent(
             SessionComponent::SessionSpent {
                 session_hash: vectors::POLICY_SESSION_HASH,
                 token: vectors::TOKEN.try_into().unwrap(),
-                period: 0,
                 amount,
-                window: 0,
-                total,
             },
         ),
     )
 }
 
-/// The `SessionCallsMade` event of the policy session.
-fn calls_made(calls: u32, total: u64) -> SessionAccount::Event {
+/// The `SessionCharged` event of the policy session.
+fn charged(calls: u32, fee: u128) -> SessionAccount::Event {
     session_event(
-        SessionComponent::Event::SessionCallsMade(
-            SessionComponent::SessionCallsMade {
-                session_hash: vectors::POLICY_SESSION_HASH, calls, total,
-            },
+        SessionComponent::Event::SessionCharged(
+            SessionComponent::SessionCharged { session_hash: vectors::POLICY_SESSION_HASH, calls, fee },
         ),
     )
 }
@@ -91,53 +107,51 @@ fn calls_made(calls: u32, total: u64) -> SessionAccount::Event {
 // Spend limits (1000 of TOKEN).
 
 #[test]
-fn test___validate___accepts_transfer_of_the_whole_limit() {
+fn test_use_session_accepts_transfer_of_the_whole_limit() {
     let mut state = setup();
-    validate(ref state, vectors::sig_policy_full_transfer(), array![transfer(1000)]);
+    run(ref state, vectors::sig_policy_full_transfer(), array![transfer(1000)]);
+    assert_eq!(token_left(@state), 0);
 }
 
 #[test]
 #[should_panic(expected: 'Session: spend limit exceeded')]
-fn test___validate___rejects_transfer_one_over_the_limit() {
+fn test_use_session_rejects_transfer_one_over_the_limit() {
     let mut state = setup();
-    validate(ref state, vectors::sig_policy_full_transfer(), array![transfer(1001)]);
+    run(ref state, vectors::sig_policy_full_transfer(), array![transfer(1001)]);
 }
 
 #[test]
-fn test___validate___sums_calls_to_the_same_token() {
+fn test_use_session_sums_calls_to_the_same_token() {
     let mut state = registered();
-    validate(ref state, vectors::sig_policy_cached_two_transfers(), array![transfer(500), transfer(500)]);
+    run(ref state, vectors::sig_policy_cached_two_transfers(), array![transfer(500), transfer(500)]);
+    assert_eq!(token_left(@state), 0);
 }
 
 #[test]
 #[should_panic(expected: 'Session: spend limit exceeded')]
-fn test___validate___rejects_calls_summing_one_over_the_limit() {
+fn test_use_session_rejects_calls_summing_one_over_the_limit() {
     let mut state = registered();
-    validate(ref state, vectors::sig_policy_cached_two_transfers(), array![transfer(500), transfer(501)]);
+    run(ref state, vectors::sig_policy_cached_two_transfers(), array![transfer(500), transfer(501)]);
 }
 
 #[test]
 #[should_panic(expected: 'Session: spend limit exceeded')]
-fn test___validate___rejects_amount_with_a_high_word() {
+fn test_use_session_rejects_amount_with_a_high_word() {
     let mut state = registered();
     let huge = token_call(selector!("transfer"), array![RECIPIENT, 0, 1]);
-    validate(ref state, vectors::sig_policy_cached_transfer(), array![huge]);
+    run(ref state, vectors::sig_policy_cached_transfer(), array![huge]);
 }
 
 #[test]
-fn test_use_session_counts_spending_and_validation_sees_it() {
+fn test_use_session_counts_spending() {
     let mut state = registered();
     use_session(ref state, vectors::sig_policy_cached_transfer(), array![transfer(999)]);
-    assert_eq!(spent(@state), 999);
-    assert_eq!(next_event(), calls_made(1, 1));
-    assert_eq!(next_event(), token_spent(999, 999));
+    assert_eq!(token_left(@state), 1);
+    assert_eq!(next_event(), token_spent(999));
     assert_no_more_events();
-    validate(ref state, vectors::sig_policy_cached_transfer(), array![transfer(1)]);
-    drop_events(); // the fee budget's accounting (tested below)
     use_session(ref state, vectors::sig_policy_cached_transfer(), array![transfer(1)]);
-    assert_eq!(spent(@state), 1000);
-    assert_eq!(next_event(), calls_made(1, 2));
-    assert_eq!(next_event(), token_spent(1, 1000));
+    assert_eq!(token_left(@state), 0);
+    assert_eq!(next_event(), token_spent(1));
     assert_eq!(next_event(), limit_reached(SessionComponent::SPEND_LIMIT, vectors::TOKEN));
     assert_no_more_events();
 }
@@ -157,14 +171,6 @@ fn limit_reached(limit: felt252, token: felt252) -> SessionAccount::Event {
 
 #[test]
 #[should_panic(expected: 'Session: spend limit exceeded')]
-fn test___validate___rejects_one_over_what_is_left() {
-    let mut state = registered();
-    use_session(ref state, vectors::sig_policy_cached_transfer(), array![transfer(999)]);
-    validate(ref state, vectors::sig_policy_cached_transfer(), array![transfer(2)]);
-}
-
-#[test]
-#[should_panic(expected: 'Session: spend limit exceeded')]
 fn test_use_session_rejects_one_over_what_is_left() {
     let mut state = registered();
     use_session(ref state, vectors::sig_policy_cached_transfer(), array![transfer(999)]);
@@ -179,25 +185,24 @@ fn test_approvals_and_transfers_from_count_against_the_limit() {
         token_call(selector!("approve"), array![vectors::SPENDER, 400, 0]),
         token_call(selector!("transfer_from"), array![0xa, 0xb, 500, 0]),
     ];
-    validate(ref state, vectors::sig_policy_cached_rules(), calls.clone());
-    use_session(ref state, vectors::sig_policy_cached_rules(), calls);
-    assert_eq!(spent(@state), 900);
+    run(ref state, vectors::sig_policy_cached_rules(), calls);
+    assert_eq!(token_left(@state), 100);
 }
 
 #[test]
 #[should_panic(expected: 'Session: bad amount')]
-fn test___validate___rejects_transfer_without_amount() {
+fn test_use_session_rejects_transfer_without_amount() {
     let mut state = registered();
     let short = token_call(selector!("transfer"), array![RECIPIENT, 5]);
-    validate(ref state, vectors::sig_policy_cached_transfer(), array![short]);
+    run(ref state, vectors::sig_policy_cached_transfer(), array![short]);
 }
 
 #[test]
 #[should_panic(expected: 'Session: bad amount')]
-fn test___validate___rejects_amount_word_above_u128() {
+fn test_use_session_rejects_amount_word_above_u128() {
     let mut state = registered();
     let bad = token_call(selector!("transfer"), array![RECIPIENT, 0x100000000000000000000000000000000, 0]);
-    validate(ref state, vectors::sig_policy_cached_transfer(), array![bad]);
+    run(ref state, vectors::sig_policy_cached_transfer(), array![bad]);
 }
 
 // A limit per window (100 of DAILY_TOKEN per day, windows from the Unix epoch).
@@ -210,25 +215,27 @@ fn daily_transfer(amount: felt252) -> Call {
     }
 }
 
-fn daily_spent(state: @SessionAccount::ContractState) -> (u256, u64) {
-    let token = vectors::DAILY_TOKEN.try_into().unwrap();
-    (
-        state.get_session_spent(vectors::POLICY_SESSION_HASH, token, 86400),
-        state.get_session_spend_window(vectors::POLICY_SESSION_HASH, token, 86400),
-    )
+/// What the policy session may still move of DAILY_TOKEN today (100 per day).
+fn daily_left(state: @SessionAccount::ContractState) -> u256 {
+    state.get_session_spend_left(vectors::POLICY_SESSION_HASH, token(vectors::DAILY_TOKEN), 86400)
 }
 
 #[test]
 fn test_a_window_limit_starts_again_in_the_next_window() {
     let mut state = registered();
     let day = vectors::NOW / 86400;
+    assert_eq!(daily_left(@state), 100);
     use_session(ref state, vectors::sig_policy_cached_daily_transfer(), array![daily_transfer(100)]);
-    assert_eq!(daily_spent(@state), (100, day));
-    // The next day starts from zero (the last second of this day is still full: next test).
+    assert_eq!(daily_left(@state), 0);
+    // The next day starts from the whole amount (the last second of this day is still full:
+    // next test).
     set_block_timestamp((day + 1) * 86400);
-    validate(ref state, vectors::sig_policy_cached_daily_transfer(), array![daily_transfer(100)]);
+    assert_eq!(daily_left(@state), 100);
     use_session(ref state, vectors::sig_policy_cached_daily_transfer(), array![daily_transfer(60)]);
-    assert_eq!(daily_spent(@state), (60, day + 1));
+    assert_eq!(daily_left(@state), 40);
+    let token = token(vectors::DAILY_TOKEN);
+    let entry = state.session.Session_spending.read(spend_key(vectors::POLICY_SESSION_HASH, token.into(), 0));
+    assert_eq!((entry.left, entry.window), (40, day + 1));
 }
 
 #[test]
@@ -238,7 +245,7 @@ fn test_a_window_limit_refuses_one_over_within_the_window() {
     let day = vectors::NOW / 86400;
     use_session(ref state, vectors::sig_policy_cached_daily_transfer(), array![daily_transfer(100)]);
     set_block_timestamp((day + 1) * 86400 - 1);
-    validate(ref state, vectors::sig_policy_cached_daily_transfer(), array![daily_transfer(1)]);
+    use_session(ref state, vectors::sig_policy_cached_daily_transfer(), array![daily_transfer(1)]);
 }
 
 #[test]
@@ -253,17 +260,17 @@ fn test_use_session_refuses_one_over_the_window_amount() {
 
 #[test]
 #[should_panic(expected: 'Session: token not allowed')]
-fn test___validate___rejects_value_call_on_unlisted_token() {
+fn test_use_session_rejects_value_call_on_unlisted_token() {
     let mut state = registered();
     let approve = game_call(selector!("approve"), array![vectors::SPENDER, 1, 0]);
-    validate(ref state, vectors::sig_policy_cached_unlisted_approve(), array![approve]);
+    run(ref state, vectors::sig_policy_cached_unlisted_approve(), array![approve]);
 }
 
 #[test]
 #[should_panic(expected: 'Session: token not allowed')]
-fn test___validate___rejects_value_call_of_session_without_policy() {
+fn test_use_session_rejects_value_call_of_session_without_policy() {
     let mut state = setup();
-    validate(ref state, vectors::sig_main_full_transfer(), array![transfer(1)]);
+    run(ref state, vectors::sig_main_full_transfer(), array![transfer(1)]);
 }
 
 #[test]
@@ -286,41 +293,52 @@ fn get_call() -> Array<Call> {
 }
 
 #[test]
-fn test_use_session_counts_calls_up_to_the_limit() {
+fn test___validate___charges_calls_up_to_the_limit() {
     let mut state = registered();
-    use_session(ref state, vectors::sig_policy_cached_rules(), rule_calls(1, 1, vectors::SPENDER, 1));
-    assert_eq!(state.get_session_call_count(vectors::POLICY_SESSION_HASH), 4);
+    assert_eq!(state.get_session_calls_left(vectors::POLICY_SESSION_HASH), 5);
+    validate(ref state, vectors::sig_policy_cached_rules(), rule_calls(1, 1, vectors::SPENDER, 1));
+    assert_eq!(state.get_session_calls_left(vectors::POLICY_SESSION_HASH), 1);
+    assert_eq!(next_event(), charged(4, 0));
     validate(ref state, vectors::sig_policy_cached_get(), get_call());
-    drop_events();
-    use_session(ref state, vectors::sig_policy_cached_get(), get_call());
-    assert_eq!(state.get_session_call_count(vectors::POLICY_SESSION_HASH), 5);
-    assert_eq!(next_event(), calls_made(1, 5));
+    assert_eq!(state.get_session_calls_left(vectors::POLICY_SESSION_HASH), 0);
+    assert_eq!(next_event(), charged(1, 0));
     assert_eq!(next_event(), limit_reached(SessionComponent::CALL_LIMIT, 0));
     assert_no_more_events();
 }
 
 #[test]
 #[should_panic(expected: 'Session: call limit reached')]
-fn test___validate___rejects_call_over_the_limit() {
+fn test___validate___rejects_calls_over_the_limit() {
     let mut state = registered();
-    use_session(ref state, vectors::sig_policy_cached_rules(), rule_calls(1, 1, vectors::SPENDER, 1));
-    use_session(ref state, vectors::sig_policy_cached_get(), get_call());
-    validate(ref state, vectors::sig_policy_cached_get(), get_call());
+    validate(ref state, vectors::sig_policy_cached_rules(), rule_calls(1, 1, vectors::SPENDER, 1));
+    validate(ref state, vectors::sig_policy_cached_two_transfers(), array![transfer(1), transfer(1)]);
 }
 
 #[test]
-#[should_panic(expected: 'Session: call limit reached')]
-fn test_use_session_rejects_calls_over_the_limit() {
+fn test_use_session_does_not_count_calls() {
+    // Calls are charged in validation (a reverted transaction used them); execution counts
+    // spending only.
     let mut state = registered();
-    use_session(ref state, vectors::sig_policy_cached_rules(), rule_calls(1, 1, vectors::SPENDER, 1));
-    use_session(ref state, vectors::sig_policy_cached_two_transfers(), array![transfer(1), transfer(1)]);
+    use_session(ref state, vectors::sig_policy_cached_get(), get_call());
+    assert_eq!(state.get_session_calls_left(vectors::POLICY_SESSION_HASH), 5);
+    assert_no_more_events();
 }
 
 #[test]
 fn test_sessions_without_policy_are_not_counted() {
     let mut state = setup();
-    use_session(ref state, vectors::sig_main_full_increase(), array![]);
-    assert_eq!(state.get_session_call_count(vectors::MAIN_SESSION_HASH), 0);
+    run(ref state, vectors::sig_main_full_no_calls(), array![]);
+    assert_eq!(state.get_session_calls_left(vectors::MAIN_SESSION_HASH), 0);
+    assert_no_more_events_after_caching();
+}
+
+/// Asserts the account emitted nothing after the session's `SessionCached`.
+fn assert_no_more_events_after_caching() {
+    match next_event() {
+        SessionAccount::Event::SessionEvent(SessionComponent::Event::SessionCached(_)) => {},
+        _ => panic!("expected SessionCached"),
+    }
+    assert_no_more_events();
 }
 
 // Argument rules: increase(x ≤ 10), reset(x ∈ {1, 2, 3}), approve(spender == SPENDER),
@@ -338,6 +356,9 @@ fn rule_calls(increase: felt252, reset: felt252, spender: felt252, amount: felt2
 fn test___validate___accepts_arguments_at_their_bounds() {
     let mut state = registered();
     validate(ref state, vectors::sig_policy_cached_rules(), rule_calls(10, 1, vectors::SPENDER, 500));
+    // Each validation charges its 4 calls to the limit of 5: give the other bounds calls again.
+    let allowance = state.session.Session_allowances.read(vectors::POLICY_SESSION_HASH);
+    state.session.Session_allowances.write(vectors::POLICY_SESSION_HASH, Allowance { calls_left: 5, ..allowance });
     validate(ref state, vectors::sig_policy_cached_rules(), rule_calls(0, 3, vectors::SPENDER, 0));
 }
 
@@ -390,9 +411,9 @@ fn test___validate___rejects_loosened_rules() {
     // [count 1, kind 'at most', index 0, no values, bound low 10, bound high 0].
     // Raising the bound changes the leaf.
     let signature = vectors::sig_policy_cached_rules();
-    let start = first_proof_length_index();
-    let proof_length: u32 = (*signature.at(start)).try_into().unwrap();
-    let loosened = with_felt(signature, start + proof_length + 5, 1000);
+    let start = first_entry_index();
+    let header: u32 = (*signature.at(start)).try_into().unwrap();
+    let loosened = with_felt(signature, start + 1 + header % REMEMBER_LEAF + 4, 1000);
     validate(ref state, loosened, rule_calls(1000, 1, vectors::SPENDER, 500));
 }
 
@@ -420,23 +441,22 @@ fn charge(ref state: SessionAccount::ContractState, max_fee: u64) {
     state
         .session
         .validate_transaction(
-            vectors::TX_HASH,
-            array![game_call(selector!("get"), array![])].span(),
-            signature.span(),
-            vectors::NOW,
-            bounds(max_fee),
-            0,
+            context(), array![game_call(selector!("get"), array![])].span(), signature.span(),
+            bounds(max_fee), 0,
         );
 }
 
-fn fee_committed(max_fee: u128, total: u128) -> SessionAccount::Event {
-    session_event(
-        SessionComponent::Event::SessionFeeCommitted(
-            SessionComponent::SessionFeeCommitted {
-                session_hash: vectors::POLICY_SESSION_HASH, max_fee, total,
-            },
-        ),
-    )
+fn context() -> Context {
+    Context {
+        hash: vectors::TX_HASH,
+        chain_id: vectors::CHAIN_ID,
+        account: ACCOUNT_ADDRESS(),
+        now: vectors::NOW,
+    }
+}
+
+fn fee_committed(max_fee: u128) -> SessionAccount::Event {
+    charged(1, max_fee)
 }
 
 #[test]
@@ -445,11 +465,11 @@ fn test_validate_transaction_charges_the_budget_up_to_its_end() {
     charge(ref state, 1000);
     charge(ref state, 1000);
     charge(ref state, 500);
-    assert_eq!(state.get_session_fees_committed(vectors::POLICY_SESSION_HASH), 2500);
+    assert_eq!(state.get_session_fee_budget_left(vectors::POLICY_SESSION_HASH), 0);
     // Each charge is an event, so auditors can rebuild the budget from events alone.
-    assert_eq!(next_event(), fee_committed(1000, 1000));
-    assert_eq!(next_event(), fee_committed(1000, 2000));
-    assert_eq!(next_event(), fee_committed(500, 2500));
+    assert_eq!(next_event(), fee_committed(1000));
+    assert_eq!(next_event(), fee_committed(1000));
+    assert_eq!(next_event(), fee_committed(500));
     assert_no_more_events();
 }
 
@@ -474,10 +494,11 @@ fn test_validate_transaction_ignores_fees_of_owner_and_policy_free_sessions() {
     let mut state = setup();
     let (r, s) = vectors::OWNER_TX_SIGNATURE;
     let huge = bounds(0xffffffffffffffff);
-    state.session.validate_transaction(vectors::TX_HASH, array![].span(), array![r, s].span(), vectors::NOW, huge, 0);
+    state.session.validate_transaction(context(), array![].span(), array![r, s].span(), huge, 0);
     let signature = vectors::sig_main_full_no_calls();
-    state.session.validate_transaction(vectors::TX_HASH, array![].span(), signature.span(), vectors::NOW, huge, 0);
-    assert_eq!(state.get_session_fees_committed(vectors::MAIN_SESSION_HASH), 0);
+    state.session.validate_transaction(context(), array![].span(), signature.span(), huge, 0);
+    assert_eq!(state.get_session_fee_budget_left(vectors::MAIN_SESSION_HASH), 0);
+    assert_no_more_events_after_caching();
 }
 
 #[test]
@@ -489,6 +510,38 @@ fn test_max_fee_sums_every_resource_and_the_tip_on_l2_gas() {
     ];
     assert_eq!(max_fee(bounds.span(), 0), 30 + 200 + 35);
     assert_eq!(max_fee(bounds.span(), 4), 30 + 200 + 35 + 400);
+}
+
+#[test]
+fn test_max_fee_saturates_above_u128() {
+    let max: u128 = Bounded::MAX;
+    let huge = array![
+        starknet::ResourcesBounds { resource: 'L2_GAS', max_amount: 2, max_price_per_unit: max / 2 + 1 },
+    ];
+    assert_eq!(max_fee(huge.span(), 0), max);
+    let huge_tip = array![
+        starknet::ResourcesBounds { resource: 'L2_GAS', max_amount: 1, max_price_per_unit: max },
+    ];
+    assert_eq!(max_fee(huge_tip.span(), 1), max);
+}
+
+#[test]
+#[should_panic(expected: 'Session: fee budget exceeded')]
+fn test_validate_transaction_refuses_a_saturated_fee() {
+    let mut state = registered();
+    let max: u128 = Bounded::MAX;
+    let huge = array![
+        starknet::ResourcesBounds { resource: 'L2_GAS', max_amount: 3, max_price_per_unit: max / 2 },
+    ];
+    // Over the cap too; the budget's check comes second, so raise the cap out of the way.
+    state.session.Session_fee_caps.write(vectors::POLICY_SESSION_HASH, max);
+    let signature = vectors::sig_policy_cached_get();
+    state
+        .session
+        .validate_transaction(
+            context(), array![game_call(selector!("get"), array![])].span(), signature.span(),
+            huge.span(), 0,
+        );
 }
 
 // The policy in events, and registration checks it.
@@ -516,9 +569,7 @@ fn test_register_session_publishes_the_policy() {
 #[test]
 fn test_first_use_publishes_the_policy_with_the_cached_authorization() {
     let mut state = setup();
-    use_session(ref state, vectors::sig_policy_full_transfer(), array![transfer(1)]);
-    assert_eq!(next_event(), calls_made(1, 1));
-    assert_eq!(next_event(), token_spent(1, 1));
+    validate(ref state, vectors::sig_policy_full_transfer(), array![transfer(1)]);
     match next_event() {
         SessionAccount::Event::SessionEvent(SessionComponent::Event::SessionCached(cached)) => {
             assert_eq!(cached.policy_hash, vectors::POLICY_HASH);
@@ -526,6 +577,9 @@ fn test_first_use_publishes_the_policy_with_the_cached_authorization() {
         _ => panic!("expected SessionCached"),
     }
     assert_eq!(next_event(), policy_published());
+    assert_eq!(next_event(), charged(1, 0));
+    use_session(ref state, vectors::sig_policy_full_transfer(), array![transfer(1)]);
+    assert_eq!(next_event(), token_spent(1));
     assert_no_more_events();
 }
 
@@ -569,22 +623,23 @@ fn two_limits_registered() -> SessionAccount::ContractState {
 /// The two-limits session spends `amount` of TOKEN at `day` (validated, then executed).
 fn spend_on_day(ref state: SessionAccount::ContractState, day: u64, amount: felt252) {
     set_block_timestamp(day * 86400 + 3600);
-    validate(ref state, vectors::sig_two_limits_cached_transfer(), array![transfer(amount)]);
-    use_session(ref state, vectors::sig_two_limits_cached_transfer(), array![transfer(amount)]);
+    run(ref state, vectors::sig_two_limits_cached_transfer(), array![transfer(amount)]);
 }
 
 #[test]
 fn test_two_limits_of_one_token_count_separately() {
     let mut state = two_limits_registered();
-    let token = vectors::TOKEN.try_into().unwrap();
+    let token = token(vectors::TOKEN);
     let first_day = vectors::NOW / 86400;
-    for day in 0..10_u64 {
+    for day in 0..9_u64 {
         spend_on_day(ref state, first_day + day, 100);
     }
     let hash = vectors::TWO_LIMITS_SESSION_HASH;
-    assert_eq!(state.get_session_spent(hash, token, 0), 1000);
-    assert_eq!(state.get_session_spent(hash, token, 86400), 100);
-    assert_eq!(state.get_session_spend_window(hash, token, 86400), first_day + 9);
+    assert_eq!(state.get_session_spend_left(hash, token, 0), 100);
+    assert_eq!(state.get_session_spend_left(hash, token, 86400), 0);
+    spend_on_day(ref state, first_day + 9, 60);
+    assert_eq!(state.get_session_spend_left(hash, token, 0), 40);
+    assert_eq!(state.get_session_spend_left(hash, token, 86400), 40);
 }
 
 #[test]
@@ -598,7 +653,8 @@ fn test_a_lifetime_limit_binds_although_a_daily_limit_refills() {
         spend_on_day(ref state, first_day + day, 100);
     }
     set_block_timestamp((first_day + 10) * 86400 + 3600);
-    validate(ref state, vectors::sig_two_limits_cached_transfer(), array![transfer(1)]);
+    assert_eq!(state.get_session_spend_left(vectors::TWO_LIMITS_SESSION_HASH, token(vectors::TOKEN), 86400), 100);
+    run(ref state, vectors::sig_two_limits_cached_transfer(), array![transfer(1)]);
 }
 
 #[test]
@@ -607,6 +663,33 @@ fn test_a_daily_limit_binds_under_a_larger_lifetime_limit() {
     let mut state = two_limits_registered();
     spend_on_day(ref state, vectors::NOW / 86400, 100);
     use_session(ref state, vectors::sig_two_limits_cached_transfer(), array![transfer(1)]);
+}
+
+#[test]
+fn test_spend_left_is_zero_for_a_token_or_period_without_a_limit() {
+    let state = registered();
+    let hash = vectors::POLICY_SESSION_HASH;
+    assert_eq!(state.get_session_spend_left(hash, token(vectors::GAME), 0), 0);
+    assert_eq!(state.get_session_spend_left(hash, token(vectors::TOKEN), 86400), 0);
+}
+
+#[test]
+#[should_panic(expected: 'Session: window too long')]
+fn test_register_session_rejects_a_window_of_2_pow_32_seconds() {
+    let mut state = setup();
+    as_account();
+    let policy = Policy {
+        max_fee_per_tx: Bounded::MAX,
+        fee_budget: Bounded::MAX,
+        max_calls: Bounded::MAX,
+        spend_limits: array![
+            SpendLimit { token: token(vectors::TOKEN), amount: 1, period: 0x100000000 },
+        ]
+            .span(),
+    };
+    let mut session = vectors::two_limits_session();
+    session.policy_hash = crate::snip12::policy_struct_hash(@policy);
+    state.register_session(session, Some(policy));
 }
 
 #[test]
@@ -668,10 +751,9 @@ fn test_an_infinite_approval_of_an_unlimited_token_costs_nothing_and_locks_nothi
     drop_events();
     use_session(ref state, vectors::sig_policy_cached_unlimited_approve(), array![approve]);
     // Before: the approval saturated the token's counter and every later value call failed.
-    let token = vectors::UNLIMITED_TOKEN.try_into().unwrap();
-    assert_eq!(state.get_session_spent(vectors::POLICY_SESSION_HASH, token, 0), 0);
-    assert_eq!(next_event(), calls_made(1, 1)); // no SessionSpent: nothing is accounted
-    assert_no_more_events();
+    let token = token(vectors::UNLIMITED_TOKEN);
+    assert_eq!(state.get_session_spend_left(vectors::POLICY_SESSION_HASH, token, 0), Bounded::MAX);
+    assert_no_more_events(); // no SessionSpent: nothing is accounted
     let transfer_more = unlimited_call(selector!("transfer"), array![RECIPIENT, 5, 0]);
     validate(ref state, vectors::sig_policy_cached_unlimited_transfer(), array![transfer_more]);
     use_session(ref state, vectors::sig_policy_cached_unlimited_transfer(), array![transfer_more]);
@@ -708,4 +790,19 @@ fn test_argument_rules_refuse_equal_with_two_values() {
 #[should_panic(expected: 'Session: malformed rule')]
 fn test_argument_rules_refuse_a_bound_with_values() {
     assert_arguments_allowed(array![rule(RULE_AT_MOST, array![1].span(), 7)].span(), array![7].span());
+}
+
+#[test]
+fn test_charge_without_a_fee_charges_calls_only() {
+    // What an outside execution charges: its calls, and no fee (its relayer pays it).
+    let mut state = registered();
+    let used = state
+        .session
+        .session_use_of(vectors::sig_policy_cached_get().span(), vectors::CHAIN_ID, ACCOUNT_ADDRESS())
+        .expect('not a session signature');
+    state.session.charge(used, 3, None);
+    assert_eq!(state.get_session_calls_left(vectors::POLICY_SESSION_HASH), 2);
+    assert_eq!(state.get_session_fee_budget_left(vectors::POLICY_SESSION_HASH), 2500);
+    assert_eq!(next_event(), charged(3, 0));
+    assert_no_more_events();
 }

@@ -1,4 +1,5 @@
-use starknet::storage::StoragePointerWriteAccess;
+use starknet::storage::{StorageMapReadAccess, StoragePointerWriteAccess};
+use crate::storage::{session_terms, unpack_record};
 use starknet::testing::{set_block_timestamp, set_caller_address, set_transaction_hash, set_version};
 use crate::components::session::SessionComponent;
 use crate::interfaces::{ISRC6, ISession};
@@ -74,8 +75,8 @@ fn test___validate___rejects_call_to_the_account() {
 }
 
 #[test]
-#[should_panic(expected: 'Session: proof count mismatch')]
-fn test___validate___rejects_missing_proof() {
+#[should_panic(expected: 'Session: malformed signature')]
+fn test___validate___rejects_missing_entry() {
     let mut state = setup();
     sign_with(vectors::sig_main_full_increase());
     state.__validate__(array![increase(), increase()]);
@@ -166,10 +167,11 @@ fn test___validate___rejects_cached_form_before_caching() {
 }
 
 #[test]
-fn test___execute___caches_session_on_first_use() {
+fn test___validate___caches_session_on_first_use() {
     let mut state = setup();
     assert!(!state.is_session_cached(vectors::MAIN_SESSION_HASH));
-    execute_session(ref state, vectors::sig_main_full_no_calls());
+    sign_with(vectors::sig_main_full_increase());
+    assert_eq!(state.__validate__(array![increase()]), 'VALID');
     assert!(state.is_session_cached(vectors::MAIN_SESSION_HASH));
     assert!(!state.is_session_registered(vectors::MAIN_SESSION_HASH));
     let expected = session_event(
@@ -181,16 +183,22 @@ fn test___execute___caches_session_on_first_use() {
                 allowed_methods_root: vectors::main_session().allowed_methods_root,
                 policy_hash: vectors::UNLIMITED_POLICY_HASH,
                 epoch: 0,
-                authorized_by: vectors::OWNER_PUBLIC_KEY,
             },
         ),
     );
     assert_eq!(next_event(), expected);
+    // What the record binds: the session's key and root, salted by its hash.
+    let record = unpack_record(state.session.Session_records.read(vectors::MAIN_SESSION_HASH));
+    assert_eq!(record.binding, vectors::MAIN_BINDING);
+    assert_eq!(session_terms(record.expires_at, record.limits).into(), vectors::MAIN_TERMS);
+    assert_eq!(record.authorized_in, 1);
     // A second full-form use does not cache again.
-    execute_session(ref state, vectors::sig_main_full_no_calls());
+    assert_eq!(state.__validate__(array![increase()]), 'VALID');
     assert_no_more_events();
-    // The short form now validates.
+    // The stored forms now validate: full without authorization, and by reference.
     sign_with(vectors::sig_main_cached_increase());
+    assert_eq!(state.__validate__(array![increase()]), 'VALID');
+    sign_with(vectors::sig_main_ref_increase());
     assert_eq!(state.__validate__(array![increase()]), 'VALID');
 }
 

@@ -16,10 +16,14 @@ use session_sdk::{
     session_account_address, wait_for_success, SessionAccount, SessionAdmin, STRK_TOKEN,
 };
 use starknet::accounts::{Account, ConnectedAccount, SingleOwnerAccount};
-use starknet::core::types::{Call, Felt, TransactionReceipt, TransactionReceiptWithBlockInfo};
+use starknet::core::types::{
+    Call, ExecuteInvocation, Felt, FunctionInvocation, TransactionReceipt, TransactionReceiptWithBlockInfo,
+    TransactionTrace,
+};
 use starknet::core::utils::get_selector_from_name;
 use starknet::providers::jsonrpc::HttpTransport;
 use starknet::providers::JsonRpcClient;
+use starknet::providers::Provider;
 use starknet::signers::{LocalWallet, SigningKey};
 
 type Client = JsonRpcClient<HttpTransport>;
@@ -50,6 +54,41 @@ struct Row {
     l2_gas: u64,
     l1_data_gas: u64,
     signature_felts: usize,
+    /// Where its L2 gas went, from `starknet_traceTransaction`.
+    where_the_gas_goes: GasBreakdown,
+}
+
+/// A transaction's L2 gas by part: the account's `__validate__` and `__execute__` (without the
+/// calls it makes), the calls, the fee transfer, and what no invocation accounts for (signature
+/// and calldata felts, events, new storage slots).
+#[derive(Clone, Copy, Default, Serialize)]
+struct GasBreakdown {
+    validate: u64,
+    execute_own: u64,
+    calls: u64,
+    fee_transfer: u64,
+    outside_invocations: u64,
+}
+
+/// Cached-session transactions with policies of more methods: a method's first use (its proof
+/// travels, and is remembered from 8 levels) and a method already used in the session.
+#[derive(Serialize)]
+struct PolicySizeRow {
+    methods: usize,
+    proof_length: usize,
+    first_use_of_method: u64,
+    method_already_used: u64,
+}
+
+/// One target of issue 16, as `benchmarks/results.json` reports it.
+#[derive(Serialize)]
+struct Target {
+    name: &'static str,
+    value: f64,
+    /// `None`: reported, no goal.
+    goal: Option<f64>,
+    /// Whether `value` meets `goal` (`None` without a goal).
+    met: Option<bool>,
 }
 
 /// Every figure of one run.
@@ -57,19 +96,32 @@ struct Row {
 struct Results {
     devnet_version: &'static str,
     transactions: Vec<Row>,
-    policy_size: Vec<(usize, u64)>,
+    policy_size: Vec<PolicySizeRow>,
     limits: Vec<Row>,
+    outside_execution: Vec<Row>,
     off_chain_microseconds: Vec<(String, f64)>,
     throughput: Vec<(String, usize, f64)>,
+    targets: Vec<Target>,
 }
 
-fn receipt_cost(receipt: &TransactionReceiptWithBlockInfo) -> (u64, u64) {
+/// (L2 gas, L1 data gas, transaction hash) of a receipt.
+fn receipt_cost(receipt: &TransactionReceiptWithBlockInfo) -> Cost {
     match &receipt.receipt {
-        TransactionReceipt::Invoke(receipt) => {
-            (receipt.execution_resources.l2_gas, receipt.execution_resources.l1_data_gas)
-        }
-        _ => (0, 0),
+        TransactionReceipt::Invoke(invoke) => Cost {
+            l2_gas: invoke.execution_resources.l2_gas,
+            l1_data_gas: invoke.execution_resources.l1_data_gas,
+            hash: invoke.transaction_hash,
+        },
+        other => Cost { l2_gas: 0, l1_data_gas: 0, hash: *other.transaction_hash() },
     }
+}
+
+/// What one transaction cost.
+#[derive(Clone, Copy)]
+struct Cost {
+    l2_gas: u64,
+    l1_data_gas: u64,
+    hash: Felt,
 }
 
 struct Bench {
@@ -117,21 +169,51 @@ impl Bench {
 
     /// The cost of `calls` from `session` once its authorization is cached (its first
     /// transaction, which caches it, is sent first and not measured): a row named `case`.
-    async fn cached_row(
-        &self,
-        case: &str,
-        mut session: SessionAccount<Client>,
-        calls: Vec<Call>,
-    ) -> Result<Row> {
+    async fn cached_row(&self, case: &str, session: SessionAccount<Client>, calls: Vec<Call>) -> Result<Row> {
         self.session_send(&session, calls.clone()).await?;
-        session.use_on_chain_authorization();
         let signature_felts = signature_felts(&session, &calls)?;
-        let (l2_gas, l1_data_gas) = self.session_send(&session, calls.clone()).await?;
-        Ok(Row { case: case.into(), calls: calls.len(), l2_gas, l1_data_gas, signature_felts })
+        let cost = self.session_send(&session, calls.clone()).await?;
+        self.row(case, calls.len(), cost, signature_felts).await
     }
 
-    /// Sends `calls` from a starknet-rs account; returns (L2 gas, L1 data gas).
-    async fn send<A: ConnectedAccount + Sync>(&self, account: &A, calls: Vec<Call>) -> Result<(u64, u64)>
+    /// A row of `cost`, with its trace's breakdown.
+    async fn row(&self, case: &str, calls: usize, cost: Cost, signature_felts: usize) -> Result<Row> {
+        Ok(Row {
+            case: case.into(),
+            calls,
+            l2_gas: cost.l2_gas,
+            l1_data_gas: cost.l1_data_gas,
+            signature_felts,
+            where_the_gas_goes: self.breakdown(cost).await?,
+        })
+    }
+
+    /// Where the L2 gas of the transaction went, from its trace.
+    async fn breakdown(&self, cost: Cost) -> Result<GasBreakdown> {
+        let TransactionTrace::Invoke(trace) = self.devnet.provider().trace_transaction(cost.hash).await?
+        else {
+            anyhow::bail!("{:#x} is not an invoke transaction", cost.hash);
+        };
+        let gas = |invocation: &FunctionInvocation| invocation.execution_resources.l2_gas;
+        let inner = |invocation: &FunctionInvocation| invocation.calls.iter().map(gas).sum::<u64>();
+        let validate = trace.validate_invocation.as_ref().map_or(0, gas);
+        let (execute_own, calls) = match &trace.execute_invocation {
+            ExecuteInvocation::Success(execute) => (gas(execute) - inner(execute), inner(execute)),
+            ExecuteInvocation::Reverted(_) => anyhow::bail!("{:#x} reverted", cost.hash),
+        };
+        let fee_transfer = trace.fee_transfer_invocation.as_ref().map_or(0, gas);
+        let invocations = validate + execute_own + calls + fee_transfer;
+        Ok(GasBreakdown {
+            validate,
+            execute_own,
+            calls,
+            fee_transfer,
+            outside_invocations: cost.l2_gas.saturating_sub(invocations),
+        })
+    }
+
+    /// Sends `calls` from a starknet-rs account.
+    async fn send<A: ConnectedAccount + Sync>(&self, account: &A, calls: Vec<Call>) -> Result<Cost>
     where
         A::SignError: 'static,
     {
@@ -147,7 +229,7 @@ impl Bench {
         Ok(())
     }
 
-    async fn session_send(&self, session: &SessionAccount<Client>, calls: Vec<Call>) -> Result<(u64, u64)> {
+    async fn session_send(&self, session: &SessionAccount<Client>, calls: Vec<Call>) -> Result<Cost> {
         Ok(receipt_cost(&session.execute(calls).await?))
     }
 }
@@ -177,78 +259,37 @@ async fn main() -> Result<()> {
 
     for calls in [1, 3, 10] {
         eprintln!("measuring transactions of {calls} call(s) ...");
-        let (l2_gas, l1_data_gas) = bench.send(&bench.devnet.account(0), bench.moves(calls)).await?;
-        rows.push(Row {
-            case: "OpenZeppelin account (devnet predeployed)".into(),
-            calls,
-            l2_gas,
-            l1_data_gas,
-            signature_felts: 2,
-        });
-        let (l2_gas, l1_data_gas) = bench.send(&bench.owner(), bench.moves(calls)).await?;
-        rows.push(Row {
-            case: "session account, owner-signed".into(),
-            calls,
-            l2_gas,
-            l1_data_gas,
-            signature_felts: 2,
-        });
+        let cost = bench.send(&bench.devnet.account(0), bench.moves(calls)).await?;
+        rows.push(bench.row(OZ, calls, cost, 2).await?);
+        let cost = bench.send(&bench.owner(), bench.moves(calls)).await?;
+        rows.push(bench.row("session account, owner-signed", calls, cost, 2).await?);
 
-        let mut session = bench.session(0).await?;
+        let session = bench.session(0).await?;
         let first_felts = signature_felts(&session, &bench.moves(calls))?;
-        let (l2_gas, l1_data_gas) = bench.session_send(&session, bench.moves(calls)).await?;
-        rows.push(Row {
-            case: "session, first use".into(),
-            calls,
-            l2_gas,
-            l1_data_gas,
-            signature_felts: first_felts,
-        });
-        session.use_on_chain_authorization();
+        let cost = bench.session_send(&session, bench.moves(calls)).await?;
+        rows.push(bench.row(FIRST_USE, calls, cost, first_felts).await?);
         let felts = signature_felts(&session, &bench.moves(calls))?;
-        let (l2_gas, l1_data_gas) = bench.session_send(&session, bench.moves(calls)).await?;
-        rows.push(Row { case: "session, cached".into(), calls, l2_gas, l1_data_gas, signature_felts: felts });
+        let cost = bench.session_send(&session, bench.moves(calls)).await?;
+        rows.push(bench.row(CACHED, calls, cost, felts).await?);
 
         let mut registered = bench.session(0).await?;
         SessionAdmin::new(bench.owner()).register_session(registered.session()).await?;
         registered.use_on_chain_authorization();
         let felts = signature_felts(&registered, &bench.moves(calls))?;
-        let (l2_gas, l1_data_gas) = bench.session_send(&registered, bench.moves(calls)).await?;
-        rows.push(Row {
-            case: "session, registered".into(),
-            calls,
-            l2_gas,
-            l1_data_gas,
-            signature_felts: felts,
-        });
+        let cost = bench.session_send(&registered, bench.moves(calls)).await?;
+        rows.push(bench.row("session, registered", calls, cost, felts).await?);
     }
 
     eprintln!("measuring policy sizes ...");
-    let mut policy_size = Vec::new();
-    for methods in [1usize, 16, 256, 4096] {
-        let mut session = bench.session(methods - 1).await?;
-        bench.session_send(&session, bench.moves(1)).await?;
-        session.use_on_chain_authorization();
-        let (l2_gas, _) = bench.session_send(&session, bench.moves(1)).await?;
-        policy_size.push((methods, l2_gas));
-    }
+    let policy_size = measure_policy_sizes(&bench).await?;
 
     eprintln!("measuring policy limits ...");
     let limits = measure_limits(&bench).await?;
 
-    eprintln!("measuring a relayed outside execution ...");
+    eprintln!("measuring relayed outside executions ...");
     let session = bench.session(0).await?;
     bench.session_send(&session, bench.moves(1)).await?;
-    let now = bench.devnet.latest_block_timestamp().await?;
-    let signed = session.sign_outside_execution(bench.moves(1), None, now - 60, now + 600)?;
-    let (l2_gas, l1_data_gas) = receipt_cost(&signed.submit(&bench.devnet.account(1)).await?);
-    rows.push(Row {
-        case: "SNIP-9 outside execution with a session (relayer's tx)".into(),
-        calls: 1,
-        l2_gas,
-        l1_data_gas,
-        signature_felts: signed.signature.len(),
-    });
+    let outside_execution = measure_outside_executions(&bench, &session).await?;
 
     let off_chain = criterion_results(&options.criterion_dir)?;
 
@@ -258,11 +299,7 @@ async fn main() -> Result<()> {
     let started = Instant::now();
     let hashes = session.send_sequence((0..count).map(|_| bench.moves(1)).collect()).await?;
     bench.wait_for_all(hashes).await?;
-    throughput.push((
-        "session key, send_sequence".to_owned(),
-        count,
-        count as f64 / started.elapsed().as_secs_f64(),
-    ));
+    throughput.push((SESSION_SEQUENCE.to_owned(), count, count as f64 / started.elapsed().as_secs_f64()));
     let owner = bench.owner();
     let started = Instant::now();
     let mut nonce = owner.get_nonce().await?;
@@ -278,20 +315,19 @@ async fn main() -> Result<()> {
         nonce += Felt::ONE;
     }
     bench.wait_for_all(hashes).await?;
-    throughput.push((
-        "owner key, starknet-rs execute_v3 with local nonces".to_owned(),
-        count,
-        count as f64 / started.elapsed().as_secs_f64(),
-    ));
+    throughput.push((OWNER_SEQUENCE.to_owned(), count, count as f64 / started.elapsed().as_secs_f64()));
 
-    let results = Results {
+    let mut results = Results {
         devnet_version: local_devnet::DEVNET_VERSION,
         transactions: rows,
         policy_size,
         limits,
+        outside_execution,
         off_chain_microseconds: off_chain,
         throughput,
+        targets: Vec::new(),
     };
+    results.targets = targets(&results)?;
     if let Some(parent) = options.json.parent() {
         std::fs::create_dir_all(parent)?;
     }
@@ -299,6 +335,68 @@ async fn main() -> Result<()> {
     std::fs::write(&options.markdown, markdown(&results))?;
     eprintln!("wrote {} and {}", options.markdown.display(), options.json.display());
     Ok(())
+}
+
+/// Row names the targets look up.
+const OZ: &str = "OpenZeppelin account (devnet predeployed)";
+const FIRST_USE: &str = "session, first use";
+const CACHED: &str = "session, cached (by reference)";
+const OZ_TRANSFER: &str = "OpenZeppelin account: STRK transfer";
+const SPEND_LIMIT_TRANSFER: &str = "session, cached — STRK transfer: spend limit";
+const ALL_LIMITS_TRANSFER: &str =
+    "session, cached — STRK transfer: call limit, fee cap and budget, spend limit";
+const OWNER_OUTSIDE: &str = "owner-signed outside execution (relayer's tx)";
+const SESSION_OUTSIDE: &str = "session-signed outside execution, by reference (relayer's tx)";
+const SESSION_SEQUENCE: &str = "session key, send_sequence";
+const OWNER_SEQUENCE: &str = "owner key, starknet-rs execute_v3 with local nonces";
+
+/// For 1, 16, 256 and 4096 allowed methods: a by-reference `increase` proving its leaf (its
+/// first use in the session; remembered from 8 proof levels), then `increase` again (already
+/// used). The session's first transaction (full form, which stores it) calls `get`.
+async fn measure_policy_sizes(bench: &Bench) -> Result<Vec<PolicySizeRow>> {
+    let mut sizes = Vec::new();
+    for methods in [1usize, 16, 256, 4096] {
+        let get =
+            Call { to: bench.game, selector: get_selector_from_name("get")?, calldata: vec![bench.account] };
+        let session = if methods == 1 {
+            bench.session(0).await?
+        } else {
+            bench
+                .session_with(|builder| {
+                    let builder = builder.allow(bench.game, "increase").allow(bench.game, "get");
+                    (0..methods - 2).fold(builder, |builder, index| {
+                        builder.allow_selector(bench.game, Felt::from(1_000_000 + index as u64), Vec::new())
+                    })
+                })
+                .await?
+        };
+        let first = if methods == 1 { bench.moves(1) } else { vec![get] };
+        bench.session_send(&session, first).await?;
+        let proof_length = session.session().permission_for(&bench.moves(1)[0])?.proof.len();
+        let first_use_of_method = bench.session_send(&session, bench.moves(1)).await?.l2_gas;
+        let method_already_used = bench.session_send(&session, bench.moves(1)).await?.l2_gas;
+        sizes.push(PolicySizeRow { methods, proof_length, first_use_of_method, method_already_used });
+    }
+    Ok(sizes)
+}
+
+/// The same outside execution of one `increase`, signed by the owner and by `session` (stored
+/// on-chain), each relayed by another devnet account.
+async fn measure_outside_executions(bench: &Bench, session: &SessionAccount<Client>) -> Result<Vec<Row>> {
+    let relayer = bench.devnet.account(1);
+    let now = bench.devnet.latest_block_timestamp().await?;
+    let by_session = session.sign_outside_execution(bench.moves(1), None, now - 60, now + 600)?;
+    let mut by_owner = by_session.clone();
+    by_owner.execution.nonce += Felt::ONE;
+    let hash = by_owner.execution.message_hash(bench.devnet.chain_id(), bench.account);
+    let signature = bench.owner_key.sign(&hash)?;
+    by_owner.signature = vec![signature.r, signature.s];
+    let owner_cost = receipt_cost(&by_owner.submit(&relayer).await?);
+    let session_cost = receipt_cost(&by_session.submit(&relayer).await?);
+    Ok(vec![
+        bench.row(OWNER_OUTSIDE, 1, owner_cost, 2).await?,
+        bench.row(SESSION_OUTSIDE, 1, session_cost, by_session.signature.len()).await?,
+    ])
 }
 
 /// The recipient of the STRK transfers measured.
@@ -314,14 +412,8 @@ async fn measure_limits(bench: &Bench) -> Result<Vec<Row>> {
     };
     let oz = bench.devnet.account(0);
     bench.send(&oz, vec![transfer.clone()]).await?; // warm-up: the recipient's balance slot exists
-    let (l2_gas, l1_data_gas) = bench.send(&oz, vec![transfer.clone()]).await?;
-    let mut rows = vec![Row {
-        case: "OpenZeppelin account: STRK transfer".into(),
-        calls: 1,
-        l2_gas,
-        l1_data_gas,
-        signature_felts: 2,
-    }];
+    let cost = bench.send(&oz, vec![transfer.clone()]).await?;
+    let mut rows = vec![bench.row(OZ_TRANSFER, 1, cost, 2).await?];
     let strk_limit = || vec![SpendLimit::lifetime(STRK_TOKEN, U256::from(10u128.pow(18)))];
     let fees = Policy {
         max_fee_per_tx: Some(10u128.pow(20)),
@@ -335,7 +427,7 @@ async fn measure_limits(bench: &Bench) -> Result<Vec<Row>> {
         ("increase: no limits", None),
         ("increase: call limit", Some(Policy { max_calls: Some(1_000), ..Policy::default() })),
         ("increase: fee cap and budget", Some(fees)),
-        ("increase: every limit (calls, fees, 1 spend limit)", Some(every)),
+        ("increase: every limit (calls, fees, 1 spend limit)", Some(every.clone())),
     ] {
         let session = bench
             .session_with(|builder| {
@@ -350,11 +442,9 @@ async fn measure_limits(bench: &Bench) -> Result<Vec<Row>> {
     }
     let spend = Policy { spend_limits: strk_limit(), ..Policy::default() };
     let session = bench.session_with(|b| b.allow(STRK_TOKEN, "transfer").policy(spend.clone())).await?;
-    rows.push(
-        bench
-            .cached_row("session, cached — STRK transfer: spend limit", session, vec![transfer.clone()])
-            .await?,
-    );
+    rows.push(bench.cached_row(SPEND_LIMIT_TRANSFER, session, vec![transfer.clone()]).await?);
+    let session = bench.session_with(|b| b.allow(STRK_TOKEN, "transfer").policy(every)).await?;
+    rows.push(bench.cached_row(ALL_LIMITS_TRANSFER, session, vec![transfer.clone()]).await?);
     let rules = vec![
         ArgumentRule::Equal { index: 0, value: RECIPIENT },
         ArgumentRule::AtMostU256 { index: 1, bound: U256::from(1_000u32) },
@@ -371,6 +461,78 @@ async fn measure_limits(bench: &Bench) -> Result<Vec<Row>> {
             .await?,
     );
     Ok(rows)
+}
+
+/// Issue 16's targets, from this run's rows.
+fn targets(results: &Results) -> Result<Vec<Target>> {
+    let gas = |rows: &[Row], case: &str, calls: usize| {
+        rows.iter()
+            .find(|row| row.case == case && row.calls == calls)
+            .map(|row| row.l2_gas as f64)
+            .with_context(|| format!("no row {case} with {calls} call(s)"))
+    };
+    let (transactions, limits) = (&results.transactions, &results.limits);
+    let size = |methods: usize| {
+        results.policy_size.iter().find(|row| row.methods == methods).context("no policy size row")
+    };
+    let rate = |sender: &str| {
+        results
+            .throughput
+            .iter()
+            .find(|(name, _, _)| name == sender)
+            .map(|(_, _, rate)| *rate)
+            .context("no throughput row")
+    };
+    let base = size(1)?.method_already_used as f64;
+    let cached_felts = transactions
+        .iter()
+        .find(|row| row.case == CACHED && row.calls == 1)
+        .map(|row| row.signature_felts as f64)
+        .context("no cached row")?;
+    let at_most = |name, value: f64, goal: f64| Target {
+        name,
+        value: round(value),
+        goal: Some(goal),
+        met: Some(round(value) <= goal),
+    };
+    Ok(vec![
+        at_most("cached_1call_vs_oz", gas(transactions, CACHED, 1)? / gas(transactions, OZ, 1)?, 1.00),
+        at_most("cached_10call_vs_oz", gas(transactions, CACHED, 10)? / gas(transactions, OZ, 10)?, 0.95),
+        at_most(
+            "strk_transfer_spend_limit_vs_oz",
+            gas(limits, SPEND_LIMIT_TRANSFER, 1)? / gas(limits, OZ_TRANSFER, 1)?,
+            1.15,
+        ),
+        at_most(
+            "strk_transfer_all_limits_vs_oz",
+            gas(limits, ALL_LIMITS_TRANSFER, 1)? / gas(limits, OZ_TRANSFER, 1)?,
+            1.30,
+        ),
+        at_most("first_use_vs_oz", gas(transactions, FIRST_USE, 1)? / gas(transactions, OZ, 1)?, 1.30),
+        at_most("policy_4096_repeat_growth", size(4096)?.method_already_used as f64 / base - 1.0, 0.02),
+        Target {
+            name: "policy_4096_first_growth",
+            value: round(size(4096)?.first_use_of_method as f64 / base - 1.0),
+            goal: None,
+            met: None,
+        },
+        at_most("cached_signature_felts", cached_felts, 6.0),
+        at_most(
+            "outside_execution_session_vs_owner",
+            gas(&results.outside_execution, SESSION_OUTSIDE, 1)?
+                / gas(&results.outside_execution, OWNER_OUTSIDE, 1)?,
+            1.15,
+        ),
+        {
+            let value = round(rate(SESSION_SEQUENCE)? / rate(OWNER_SEQUENCE)?);
+            Target { name: "throughput_session_vs_owner", value, goal: Some(0.95), met: Some(value >= 0.95) }
+        },
+    ])
+}
+
+/// Three decimals.
+fn round(value: f64) -> f64 {
+    (value * 1000.0).round() / 1000.0
 }
 
 /// The SDK micro-benchmarks criterion measured: (operation, mean µs).
@@ -398,12 +560,28 @@ fn ratio(value: u64, base: u64) -> String {
 
 fn markdown(results: &Results) -> String {
     let mut text = String::from(MARKDOWN_HEAD);
+    text.push_str("\n## Targets of issue 16\n\n| Target | Value | Goal | Met? |\n|---|---:|---:|---|\n");
+    for target in &results.targets {
+        let goal = target.goal.map_or("report".into(), |goal| {
+            if target.name.starts_with("throughput") {
+                format!("≥ {goal}")
+            } else {
+                format!("≤ {goal}")
+            }
+        });
+        let met = match target.met {
+            Some(true) => "yes",
+            Some(false) => "**no**",
+            None => "—",
+        };
+        text.push_str(&format!("| `{}` | {} | {goal} | {met} |\n", target.name, target.value));
+    }
     text.push_str("\n## Per transaction (from receipts)\n\n| Case | Calls | L2 gas | vs OpenZeppelin | L1 data gas | Signature felts |\n|---|---:|---:|---:|---:|---:|\n");
     for row in &results.transactions {
         let base = results
             .transactions
             .iter()
-            .find(|base| base.case.starts_with("OpenZeppelin") && base.calls == row.calls)
+            .find(|base| base.case == OZ && base.calls == row.calls)
             .map_or(row.l2_gas, |base| base.l2_gas);
         text.push_str(&format!(
             "| {} | {} | {} | {} | {} | {} |\n",
@@ -415,24 +593,28 @@ fn markdown(results: &Results) -> String {
             row.signature_felts
         ));
     }
-    text.push_str("\n## Policy size (cached session, 1 call)\n\n| Allowed methods | Proof length | L2 gas | vs 1 method |\n|---:|---:|---:|---:|\n");
-    let base = results.policy_size.first().map_or(1, |(_, gas)| *gas);
-    for (methods, gas) in &results.policy_size {
-        let proof = (*methods as f64).log2().ceil() as u32;
-        text.push_str(&format!("| {methods} | {proof} | {gas} | {} |\n", ratio(*gas, base)));
+    text.push_str("\n## Policy size (cached session, 1 call of `increase`)\n\n| Allowed methods | Proof length | A method's first use in the session | vs 1 method | A method already used | vs 1 method |\n|---:|---:|---:|---:|---:|---:|\n");
+    let base = results.policy_size.first().map_or(1, |row| row.method_already_used);
+    for row in &results.policy_size {
+        text.push_str(&format!(
+            "| {} | {} | {} | {} | {} | {} |\n",
+            row.methods,
+            row.proof_length,
+            row.first_use_of_method,
+            ratio(row.first_use_of_method, base),
+            row.method_already_used,
+            ratio(row.method_already_used, base)
+        ));
     }
     text.push_str("\n## Policy limits (1 call, cached session)\n\n| Case | L2 gas | vs OpenZeppelin, same call | vs session without limits | L1 data gas | Signature felts |\n|---|---:|---:|---:|---:|---:|\n");
     let gas_of = |prefix: &str| {
         results.limits.iter().find(|row| row.case.contains(prefix)).map_or(1, |row| row.l2_gas)
     };
-    let oz_increase = results
-        .transactions
-        .iter()
-        .find(|row| row.case.starts_with("OpenZeppelin") && row.calls == 1)
-        .map_or(1, |row| row.l2_gas);
+    let oz_increase =
+        results.transactions.iter().find(|row| row.case == OZ && row.calls == 1).map_or(1, |row| row.l2_gas);
     for row in &results.limits {
         let (oz, unlimited) = if row.case.contains("STRK") {
-            (gas_of("OpenZeppelin account: STRK"), None)
+            (gas_of(OZ_TRANSFER), None)
         } else {
             (oz_increase, Some(gas_of("increase: no limits")))
         };
@@ -446,6 +628,34 @@ fn markdown(results: &Results) -> String {
             row.signature_felts
         ));
     }
+    text.push_str("\n## SNIP-9 outside execution of one `increase`, relayed by another account\n\n| Signed by | L2 gas | vs owner-signed | L1 data gas | Signature felts |\n|---|---:|---:|---:|---:|\n");
+    let owner_outside = gas_of_rows(&results.outside_execution, OWNER_OUTSIDE);
+    for row in &results.outside_execution {
+        text.push_str(&format!(
+            "| {} | {} | {} | {} | {} |\n",
+            row.case,
+            row.l2_gas,
+            ratio(row.l2_gas, owner_outside),
+            row.l1_data_gas,
+            row.signature_felts
+        ));
+    }
+    text.push_str("\n## Where the gas goes (`starknet_traceTransaction`, per invocation)\n\nDevnet prices each invocation from its own Cairo resources — the heaviest of its steps and builtins, in whole units of 40,000 L2 gas (see \"How to read these figures\" below) — while the receipt prices the transaction's summed resources once, so the parts do not add up: \"rest\" is the receipt's total minus them. It holds the signature and calldata felts (5,120 each), events (10,240 per key, 5,120 per data felt), new storage slots (402,000 each) and whatever the summed steps cost beyond the invocations' own figures (validation's figure is set by its ECDSA check's `ec_op` builtins, so steps added there show up only here).\n\n| Case | Calls | `__validate__` | `__execute__` (own) | the calls | fee transfer | rest | total |\n|---|---:|---:|---:|---:|---:|---:|---:|\n");
+    let all = results.transactions.iter().chain(&results.limits).chain(&results.outside_execution);
+    for row in all {
+        let parts = row.where_the_gas_goes;
+        text.push_str(&format!(
+            "| {} | {} | {} | {} | {} | {} | {} | {} |\n",
+            row.case,
+            row.calls,
+            parts.validate,
+            parts.execute_own,
+            parts.calls,
+            parts.fee_transfer,
+            parts.outside_invocations,
+            row.l2_gas
+        ));
+    }
     text.push_str("\n## Off-chain (SDK, criterion mean, release build)\n\n| Operation | µs |\n|---|---:|\n");
     for (operation, micros) in &results.off_chain_microseconds {
         text.push_str(&format!("| {operation} | {micros:.0} |\n"));
@@ -456,6 +666,10 @@ fn markdown(results: &Results) -> String {
     }
     text.push_str(MARKDOWN_TAIL);
     text
+}
+
+fn gas_of_rows(rows: &[Row], case: &str) -> u64 {
+    rows.iter().find(|row| row.case == case).map_or(1, |row| row.l2_gas)
 }
 
 const MARKDOWN_HEAD: &str = "# Benchmarks\n\nGenerated by `./scripts/bench.sh`: criterion micro-benchmarks of the SDK, then `session-bench`\n(`crates/benchmarks`), which starts its own starknet-devnet 0.10.1 and measures every on-chain figure\nbelow from transaction receipts (`execution_resources`). Raw figures: `benchmarks/results.json`.\nMachine: 2 cores, Linux; Cairo 2.16.0, starknet-rs 0.17. The demo game's `increase` is the call in\nevery transaction; each sender made one warm-up transaction first.\n";

@@ -2,7 +2,7 @@
 //! --example fuzz_decoders [CASES]` (default 1,000,000). Every input must decode or fail with a
 //! `DecodeError` — never panic — and whatever decodes must re-encode to exactly the input.
 
-use session_core::{AccountSignature, Felt, SESSION_MAGIC};
+use session_core::{AccountSignature, Felt, SESSION_MAGIC, SESSION_REF_MAGIC};
 
 /// A small deterministic generator (xorshift64*), so a failing case can be replayed by its index.
 struct Rng(u64);
@@ -40,9 +40,11 @@ fn main() {
         let length = rng.below(48) as usize;
         let mut felts: Vec<Felt> = (0..length).map(|_| rng.felt()).collect();
         if !felts.is_empty() && rng.below(4) != 0 {
-            felts[0] = SESSION_MAGIC; // most cases exercise the session parser
+            // Most cases exercise the session parsers.
+            felts[0] = if rng.below(2) == 0 { SESSION_MAGIC } else { SESSION_REF_MAGIC };
         }
-        match AccountSignature::decode(&felts) {
+        let call_count = rng.below(4) as usize;
+        match AccountSignature::decode(&felts, call_count) {
             Ok(signature) => {
                 assert_eq!(signature.encode(), felts, "case {case}: decode then encode changed the input");
                 decoded += 1;

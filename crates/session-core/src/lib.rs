@@ -26,14 +26,16 @@ mod typed_data;
 
 pub use keys::{KeyError, SessionKey};
 pub use merkle::MethodTree;
-pub use policy::{parse_u256, ArgumentRule, Policy, PolicyError, SpendLimit, U256_MAX};
+pub use policy::{parse_u256, ArgumentRule, Policy, PolicyError, SpendLimit, MAX_WINDOW_SECONDS, U256_MAX};
 pub use preflight::{check_session_calls, check_session_fee, PreflightError, Remaining, SessionUsage};
 pub use session::{
-    AllowedMethod, BuildError, CallPermission, CallRefusal, MethodPermission, Session, SessionBuilder,
+    session_binding, AllowedMethod, BuildError, CallPermission, CallRefusal, MethodPermission, Session,
+    SessionBuilder, HAS_CALL_LIMIT, HAS_FEE_BUDGET, HAS_FEE_CAP, HAS_SPEND_LIMITS,
+    REMEMBER_FROM_PROOF_LENGTH,
 };
 pub use signature::{
-    AccountSignature, DecodeError, SessionSignature, StarkSignature, MAX_PROOF_LENGTH, MAX_SESSION_CALLS,
-    SESSION_MAGIC,
+    AccountSignature, DecodeError, SessionRefSignature, SessionSignature, StarkSignature, HAS_RULES,
+    MAX_PROOF_LENGTH, MAX_SESSION_CALLS, REMEMBER_LEAF, SESSION_MAGIC, SESSION_REF_MAGIC,
 };
 pub use starknet_core::types::{Call, Felt, U256};
 pub use typed_data::session_types;

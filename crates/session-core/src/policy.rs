@@ -16,6 +16,8 @@ use crate::snip12::{
 
 /// `u256` max: the amount of a spend limit that never binds.
 pub const U256_MAX: U256 = U256::from_words(u128::MAX, u128::MAX);
+/// The longest window a spend limit may have: 2^32 - 1 seconds (the account stores it in 32 bits).
+pub const MAX_WINDOW_SECONDS: u64 = u32::MAX as u64;
 
 /// The limits of a session beyond its allowed methods and expiry. The session commits to its
 /// SNIP-12 struct hash ([`Policy::struct_hash`]), which a wallet displays field by field; the
@@ -109,6 +111,23 @@ pub enum PolicyError {
         /// The period both limits use.
         period: u64,
     },
+    /// A spend limit's amount is above `u128` max without being unlimited (`Session: limit above
+    /// u128`): the account counts spending in `u128`.
+    #[error("the spend limit of token {token:#x} is above u128 max; give at most 2^128 - 1, or unlimited")]
+    AmountAboveU128 {
+        /// The token.
+        token: Felt,
+    },
+    /// A spend limit's window is 2^32 seconds (136 years) or longer (`Session: window too long`).
+    #[error(
+        "the spend limit of token {token:#x} has a window of {period} s; windows must be shorter than 2^32 s"
+    )]
+    WindowTooLong {
+        /// The token.
+        token: Felt,
+        /// The window.
+        period: u64,
+    },
     /// The serialized policy is malformed (`Session: malformed signature`).
     #[error("malformed policy: {0}")]
     Malformed(&'static str),
@@ -134,6 +153,14 @@ impl Policy {
         self.max_fee_per_tx = self.max_fee_per_tx.filter(|fee| *fee != u128::MAX);
         self.fee_budget = self.fee_budget.filter(|budget| *budget != u128::MAX);
         self.max_calls = self.max_calls.filter(|calls| *calls != u64::MAX);
+        if let Some(limit) =
+            self.spend_limits.iter().find(|limit| limit.amount.high() != 0 && !limit.is_unlimited())
+        {
+            return Err(PolicyError::AmountAboveU128 { token: limit.token });
+        }
+        if let Some(limit) = self.spend_limits.iter().find(|limit| limit.period > MAX_WINDOW_SECONDS) {
+            return Err(PolicyError::WindowTooLong { token: limit.token, period: limit.period });
+        }
         self.spend_limits.sort_by_key(|limit| (limit.token, limit.period));
         if let Some(pair) = self
             .spend_limits
@@ -620,6 +647,24 @@ mod tests {
     }
 
     #[test]
+    fn windows_of_2_pow_32_seconds_are_refused() {
+        let token = Felt::from(0x70ceu64);
+        let longest = Policy {
+            spend_limits: vec![SpendLimit::per_window(token, U256::from(1u8), MAX_WINDOW_SECONDS)],
+            ..Policy::default()
+        };
+        assert!(longest.normalized().is_ok());
+        let too_long = Policy {
+            spend_limits: vec![SpendLimit::per_window(token, U256::from(1u8), MAX_WINDOW_SECONDS + 1)],
+            ..Policy::default()
+        };
+        assert_eq!(
+            too_long.normalized(),
+            Err(PolicyError::WindowTooLong { token, period: MAX_WINDOW_SECONDS + 1 })
+        );
+    }
+
+    #[test]
     fn a_token_may_have_one_limit_per_period_and_never_two_with_the_same() {
         let token = Felt::from(7u8);
         let daily = SpendLimit::per_window(token, U256::from(100u8), 86_400);
@@ -631,6 +676,11 @@ mod tests {
             ..Policy::default()
         };
         assert_eq!(twice.clone().normalized(), Err(PolicyError::DuplicateSpendLimit { token, period: 0 }));
+        let above = Policy {
+            spend_limits: vec![SpendLimit::lifetime(token, U256::from_words(0, 1))],
+            ..Policy::default()
+        };
+        assert_eq!(above.normalized(), Err(PolicyError::AmountAboveU128 { token }));
         // A signed policy with the same (token, period) twice, or out of order, is refused on decoding.
         assert_eq!(
             Policy::from_felts(&twice.to_felts()),

@@ -112,12 +112,13 @@ fn describe_period(period: u64) -> String {
 /// What a session has used so far, as the account's views report it.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct SessionUsage {
-    /// Calls of successful executions (`get_session_call_count`; counted under a call limit).
+    /// Calls charged so far (the call limit minus `get_session_calls_left`).
     pub calls: u64,
-    /// Maximum fees committed (`get_session_fees_committed`).
+    /// Maximum fees committed (the fee budget minus `get_session_fee_budget_left`).
     pub fees_committed: u128,
-    /// Value moved or approved per (token, limit period) (`get_session_spent`; for a limit per
-    /// window, in the current window only); missing entries: 0.
+    /// Value moved or approved per (token, limit period) (the limit minus
+    /// `get_session_spend_left`; for a limit per window, in the current window only); missing
+    /// entries: 0.
     pub spent: BTreeMap<(Felt, u64), U256>,
 }
 

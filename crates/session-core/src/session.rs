@@ -8,9 +8,19 @@ use starknet_crypto::poseidon_hash_many;
 
 use crate::merkle::MethodTree;
 use crate::policy::{argument_rule_hashes, argument_rules_felts, ArgumentRule, Policy, PolicyError};
+use crate::signature::{SessionRefSignature, StarkSignature};
 use crate::snip12::{
     allowed_method_leaf, message_hash, protocol_type_hash, session_domain_hash, SESSION_TYPE,
 };
+
+/// Limit flag of a session's terms: it has a call limit (as the account stores it).
+pub const HAS_CALL_LIMIT: u128 = 1;
+/// Limit flag: a fee cap per transaction.
+pub const HAS_FEE_CAP: u128 = 2;
+/// Limit flag: a fee budget.
+pub const HAS_FEE_BUDGET: u128 = 4;
+/// Limit flag: spend limits (a token without one moves nothing).
+pub const HAS_SPEND_LIMITS: u128 = 8;
 
 /// One `(contract address, entrypoint selector)` a session may call.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -51,14 +61,23 @@ impl MethodPermission {
     }
 }
 
-/// What a session signature carries for one call: the Merkle proof of the leaf it uses and that
-/// leaf's serialized rules.
+/// What a session signature carries for one call: the Merkle proof of the leaf it uses, that
+/// leaf's serialized rules, and whether the account should remember the leaf once proven.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CallPermission {
-    /// Siblings from the leaf up.
+    /// Siblings from the leaf up (empty: the leaf is the root, or remembered on-chain).
     pub proof: Vec<Felt>,
-    /// The leaf's rules as the contract serializes a `Span<ArgumentRule>`.
+    /// The leaf's rules as the contract serializes a `Span<ArgumentRule>`; empty without rules.
     pub rules: Vec<Felt>,
+    /// Ask the account to remember the leaf for the session, so later calls need no proof.
+    pub remember: bool,
+}
+
+impl CallPermission {
+    /// The same permission without its proof: for a leaf the account remembers (or the root).
+    pub fn without_proof(&self) -> Self {
+        Self { proof: Vec::new(), rules: self.rules.clone(), remember: false }
+    }
 }
 
 /// Why a session could not be built.
@@ -123,11 +142,13 @@ pub struct Session {
 }
 
 /// Why a session cannot cover a call (see [`Session::permissions_for`]).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CallRefusal {
     /// No leaf allows the method.
+    #[error("the session does not allow selector {:#x} on contract {:#x}", .0.selector, .0.contract_address)]
     MethodNotAllowed(AllowedMethod),
     /// The method is allowed, but the call's arguments obey none of its leaves' rules.
+    #[error("the arguments of selector {:#x} on contract {:#x} break the session's argument rules: {reason}", .method.selector, .method.contract_address)]
     ArgumentNotAllowed {
         /// The method.
         method: AllowedMethod,
@@ -165,6 +186,23 @@ impl Session {
     /// The permission covering `call`: the proof of the first leaf of its method whose rules the
     /// call obeys, with those rules.
     pub fn permission_for(&self, call: &Call) -> Result<CallPermission, CallRefusal> {
+        self.leaf_index_for(call).and_then(|index| {
+            self.permission_at(index).ok_or(CallRefusal::MethodNotAllowed(AllowedMethod {
+                contract_address: call.to,
+                selector: call.selector,
+            }))
+        })
+    }
+
+    /// The leaf covering `call` (what a session proves once per method, see
+    /// `is_session_leaf_proven`) and whether it has argument rules.
+    pub fn leaf_for(&self, call: &Call) -> Result<(Felt, bool), CallRefusal> {
+        let index = self.leaf_index_for(call)?;
+        Ok((self.tree.leaves()[index], !self.methods[index].rules.is_empty()))
+    }
+
+    /// The index of the first leaf of the call's method whose rules the call obeys.
+    fn leaf_index_for(&self, call: &Call) -> Result<usize, CallRefusal> {
         let method = AllowedMethod { contract_address: call.to, selector: call.selector };
         let mut leaves = self.leaves_of(method).peekable();
         if leaves.peek().is_none() {
@@ -173,7 +211,6 @@ impl Session {
         let first = leaves.peek().copied();
         leaves
             .find(|&index| self.methods[index].rules.iter().all(|rule| rule.allows(&call.calldata)))
-            .and_then(|index| self.permission_at(index))
             .ok_or_else(|| {
                 let rules = first.map(|index| self.methods[index].rules.as_slice()).unwrap_or_default();
                 let reason = rules
@@ -199,12 +236,71 @@ impl Session {
     /// The proof and serialized rules of leaf `index`.
     fn permission_at(&self, index: usize) -> Option<CallPermission> {
         let proof = self.tree.proof(index)?;
-        Some(CallPermission { proof, rules: argument_rules_felts(&self.methods[index].rules) })
+        let rules = &self.methods[index].rules;
+        let rules = if rules.is_empty() { Vec::new() } else { argument_rules_felts(rules) };
+        Some(CallPermission { proof, rules, remember: false })
     }
 
     /// One permission per call, or why the first uncovered call is refused.
     pub fn permissions_for(&self, calls: &[Call]) -> Result<Vec<CallPermission>, CallRefusal> {
         calls.iter().map(|call| self.permission_for(call)).collect()
+    }
+
+    /// Shortens `permissions` (one per call, from [`permissions_for`](Self::permissions_for))
+    /// for what the account knows: no proof for a leaf that is the root or that it remembers
+    /// (`remembered`), and a request to remember every leaf whose proof is at least
+    /// [`REMEMBER_FROM_PROOF_LENGTH`] long.
+    pub fn entries_for(
+        &self,
+        calls: &[Call],
+        permissions: Vec<CallPermission>,
+        remembered: &BTreeSet<Felt>,
+    ) -> Vec<CallPermission> {
+        let root = self.allowed_methods_root();
+        let mut known = remembered.clone();
+        known.insert(root);
+        calls
+            .iter()
+            .zip(permissions)
+            .map(|(call, permission)| match self.leaf_for(call) {
+                // The root, a remembered leaf, or one proven by an earlier call of this transaction.
+                Ok((leaf, _)) if !known.insert(leaf) => permission.without_proof(),
+                _ => {
+                    let remember = permission.proof.len() >= REMEMBER_FROM_PROOF_LENGTH;
+                    CallPermission { remember, ..permission }
+                }
+            })
+            .collect()
+    }
+
+    /// The by-reference signature of a transaction of `calls` with these entries (from
+    /// [`entries_for`](Self::entries_for)), as short as the account allows: without a root (6
+    /// felts) when no entry has a proof or rules and the first call's leaf is the root; without
+    /// entries (7 felts) when no entry has a proof or rules; else with one entry per call.
+    pub fn reference_signature(
+        &self,
+        session_hash: Felt,
+        session_signature: StarkSignature,
+        calls: &[Call],
+        entries: Vec<CallPermission>,
+    ) -> SessionRefSignature {
+        let root = self.allowed_methods_root();
+        let bare = entries.iter().all(|entry| entry.proof.is_empty() && entry.rules.is_empty());
+        let first_is_root =
+            calls.first().is_some_and(|call| allowed_method_leaf(call.to, call.selector, &[]) == root);
+        let (root, calls) = match (bare, first_is_root) {
+            (true, true) => (None, None),
+            (true, false) => (Some(root), None),
+            (false, _) => (Some(root), Some(entries)),
+        };
+        SessionRefSignature {
+            session_hash,
+            terms: self.terms(),
+            session_key: self.session_key,
+            session_signature,
+            root,
+            calls,
+        }
     }
 
     /// The SNIP-12 struct hash of the session.
@@ -224,6 +320,29 @@ impl Session {
         message_hash(session_domain_hash(chain_id), account, self.struct_hash())
     }
 
+    /// What a by-reference signature carries of the stored session: `expires_at + 2^64 ×
+    /// limit flags`, as the account stores them.
+    pub fn terms(&self) -> Felt {
+        let policy = &self.policy;
+        let flags = [
+            (policy.max_calls.is_some(), HAS_CALL_LIMIT),
+            (policy.max_fee_per_tx.is_some(), HAS_FEE_CAP),
+            (policy.fee_budget.is_some(), HAS_FEE_BUDGET),
+            (!policy.spend_limits.is_empty(), HAS_SPEND_LIMITS),
+        ]
+        .into_iter()
+        .filter(|(set, _)| *set)
+        .fold(0u128, |flags, (_, flag)| flags | flag);
+        Felt::from(u128::from(self.expires_at) + (flags << 64))
+    }
+
+    /// What the account stores to bind this session's by-reference signatures (hash
+    /// `session_hash`) to its key and root: the low 128 bits of
+    /// `poseidon(session_hash, session_key, allowed_methods_root)`.
+    pub fn binding(&self, session_hash: Felt) -> u128 {
+        session_binding(session_hash, self.session_key, self.allowed_methods_root())
+    }
+
     /// The session as the contract's `Session` struct serializes it (5 felts).
     pub fn to_felts(&self) -> [Felt; 5] {
         [
@@ -234,6 +353,20 @@ impl Session {
             self.epoch,
         ]
     }
+}
+
+/// Proofs at least this long ask the account to remember their leaf: remembering costs one new
+/// storage slot (402,000 L2 gas on Starknet 0.14), a proof about 6,000 L2 gas per level and
+/// transaction, so from 8 levels (trees above 128 methods) it pays back within about ten calls.
+pub const REMEMBER_FROM_PROOF_LENGTH: usize = 8;
+
+/// The low 128 bits of `poseidon(session_hash, session_key, root)`: the account's binding of a
+/// stored session to its key and root.
+pub fn session_binding(session_hash: Felt, session_key: Felt, root: Felt) -> u128 {
+    let bytes = poseidon_hash_many(&[session_hash, session_key, root]).to_bytes_be();
+    let mut low = [0u8; 16];
+    low.copy_from_slice(&bytes[16..]);
+    u128::from_be_bytes(low)
 }
 
 /// Builds a [`Session`], normalising its methods: sorted by (address, selector, rules),
@@ -405,6 +538,53 @@ mod tests {
     }
 
     #[test]
+    fn references_omit_what_the_account_knows() {
+        let session = build(&methods());
+        let transfer = Call {
+            to: Felt::from(0x222u64),
+            selector: get_selector_from_name("transfer").unwrap(),
+            calldata: vec![],
+        };
+        let calls = vec![transfer.clone(), transfer.clone()];
+        let permissions = session.permissions_for(&calls).unwrap();
+        let entries = session.entries_for(&calls, permissions.clone(), &BTreeSet::new());
+        assert_eq!(entries[0].proof, permissions[0].proof, "the first call proves the leaf");
+        assert!(entries[1].proof.is_empty(), "a leaf proven earlier in the transaction needs no proof");
+        assert!(!entries[0].remember, "a short proof is cheaper than remembering it");
+        let leaf = session.leaf_for(&transfer).unwrap().0;
+        let remembered = session.entries_for(&calls, permissions, &BTreeSet::from([leaf]));
+        assert!(remembered.iter().all(|entry| entry.proof.is_empty()));
+        let signature = StarkSignature { r: Felt::ONE, s: Felt::TWO };
+        let reference = session.reference_signature(Felt::THREE, signature, &calls, remembered);
+        assert_eq!(
+            reference.root,
+            Some(session.allowed_methods_root()),
+            "a multi-method session names its root"
+        );
+        assert!(reference.calls.is_none(), "remembered leaves without rules need no entries");
+
+        let single = SessionBuilder::new(Felt::ONE).expires_at(5).allow_selector(
+            transfer.to,
+            transfer.selector,
+            vec![],
+        );
+        let single = single.build().unwrap();
+        let permissions = single.permissions_for(&calls).unwrap();
+        let entries = single.entries_for(&calls, permissions, &BTreeSet::new());
+        let reference = single.reference_signature(Felt::THREE, signature, &calls, entries);
+        assert!(reference.root.is_none(), "a single-method session signs in the short form");
+        assert_eq!(crate::AccountSignature::SessionRef(reference).encode().len(), 6);
+    }
+
+    #[test]
+    fn bindings_are_the_low_128_bits_of_the_poseidon_hash() {
+        let hash = poseidon_hash_many(&[Felt::ONE, Felt::TWO, Felt::THREE]);
+        let two_pow_128 = starknet_core::types::NonZeroFelt::try_from(Felt::TWO.pow(128u32)).unwrap();
+        let (_, low) = hash.div_rem(&two_pow_128);
+        assert_eq!(Felt::from(session_binding(Felt::ONE, Felt::TWO, Felt::THREE)), low);
+    }
+
+    #[test]
     fn duplicates_do_not_change_the_root() {
         let mut doubled = methods();
         doubled.extend(methods());
@@ -428,7 +608,7 @@ mod tests {
         let permissions = session.permissions_for(std::slice::from_ref(&allowed)).unwrap();
         let leaf = allowed_method_leaf(allowed.to, allowed.selector, &[]);
         assert!(MethodTree::verify(leaf, &permissions[0].proof, session.allowed_methods_root()));
-        assert_eq!(permissions[0].rules, vec![Felt::ZERO]);
+        assert!(permissions[0].rules.is_empty(), "a leaf without rules sends none");
         assert_eq!(
             session.permissions_for(&[allowed, other.clone()]),
             Err(CallRefusal::MethodNotAllowed(AllowedMethod {

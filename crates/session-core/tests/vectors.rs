@@ -186,6 +186,37 @@ fn encode_session_signature(
     .encode()
 }
 
+/// Encodes a by-reference signature for `calls` under `signed_hash`, the account remembering
+/// `remembered` leaves; `remember` asks it to remember every leaf proven here.
+fn reference_signature(
+    session: &Session,
+    signed_hash: Felt,
+    calls: &[Call],
+    remembered: &[Felt],
+    remember: bool,
+) -> Vec<Felt> {
+    let session_hash = session.hash(chain_id(), ACCOUNT);
+    let permissions = calls
+        .iter()
+        .map(|c| {
+            session.permission_for(c).unwrap_or(CallPermission {
+                proof: vec![],
+                rules: vec![],
+                remember: false,
+            })
+        })
+        .collect();
+    let entries = session
+        .entries_for(calls, permissions, &remembered.iter().copied().collect())
+        .into_iter()
+        .map(|entry| CallPermission { remember: remember && !entry.proof.is_empty(), ..entry })
+        .collect();
+    let session_signature =
+        key(SESSION_SECRET).sign(snip12::session_key_message(signed_hash, session_hash)).unwrap();
+    AccountSignature::SessionRef(session.reference_signature(session_hash, session_signature, calls, entries))
+        .encode()
+}
+
 struct Vectors {
     json: Value,
     cairo: String,
@@ -389,6 +420,8 @@ fn generate() -> Vectors {
         let authorization = owner.sign(session_hash).unwrap();
         cairo.push_str(&cairo_session(name, session.to_felts()));
         writeln!(cairo, "pub const {upper}_SESSION_HASH: felt252 = {};", hex(session_hash)).unwrap();
+        writeln!(cairo, "pub const {upper}_BINDING: u128 = {:#x};", session.binding(session_hash)).unwrap();
+        writeln!(cairo, "pub const {upper}_TERMS: felt252 = {};", hex(session.terms())).unwrap();
         writeln!(cairo, "pub const {upper}_STRUCT_HASH: felt252 = {};", hex(session.struct_hash())).unwrap();
         writeln!(
             cairo,
@@ -432,6 +465,8 @@ fn generate() -> Vectors {
             "allowed_methods_root": hex(session.allowed_methods_root()),
             "struct_hash": hex(session.struct_hash()),
             "session_hash": hex(session_hash),
+            "binding": format!("{:#x}", session.binding(session_hash)),
+            "terms": hex(session.terms()),
             "owner_authorization": sig_json(authorization),
             "typed_data": session.typed_data(chain_id(), &names),
         }));
@@ -548,6 +583,66 @@ fn generate() -> Vectors {
             &felts,
         ));
     }
+    // By-reference signatures of stored sessions: (name, session, calls, remembered leaves,
+    // ask to remember proven leaves).
+    let leaf = |session: &Session, c: &Call| session.leaf_for(c).unwrap().0;
+    let (main, policy_session) = (by_name("main"), by_name("policy"));
+    let policy_rules_calls = vec![
+        call_with(GAME, "increase", &[Felt::from(10u8)]),
+        call_with(GAME, "reset", &[Felt::THREE]),
+        call_with(TOKEN, "approve", &[SPENDER, Felt::ONE, Felt::ZERO]),
+        call_with(
+            TOKEN,
+            "transfer_from",
+            &[Felt::from(0xau8), Felt::from(0xbu8), Felt::from(500u16), Felt::ZERO],
+        ),
+    ];
+    /// (name, session, calls, leaves the account remembers, ask to remember the proven ones).
+    type Reference = (&'static str, Session, Vec<Call>, Vec<Felt>, bool);
+    let references: Vec<Reference> = vec![
+        ("single_ref_increase", by_name("single"), vec![call(GAME, "increase")], vec![], false),
+        (
+            "single_ref_two_increases",
+            by_name("single"),
+            vec![call(GAME, "increase"), call(GAME, "increase")],
+            vec![],
+            false,
+        ),
+        ("main_ref_increase", main.clone(), vec![call(GAME, "increase")], vec![], false),
+        ("main_ref_increase_remember", main.clone(), vec![call(GAME, "increase")], vec![], true),
+        (
+            "main_ref_increase_remembered",
+            main.clone(),
+            vec![call(GAME, "increase")],
+            vec![leaf(&main, &call(GAME, "increase"))],
+            false,
+        ),
+        ("main_ref_no_calls", main.clone(), vec![], vec![], false),
+        ("main_ref_transfer", main.clone(), vec![call(TOKEN, "transfer")], vec![], false),
+        ("policy_ref_transfer", policy_session.clone(), vec![transfer(TOKEN, 1)], vec![], false),
+        ("policy_ref_rules", policy_session.clone(), policy_rules_calls, vec![], false),
+        ("two_limits_ref_transfer", by_name("two_limits"), vec![transfer(TOKEN, 1)], vec![], false),
+        // Claims `increase` is remembered for this session: only `main` remembered it.
+        (
+            "two_limits_ref_increase_unproven",
+            by_name("two_limits"),
+            vec![call(GAME, "increase")],
+            vec![leaf(&main, &call(GAME, "increase"))],
+            false,
+        ),
+    ];
+    for (name, session, calls, remembered, remember) in references {
+        let felts = reference_signature(&session, TX_HASH, &calls, &remembered, remember);
+        write_felt_array(&mut cairo, &format!("sig_{name}"), &felts);
+        signature_json.push(signature_entry(
+            name,
+            session_name(session.hash(chain_id(), ACCOUNT)),
+            TX_HASH,
+            &calls,
+            &felts,
+        ));
+    }
+
     let duplicate_calls = vec![transfer(TOKEN, 1)];
     let duplicate_signature = encode_session_signature(
         duplicate.felts,
@@ -593,8 +688,11 @@ fn generate() -> Vectors {
         let permissions = calls
             .iter()
             .map(|c| {
-                main.permission_for(c)
-                    .unwrap_or(CallPermission { proof: vec![], rules: argument_rules_felts(&[]) })
+                main.permission_for(c).unwrap_or(CallPermission {
+                    proof: vec![],
+                    rules: vec![],
+                    remember: false,
+                })
             })
             .collect();
         let session_signature = encode_session_signature(
@@ -611,6 +709,8 @@ fn generate() -> Vectors {
             &[owner_signature.r, owner_signature.s],
         );
         write_felt_array(&mut cairo, &format!("oe_{name}_session_signature"), &session_signature);
+        let reference = reference_signature(&main, hash, &calls, &[], false);
+        write_felt_array(&mut cairo, &format!("oe_{name}_reference_signature"), &reference);
         execution_json.push(json!({
             "name": name,
             "caller": hex(execution.caller),
@@ -621,6 +721,7 @@ fn generate() -> Vectors {
             "message_hash": hex(hash),
             "owner_signature": sig_json(owner_signature),
             "session_signature": hexes(&session_signature),
+            "reference_signature": hexes(&reference),
         }));
     }
     writeln!(cairo, "pub const OE_NONCE: felt252 = 0x4e0ce1;").unwrap();
@@ -745,16 +846,37 @@ fn vector_signatures_verify_and_decode() {
             .iter()
             .map(|f| Felt::from_hex(f.as_str().unwrap()).unwrap())
             .collect();
-        let decoded = AccountSignature::decode(&felts);
+        let call_count = entry["calls"].as_array().unwrap().len();
+        let decoded = AccountSignature::decode(&felts, call_count);
         if entry["name"] == "duplicate_limits_full_transfer" {
             // The Rust decoder refuses what the contract refuses.
             assert!(decoded.is_err(), "{decoded:?}");
             continue;
         }
-        let Ok(AccountSignature::Session(decoded)) = decoded else {
-            panic!("{} does not decode as a session signature", entry["name"]);
-        };
-        assert_eq!(decoded.calls.len(), entry["calls"].as_array().unwrap().len());
+        let name = entry["name"].as_str().unwrap();
+        match decoded {
+            Ok(AccountSignature::Session(decoded)) => assert_eq!(decoded.calls.len(), call_count),
+            Ok(AccountSignature::SessionRef(reference)) => {
+                assert!(name.contains("_ref_"), "{name}");
+                let session_key = key(SESSION_SECRET).public_key();
+                let message = snip12::session_key_message(TX_HASH, reference.session_hash);
+                let signature = reference.session_signature;
+                assert!(starknet_crypto::verify(&session_key, &message, &signature.r, &signature.s).unwrap());
+                let short = name.starts_with("single_");
+                assert_eq!(
+                    reference.root.is_none(),
+                    short,
+                    "{name}: the short form is for single-method sessions"
+                );
+                if short {
+                    assert_eq!(felts.len(), 6);
+                }
+                if name == "main_ref_increase_remembered" {
+                    assert_eq!(felts.len(), 7, "a remembered leaf without rules needs the root only");
+                }
+            }
+            other => panic!("{name} does not decode as a session signature: {other:?}"),
+        }
     }
 }
 

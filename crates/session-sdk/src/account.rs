@@ -5,7 +5,6 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use session_core::policy::argument_rules_felts;
 use session_core::snip12::{short_string, OutsideExecution, ANY_CALLER};
 use session_core::{
     check_session_calls, check_session_fee, snip12::session_key_message, AccountSignature, AllowedMethod,
@@ -93,12 +92,26 @@ pub struct SessionAccount<P> {
     block_id: BlockId,
     /// The nonce of the next transaction, when known locally; `None` means ask the chain.
     next_nonce: Mutex<Option<Felt>>,
+    /// How to sign: by reference once the session is stored on-chain, and which leaves it proved.
+    signing: std::sync::Mutex<SigningState>,
+}
+
+/// What the account knows of the session's on-chain state, to sign as briefly as it can.
+#[derive(Clone, Debug, Default)]
+struct SigningState {
+    /// The session is stored on-chain (registered, or cached by an accepted transaction): sign
+    /// by reference (6 felts for a single-method session) instead of carrying the session.
+    by_reference: bool,
+    /// Leaves the account remembers for the session (their calls need no proof).
+    remembered: std::collections::BTreeSet<Felt>,
 }
 
 impl<P> SessionAccount<P> {
     /// A session account at `address` on `chain_id`, signing with `key` within `session`;
-    /// `owner_authorization` is the owner's signature of the session hash, or `None` if the
-    /// session is registered or cached on-chain.
+    /// `owner_authorization` is the owner's signature of the session hash (its first transaction
+    /// carries it and stores the session), or `None` if the session is registered or cached
+    /// on-chain (transactions then name it by hash). After the first transaction the SDK sends
+    /// is accepted, it signs by reference too.
     pub fn new(
         provider: P,
         address: Felt,
@@ -119,6 +132,10 @@ impl<P> SessionAccount<P> {
             preflight: true,
             block_id: BlockId::Tag(BlockTag::PreConfirmed),
             next_nonce: Mutex::new(None),
+            signing: std::sync::Mutex::new(SigningState {
+                by_reference: owner_authorization.is_none(),
+                remembered: Default::default(),
+            }),
         }
     }
 
@@ -132,9 +149,37 @@ impl<P> SessionAccount<P> {
         self.session_hash
     }
 
-    /// From now on, omit the owner authorization (the session is registered or cached on-chain).
+    /// From now on, sign by reference to the session stored on-chain (it is registered, or
+    /// cached by an earlier transaction). The SDK's own sends switch by themselves after the first
+    /// accepted transaction; [`refresh_from_chain`](Self::refresh_from_chain) asks the chain.
     pub fn use_on_chain_authorization(&mut self) {
-        self.owner_authorization = None;
+        self.signing_state().by_reference = true;
+    }
+
+    /// Whether transactions name the stored session by hash (rather than carrying it).
+    pub fn signs_by_reference(&self) -> bool {
+        self.signing_state().by_reference
+    }
+
+    fn signing_state(&self) -> std::sync::MutexGuard<'_, SigningState> {
+        // A poisoned lock only means another thread panicked while holding plain data.
+        self.signing.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Records that a transaction of `calls` passed validation: the session is stored, and the
+    /// leaves its signature asked the account to remember are remembered.
+    fn mark_validated(&self, calls: &[Call]) {
+        let mut state = self.signing_state();
+        state.by_reference = true;
+        let Ok(permissions) = self.session.permissions_for(calls) else {
+            return;
+        };
+        let entries = self.session.entries_for(calls, permissions, &state.remembered);
+        for (call, entry) in calls.iter().zip(entries) {
+            if let (true, Ok((leaf, _))) = (entry.remember, self.session.leaf_for(call)) {
+                state.remembered.insert(leaf);
+            }
+        }
     }
 
     /// Turns the pre-flight check (on by default) off or on. Off, calls outside the session are
@@ -154,28 +199,37 @@ impl<P> SessionAccount<P> {
             // Expiry is left to the contract: the chain's clock, not ours, decides.
             check_session_calls(&self.session, self.address, calls, 0, &SessionUsage::default())?;
         }
-        let permissions = calls
+        let permissions: Vec<CallPermission> = calls
             .iter()
             .map(|call| {
                 // Without pre-flight, a call breaking its method's rules presents the method's
                 // first leaf and an uncovered call an empty proof: the chain judges them.
                 self.session.permission_for(call).unwrap_or_else(|_| {
                     let method = AllowedMethod { contract_address: call.to, selector: call.selector };
-                    self.session
-                        .first_permission_of(method)
-                        .unwrap_or_else(|| CallPermission { proof: vec![], rules: argument_rules_felts(&[]) })
+                    self.session.first_permission_of(method).unwrap_or(CallPermission {
+                        proof: vec![],
+                        rules: vec![],
+                        remember: false,
+                    })
                 })
             })
             .collect();
         let session_signature = self.key.sign(session_key_message(hash, self.session_hash))?;
-        Ok(AccountSignature::Session(SessionSignature {
-            session: self.session.to_felts(),
-            owner_authorization: self.owner_authorization,
-            session_signature,
-            policy: self.session.policy_felts(),
-            calls: permissions,
-        })
-        .encode())
+        let state = self.signing_state().clone();
+        let entries = self.session.entries_for(calls, permissions, &state.remembered);
+        if !state.by_reference {
+            return Ok(AccountSignature::Session(SessionSignature {
+                session: self.session.to_felts(),
+                owner_authorization: self.owner_authorization,
+                session_signature,
+                policy: self.session.policy_felts(),
+                calls: entries,
+            })
+            .encode());
+        }
+        let reference =
+            self.session.reference_signature(self.session_hash, session_signature, calls, entries);
+        Ok(AccountSignature::SessionRef(reference).encode())
     }
 
     /// This session as a [`SessionFile`], its key encrypted with `password`, to save and reopen
@@ -325,7 +379,7 @@ impl<P: Provider + Send + Sync> SessionAccount<P> {
     /// The pre-flight check runs first: nothing is sent if it fails.
     pub async fn send(&self, calls: Vec<Call>) -> Result<Felt, SdkError> {
         let mut next_nonce = self.next_nonce.lock().await;
-        self.submit(&calls, &mut next_nonce).await
+        self.submit(&calls, &mut next_nonce, &mut None).await
     }
 
     /// Sends one session transaction of `calls` and waits until it succeeds.
@@ -347,15 +401,22 @@ impl<P: Provider + Send + Sync> SessionAccount<P> {
     /// `SessionAccount` never interleave. Submitted is not yet accepted: wait on the hashes
     /// (e.g. [`wait_for_success`]) to know each outcome.
     ///
+    /// Speed: the fee is estimated once per shape of calls (targets, entrypoints, calldata
+    /// lengths) and signing form, and those bounds (with the usual margin) reused for the next
+    /// transactions of the same shape; a transaction the node refuses with reused bounds is
+    /// re-estimated and sent again, once.
+    ///
     /// Limits: the pre-flight check reads the session's usage before each transaction, and
     /// transactions of the sequence still pending are not in it yet; a sequence can therefore
-    /// submit more than a limit allows, and the account refuses the excess in validation (no fee).
+    /// submit more than a limit allows; the account then reverts the excess when it executes (each
+    /// reverted transaction pays its fee, within the session's fee cap and budget).
     pub async fn send_sequence(&self, batches: Vec<Vec<Call>>) -> Result<Vec<Felt>, SdkError> {
         let mut next_nonce = self.next_nonce.lock().await;
         let total = batches.len();
         let mut sent = Vec::with_capacity(total);
+        let mut estimate = None;
         for calls in batches {
-            match self.submit(&calls, &mut next_nonce).await {
+            match self.submit(&calls, &mut next_nonce, &mut estimate).await {
                 Ok(hash) => sent.push(hash),
                 Err(error) => {
                     return Err(SdkError::SequenceInterrupted { sent, total, source: Box::new(error) })
@@ -366,7 +427,12 @@ impl<P: Provider + Send + Sync> SessionAccount<P> {
     }
 
     /// Submits one transaction at the locally tracked nonce, resyncing it when the node refuses.
-    async fn submit(&self, calls: &[Call], next_nonce: &mut Option<Felt>) -> Result<Felt, SdkError> {
+    async fn submit(
+        &self,
+        calls: &[Call],
+        next_nonce: &mut Option<Felt>,
+        estimate: &mut Option<ReusableEstimate>,
+    ) -> Result<Felt, SdkError> {
         let mut fees_committed = None;
         if self.preflight {
             let usage = if self.session.policy().is_unlimited() {
@@ -386,9 +452,10 @@ impl<P: Provider + Send + Sync> SessionAccount<P> {
                     source: Box::new(source),
                 })?,
             };
-            match self.submit_at(calls, nonce, fees_committed).await {
+            match self.submit_at(calls, nonce, fees_committed, estimate).await {
                 Ok(hash) => {
                     *next_nonce = Some(nonce + Felt::ONE);
+                    self.mark_validated(calls);
                     return Ok(hash);
                 }
                 Err(SdkError::InvalidNonce { .. }) if resyncs < MAX_NONCE_RESYNCS => {
@@ -403,22 +470,47 @@ impl<P: Provider + Send + Sync> SessionAccount<P> {
         }
     }
 
-    /// Estimates, signs and sends one transaction with `nonce`; a submission whose answer is lost
-    /// is checked by hash and re-sent identically. With `fees_committed` (pre-flight on), the
-    /// resource bounds must fit the session's fee cap and remaining budget: the safety margin
-    /// is dropped if that makes them fit, else nothing is sent.
+    /// Estimates (or reuses `estimate` when it is of the same shape), signs and sends one
+    /// transaction with `nonce`; a submission whose answer is lost is checked by hash and re-sent
+    /// identically, and one refused with reused bounds is re-estimated and sent again. With
+    /// `fees_committed` (pre-flight on), the resource bounds must fit the session's fee cap and
+    /// remaining budget: the safety margin is dropped if that makes them fit, else nothing is sent.
     async fn submit_at(
         &self,
         calls: &[Call],
         nonce: Felt,
         fees_committed: Option<u128>,
+        estimate: &mut Option<ReusableEstimate>,
     ) -> Result<Felt, SdkError> {
+        let shape = ReusableEstimate::shape_of(calls, self.signs_by_reference());
+        if let Some(reusable) = estimate.as_ref().filter(|reusable| reusable.shape == shape) {
+            let fee = reusable.fee.clone();
+            match self.send_with_fee(calls, nonce, fees_committed, &fee).await {
+                Ok(hash) => return Ok(hash),
+                Err(error @ (SdkError::InvalidNonce { .. } | SdkError::Preflight(_))) => return Err(error),
+                Err(_) => *estimate = None, // perhaps the reused bounds: estimate afresh, once
+            }
+        }
         let fee = self
             .execute_v3(calls.to_vec())
             .nonce(nonce)
             .estimate_fee()
             .await
             .map_err(|error| SdkError::from_session_account("estimating the fee", error))?;
+        *estimate = Some(ReusableEstimate { shape, fee: fee.clone() });
+        self.send_with_fee(calls, nonce, fees_committed, &fee).await
+    }
+
+    /// Signs and sends one transaction with bounds from `fee` (times the margin that fits the
+    /// session's fee limits).
+    async fn send_with_fee(
+        &self,
+        calls: &[Call],
+        nonce: Felt,
+        fees_committed: Option<u128>,
+        fee: &FeeEstimate,
+    ) -> Result<Felt, SdkError> {
+        let fee = fee.clone();
         let mut margin = FEE_MARGIN;
         if let Some(committed) = fees_committed {
             if check_session_fee(&self.session, max_fee(&fee, margin), committed).is_err() {
@@ -457,6 +549,20 @@ impl<P: Provider + Send + Sync> SessionAccount<P> {
                 }
             }
         }
+    }
+}
+
+/// A fee estimate reused for the next transactions of a sequence with the same shape.
+pub(crate) struct ReusableEstimate {
+    shape: (bool, Vec<(Felt, Felt, usize)>),
+    fee: FeeEstimate,
+}
+
+impl ReusableEstimate {
+    /// What makes two transactions cost alike: the signing form, and each call's target,
+    /// entrypoint and calldata length.
+    fn shape_of(calls: &[Call], by_reference: bool) -> (bool, Vec<(Felt, Felt, usize)>) {
+        (by_reference, calls.iter().map(|call| (call.to, call.selector, call.calldata.len())).collect())
     }
 }
 

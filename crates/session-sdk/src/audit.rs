@@ -38,7 +38,7 @@ pub struct SessionRecord {
     /// Limits used up (`SessionLimitReached`), in order: `calls`, or `spend` with the token.
     pub limits_reached: Vec<LimitReached>,
     /// What the session used, rebuilt from its accounting events alone
-    /// (`SessionFeeCommitted`, `SessionCallsMade`, `SessionSpent`).
+    /// (`SessionCharged`, `SessionSpent`).
     pub usage_from_events: EventUsage,
     /// The session epoch, if an event carried it.
     pub epoch: Option<Felt>,
@@ -69,32 +69,46 @@ pub enum LimitReached {
 /// A session's usage as its accounting events tell it.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct EventUsage {
-    /// Calls counted under the call limit (the last `SessionCallsMade` total).
+    /// Calls charged to the call limit (the sum of `SessionCharged.calls`).
     pub calls: u64,
-    /// Fees committed against the budget (the last `SessionFeeCommitted` total).
+    /// Fees committed against the budget (the sum of `SessionCharged.fee`).
     #[serde(serialize_with = "decimal")]
     pub fees_committed: u128,
-    /// Per (token, period): the window of the last spending and the total counted in it.
-    #[serde(serialize_with = "spending")]
-    pub spent: BTreeMap<(Felt, u64), (u64, U256)>,
+    /// Every `SessionSpent`, in order, with the time of its block.
+    pub spends: Vec<SpendEvent>,
+}
+
+/// One `SessionSpent` event: `amount` of `token` counted against each of the token's limits.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SpendEvent {
+    /// The token.
+    pub token: Felt,
+    /// The amount moved or approved.
+    #[serde(serialize_with = "decimal_u256")]
+    pub amount: U256,
+    /// The time of the block that emitted it (`None` while pending).
+    pub timestamp: Option<u64>,
+}
+
+impl EventUsage {
+    /// What the events count against the limit of `token` with this `period` at time `now`: the
+    /// whole session's spending (period 0), or the current window's.
+    pub fn spent(&self, token: Felt, period: u64, now: u64) -> U256 {
+        let window = |time: u64| time.checked_div(period).unwrap_or(0);
+        self.spends
+            .iter()
+            .filter(|spend| spend.token == token)
+            .filter(|spend| period == 0 || spend.timestamp.is_none_or(|time| window(time) == window(now)))
+            .fold(U256::from(0u8), |total, spend| total + spend.amount)
+    }
 }
 
 fn decimal<S: serde::Serializer>(value: &u128, serializer: S) -> Result<S::Ok, S::Error> {
     serializer.serialize_str(&value.to_string())
 }
 
-fn spending<S: serde::Serializer>(
-    spent: &BTreeMap<(Felt, u64), (u64, U256)>,
-    serializer: S,
-) -> Result<S::Ok, S::Error> {
-    use serde::ser::SerializeSeq;
-    let mut sequence = serializer.serialize_seq(Some(spent.len()))?;
-    for ((token, period), (window, total)) in spent {
-        sequence.serialize_element(&serde_json::json!({
-            "token": format!("{token:#x}"), "period": period, "window": window, "total": total.to_string(),
-        }))?;
-    }
-    sequence.end()
+fn decimal_u256<S: serde::Serializer>(value: &U256, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(&value.to_string())
 }
 
 /// The account's administration as its events tell it.
@@ -105,6 +119,8 @@ pub struct AccountHistory {
     /// Every epoch started after the first (0), oldest first: by `revoke_all_sessions` or by an
     /// owner rotation (`AllSessionsRevoked`).
     pub revoke_all_epochs: Vec<Felt>,
+    /// The owner key at the end of the history read (0 before the constructor's event).
+    pub current_owner: Felt,
     /// Every session an event mentions, in order of first mention.
     pub sessions: Vec<SessionRecord>,
     /// SNIP-9 outside executions run, as (nonce, signing session hash; 0: the owner).
@@ -142,9 +158,34 @@ pub async fn account_history<P: Provider>(provider: &P, account: Felt) -> Result
         }
         match page.continuation_token {
             Some(token) => continuation_token = Some(token),
-            None => return Ok(history),
+            None => break,
         }
     }
+    // Spend events count per window: give each the time of its block.
+    let mut times = BTreeMap::new();
+    for record in &mut history.sessions {
+        for spend in &mut record.usage_from_events.spends {
+            let Some(block) = spend.timestamp else { continue };
+            if let std::collections::btree_map::Entry::Vacant(entry) = times.entry(block) {
+                entry.insert(block_timestamp(provider, block).await?);
+            }
+            spend.timestamp = times.get(&block).copied();
+        }
+    }
+    Ok(history)
+}
+
+/// The timestamp of block `number`.
+async fn block_timestamp<P: Provider>(provider: &P, number: u64) -> Result<u64, SdkError> {
+    let block = provider.get_block_with_tx_hashes(BlockId::Number(number)).await.map_err(|source| {
+        SdkError::Provider { context: format!("reading block {number}"), source: Box::new(source) }
+    })?;
+    Ok(match block {
+        starknet::core::types::MaybePreConfirmedBlockWithTxHashes::Block(block) => block.timestamp,
+        starknet::core::types::MaybePreConfirmedBlockWithTxHashes::PreConfirmedBlock(block) => {
+            block.timestamp
+        }
+    })
 }
 
 impl SessionRecord {
@@ -184,11 +225,12 @@ impl AccountHistory {
     }
 
     /// Folds one event in; events of other shapes (SNIP-9 nonces, unknown) are skipped.
-    fn record(&mut self, event: &EmittedEvent) {
-        let Ok(event) = AccountEvent::try_from(event) else { return };
+    fn record(&mut self, emitted: &EmittedEvent) {
+        let Ok(event) = AccountEvent::try_from(emitted) else { return };
         match event {
             AccountEvent::OwnerEvent(OwnerEvent::OwnerChanged(change)) => {
                 self.owner_changes.push((change.old_owner, change.new_owner));
+                self.current_owner = change.new_owner;
             }
             AccountEvent::SessionEvent(SessionEvent::SessionRegistered(registered)) => {
                 let record = self.session(registered.session_hash);
@@ -202,6 +244,7 @@ impl AccountHistory {
                 record.registered_event = true;
             }
             AccountEvent::SessionEvent(SessionEvent::SessionCached(cached)) => {
+                let owner = self.current_owner;
                 let record = self.session(cached.session_hash);
                 record.describe(
                     cached.session_key,
@@ -210,7 +253,7 @@ impl AccountHistory {
                     cached.policy_hash,
                     cached.epoch,
                 );
-                record.cached_for_owner = Some(cached.authorized_by);
+                record.cached_for_owner = Some(owner);
             }
             AccountEvent::SessionEvent(SessionEvent::SessionPolicyPublished(published)) => {
                 self.session(published.session_hash).limits = Some(policy_from_binding(&published.policy));
@@ -223,18 +266,18 @@ impl AccountHistory {
                 };
                 self.session(reached.session_hash).limits_reached.push(limit);
             }
-            AccountEvent::SessionEvent(SessionEvent::SessionFeeCommitted(committed)) => {
-                self.session(committed.session_hash).usage_from_events.fees_committed = committed.total;
-            }
-            AccountEvent::SessionEvent(SessionEvent::SessionCallsMade(made)) => {
-                self.session(made.session_hash).usage_from_events.calls = made.total;
+            AccountEvent::SessionEvent(SessionEvent::SessionCharged(charged)) => {
+                let usage = &mut self.session(charged.session_hash).usage_from_events;
+                usage.calls = usage.calls.saturating_add(charged.calls.into());
+                usage.fees_committed = usage.fees_committed.saturating_add(charged.fee);
             }
             AccountEvent::SessionEvent(SessionEvent::SessionSpent(spent)) => {
-                let total = U256::from_words(spent.total.low, spent.total.high);
-                self.session(spent.session_hash)
-                    .usage_from_events
-                    .spent
-                    .insert((spent.token.0, spent.period), (spent.window, total));
+                // The block number, for now: `account_history` replaces it by the block's time.
+                self.session(spent.session_hash).usage_from_events.spends.push(SpendEvent {
+                    token: spent.token.0,
+                    amount: U256::from(spent.amount),
+                    timestamp: emitted.block_number,
+                });
             }
             AccountEvent::SessionEvent(SessionEvent::SessionRevoked(revoked)) => {
                 self.session(revoked.session_hash).revoked_event = true;
@@ -334,7 +377,8 @@ pub async fn session_status<P: Provider + Sync>(
 
 /// What the session `session_hash` of `account` has used of its policy's limits (pre-confirmed
 /// state): calls made, committed fees, and spending under each spend limit that binds (in the
-/// current window, for limits per window; "current" by the latest block's time).
+/// current window, for limits per window; "current" by the latest block's time). The account
+/// stores what is left; the limits come from `session`.
 pub async fn session_usage<P: Provider + Sync>(
     provider: &P,
     account: Felt,
@@ -346,43 +390,49 @@ pub async fn session_usage<P: Provider + Sync>(
         return Ok(SessionUsage::default());
     }
     let reader = reader(provider, account);
+    let stored = reader
+        .is_session_cached(&session_hash)
+        .call()
+        .await
+        .map_err(view_failed("is_session_cached", account))?;
+    if !stored {
+        // Its limits are stored, whole, with the session by its first use.
+        return Ok(SessionUsage::default());
+    }
     let mut spent = BTreeMap::new();
-    let windowed = policy.spend_limits.iter().any(|limit| limit.period != 0 && !limit.is_unlimited());
-    let now = if windowed { latest_block_timestamp(provider).await? } else { 0 };
     for limit in policy.spend_limits.iter().filter(|limit| !limit.is_unlimited()) {
         let token = ContractAddress(limit.token);
-        let amount = reader
-            .get_session_spent(&session_hash, &token, &limit.period)
+        let left = reader
+            .get_session_spend_left(&session_hash, &token, &limit.period)
             .call()
             .await
-            .map_err(view_failed("get_session_spent", account))?;
-        let mut amount = U256::from_words(amount.low, amount.high);
-        if limit.period != 0 {
-            // What was spent in an earlier window no longer counts.
-            let window = reader
-                .get_session_spend_window(&session_hash, &token, &limit.period)
+            .map_err(view_failed("get_session_spend_left", account))?;
+        let left = U256::from_words(left.low, left.high);
+        spent.insert((limit.token, limit.period), U256::from(limit.amount.low().saturating_sub(left.low())));
+    }
+    let calls = match policy.max_calls {
+        Some(max) => {
+            let left = reader
+                .get_session_calls_left(&session_hash)
                 .call()
                 .await
-                .map_err(view_failed("get_session_spend_window", account))?;
-            if window != limit.window(now) {
-                amount = U256::from(0u8);
-            }
+                .map_err(view_failed("get_session_calls_left", account))?;
+            max.saturating_sub(left)
         }
-        spent.insert((limit.token, limit.period), amount);
-    }
-    Ok(SessionUsage {
-        calls: reader
-            .get_session_call_count(&session_hash)
-            .call()
-            .await
-            .map_err(view_failed("get_session_call_count", account))?,
-        fees_committed: reader
-            .get_session_fees_committed(&session_hash)
-            .call()
-            .await
-            .map_err(view_failed("get_session_fees_committed", account))?,
-        spent,
-    })
+        None => 0,
+    };
+    let fees_committed = match policy.fee_budget {
+        Some(budget) => {
+            let left = reader
+                .get_session_fee_budget_left(&session_hash)
+                .call()
+                .await
+                .map_err(view_failed("get_session_fee_budget_left", account))?;
+            budget.saturating_sub(left)
+        }
+        None => 0,
+    };
+    Ok(SessionUsage { calls, fees_committed, spent })
 }
 
 /// An account's owner key and session epoch, now.

@@ -87,7 +87,7 @@ pub use account::{SessionAccount, SessionSignError, SignedOutsideExecution};
 pub use account_file::{AccountFile, AccountFileError};
 pub use audit::{
     account_history, account_state, latest_block_timestamp, session_status, session_usage, AccountHistory,
-    AccountState, EventUsage, LimitReached, SessionRecord, SessionStatus,
+    AccountState, EventUsage, LimitReached, SessionRecord, SessionStatus, SpendEvent,
 };
 pub use deploy::{
     declare_if_needed, deploy_contract, deploy_session_account, deploy_session_account_via_udc,

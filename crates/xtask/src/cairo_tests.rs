@@ -14,10 +14,11 @@ use cairo_lang_test_runner::{CompiledTestRunner, TestCompiler, TestRunConfig};
 
 use crate::contracts::CairoPackage;
 
-/// Compiles the package's tests (warnings are errors) and runs those whose name contains `filter`.
+/// Compiles the package's tests (warnings are errors) and runs those whose name contains `filter`;
+/// with `resources`, prints what each test used (steps, builtins, syscalls).
 ///
 /// Returns an error when compilation fails or any test fails.
-pub fn run(package: &CairoPackage, corelib: &Path, filter: &str) -> Result<()> {
+pub fn run(package: &CairoPackage, corelib: &Path, filter: &str, resources: bool) -> Result<()> {
     let mut db = RootDatabase::builder()
         .with_cfg(CfgSet::from_iter([Cfg::name("test"), Cfg::kv("target", "test")]))
         .with_default_plugin_suite(test_plugin_suite())
@@ -55,7 +56,7 @@ pub fn run(package: &CairoPackage, corelib: &Path, filter: &str) -> Result<()> {
         ignored: false,
         profiler_config: None,
         gas_enabled: true,
-        print_resource_usage: false,
+        print_resource_usage: resources,
     };
     CompiledTestRunner::new(compiled, run_config).run(Some(&compiler.db))?;
     Ok(())

@@ -37,6 +37,9 @@ enum Command {
         /// Run only tests whose path contains this text.
         #[arg(default_value = "")]
         filter: String,
+        /// Print each test's Cairo steps, builtins and syscalls (what a cost change moves).
+        #[arg(long)]
+        resources: bool,
     },
     /// Print the folder of the pinned Cairo corelib, downloading it if needed.
     Corelib,
@@ -56,9 +59,9 @@ fn run(cli: Cli) -> Result<()> {
     let root = workspace_root();
     match cli.command {
         Command::Build { check } => build(&root, check),
-        Command::Test { filter } => {
+        Command::Test { filter, resources } => {
             let package = CairoPackage::load(&root.join("contracts"))?;
-            cairo_tests::run(&package, &corelib::corelib_root()?, &filter)
+            cairo_tests::run(&package, &corelib::corelib_root()?, &filter, resources)
         }
         Command::Corelib => {
             println!("{}", corelib::corelib_root()?.display());

@@ -112,9 +112,19 @@ fn l2_gas(receipt: &TransactionReceipt) -> u64 {
 fn expect_rejection<T>(outcome: Result<T, SdkError>, expected: fn(&SdkError) -> bool) -> Result<String> {
     match outcome {
         Ok(_) => bail!("a transaction the session does not allow was accepted"),
-        Err(error) if expected(&error) => Ok(error.to_string()),
+        Err(error) if expected(&error) => Ok(naming_entrypoints(error.to_string())),
         Err(error) => bail!("rejected, but not for the expected reason: {error}"),
     }
+}
+
+/// `text` with the selectors of the entrypoints the demo calls written as their names.
+fn naming_entrypoints(text: String) -> String {
+    ["increase", "reset", "transfer", "revoke_all_sessions"].into_iter().fold(text, |text, name| {
+        match get_selector_from_name(name) {
+            Ok(selector) => text.replace(&format!("selector {selector:#x}"), &format!("`{name}`")),
+            Err(_) => text,
+        }
+    })
 }
 
 /// Runs the demo.
