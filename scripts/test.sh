@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite: Cairo artifacts and tests, formatting, lints, Rust unit tests, the
-# end-to-end tests against a devnet the tests start themselves, and the shared vectors checked
-# against starknet.js. Installs what it needs.
+# end-to-end tests against a devnet the tests start themselves (a real headless Chromium's passkey
+# among them), and the shared vectors checked against starknet.js. Installs what it needs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
@@ -11,6 +11,7 @@ if ! cargo fmt --version >/dev/null 2>&1 || ! cargo clippy --version >/dev/null 
     step "install rustfmt and clippy" rustup component add rustfmt clippy
 fi
 step "starknet-devnet 0.10.1 (installed when missing)" scripts/install-devnet.sh
+step "Chromium and the browser test driver (installed when missing)" scripts/install-browser.sh
 step "formatting" cargo fmt --all --check
 step "committed contract artifacts match a fresh compile" cargo xtask build --check
 step "Cairo tests" cargo xtask test

@@ -15,7 +15,7 @@ use starknet::core::utils::get_selector_from_name;
 /// hash for (`chain_id`, `account`), its transactions signed by `signing_key`.
 async fn forged_session(
     world: &World,
-    signer: &starknet::signers::SigningKey,
+    signer: &(impl session_sdk::OwnerSigner + ?Sized),
     chain_id: Felt,
     account: Felt,
     signing_key: Option<SessionKey>,
@@ -26,7 +26,7 @@ async fn forged_session(
         .allow(world.counter, "increase")
         .build()
         .unwrap();
-    let authorization = authorize_session(signer, &session, chain_id, account).unwrap();
+    let authorization = authorize_session(signer, &session, chain_id, account).await.unwrap();
     let key = signing_key.unwrap_or(key);
     SessionAccount::new(
         world.devnet.provider(),
@@ -346,7 +346,7 @@ async fn callbacks_cannot_reenter_or_administer_the_account() {
         .allow(caller, "call_back")
         .build()
         .unwrap();
-    let authorization = authorize_session(&owner, &session, world.devnet.chain_id(), account).unwrap();
+    let authorization = authorize_session(&owner, &session, world.devnet.chain_id(), account).await.unwrap();
     let session = SessionAccount::new(
         world.devnet.provider(),
         account,
@@ -474,7 +474,8 @@ async fn revoke_all_ends_authorizations_signed_before_it_even_for_the_next_epoch
     let world = World::start().await;
     let counter = world.counter;
     let expires_at = world.now().await + 3600;
-    let pre_signed = world.open_session(&world.create_session_for_epoch("guess.json", expires_at, Felt::ONE));
+    let pre_signed =
+        world.open_session(&world.create_session_for_epoch("guess.json", expires_at, Felt::ONE).await);
     let current = world.open_session(&world.create_session("current.json", expires_at).await);
     current.execute(vec![increase(counter, 1)]).await.unwrap();
     world.admin().revoke_all_sessions().await.unwrap();

@@ -176,7 +176,7 @@ async fn sequences_resync_their_nonce_and_owner_rotation_ends_old_sessions() {
     assert!(stale(&rejected), "{rejected:?}");
     let old_owner = world.owner().execute_v3(vec![increase(counter, 1)]).send().await;
     assert!(format!("{old_owner:?}").contains("Account: invalid signature"), "{old_owner:?}");
-    let new_account = session_sdk::owner_account(
+    let new_account = session_sdk::OwnerAccount::new(
         world.devnet.provider(),
         world.devnet.chain_id(),
         world.account,

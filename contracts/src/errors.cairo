@@ -23,8 +23,9 @@ pub mod AccountErrors {
 pub mod SessionErrors {
     /// The session signature is truncated, has bad lengths or trailing felts.
     pub const MALFORMED_SIGNATURE: felt252 = 'Session: malformed signature';
-    /// The owner authorization is neither empty nor `[r, s]`.
-    pub const BAD_AUTHORIZATION_LENGTH: felt252 = 'Session: bad auth length';
+    /// The owner authorization is neither empty nor an owner signature (`[r, s]` or a WebAuthn
+    /// assertion).
+    pub const BAD_AUTHORIZATION: felt252 = 'Session: bad authorization';
     /// The owner authorization is not the current owner's signature of the session hash.
     pub const INVALID_AUTHORIZATION: felt252 = 'Session: invalid authorization';
     /// No owner authorization was sent and the session is not registered or cached.
@@ -83,6 +84,40 @@ pub mod SessionErrors {
     pub const ALREADY_REVOKED: felt252 = 'Session: already revoked';
     /// The session is already registered.
     pub const ALREADY_REGISTERED: felt252 = 'Session: already registered';
+}
+
+/// Errors of WebAuthn (passkey) owner signatures.
+pub mod WebAuthnErrors {
+    /// The assertion's felts do not parse (lengths, bytes, trailing felts).
+    pub const MALFORMED: felt252 = 'WebAuthn: malformed assertion';
+    /// `authenticatorData` is shorter than its 37 fixed bytes.
+    pub const AUTHENTICATOR_DATA_TOO_SHORT: felt252 = 'WebAuthn: auth data too short';
+    /// `authenticatorData`'s RP ID hash is not the passkey's.
+    pub const WRONG_RP_ID: felt252 = 'WebAuthn: wrong RP ID';
+    /// The user-present flag is not set.
+    pub const USER_NOT_PRESENT: felt252 = 'WebAuthn: user not present';
+    /// The user-verified flag is not set.
+    pub const USER_NOT_VERIFIED: felt252 = 'WebAuthn: user not verified';
+    /// `clientDataJSON` does not start with `{"type":"webauthn.get"`.
+    pub const NOT_A_GET: felt252 = 'WebAuthn: not webauthn.get';
+    /// `clientDataJSON` members are out of order, repeated, or it is not closed.
+    pub const BAD_CLIENT_DATA: felt252 = 'WebAuthn: bad client data';
+    /// The challenge is not the hash being signed.
+    pub const WRONG_CHALLENGE: felt252 = 'WebAuthn: wrong challenge';
+    /// The origin is not the passkey's.
+    pub const WRONG_ORIGIN: felt252 = 'WebAuthn: wrong origin';
+    /// The assertion was made in a cross-origin frame.
+    pub const CROSS_ORIGIN: felt252 = 'WebAuthn: cross-origin';
+    /// `r` or `s` is zero or not below the group order.
+    pub const SIGNATURE_OUT_OF_RANGE: felt252 = 'WebAuthn: r or s out of range';
+    /// `s` is above n/2 (clients send `n - s` instead).
+    pub const HIGH_S: felt252 = 'WebAuthn: high s';
+    /// The P-256 signature does not verify.
+    pub const INVALID_SIGNATURE: felt252 = 'WebAuthn: invalid signature';
+    /// The passkey's public key is not a point of P-256.
+    pub const BAD_PUBLIC_KEY: felt252 = 'WebAuthn: bad public key';
+    /// A passkey without an RP ID hash or an origin.
+    pub const BAD_PASSKEY: felt252 = 'WebAuthn: bad passkey';
 }
 
 /// Errors of SNIP-9 outside execution.

@@ -12,6 +12,29 @@ pub const ISRC9_V2_ID: felt252 = 0x1d1144bb2138366ff28d8e9ab57456b1d332ac4219623
 /// SRC-5 id this project gives to `ISession` version 3 (`starknet_keccak("ISession.v3")`).
 pub const ISESSION_ID: felt252 = selector!("ISession.v3");
 
+/// A WebAuthn credential (passkey) owning the account: its P-256 public key, and where its
+/// assertions must come from.
+#[derive(Clone, Drop, Debug, PartialEq, Serde, starknet::Store)]
+pub struct Passkey {
+    /// The public key's x coordinate.
+    pub x: u256,
+    /// The public key's y coordinate.
+    pub y: u256,
+    /// SHA-256 of the relying party ID (e.g. of `example.com`).
+    pub rp_id_hash: u256,
+    /// The origin assertions must come from (e.g. `https://example.com`).
+    pub origin: ByteArray,
+}
+
+/// Who owns the account: a Stark key, or a passkey.
+#[derive(Clone, Drop, Debug, PartialEq, Serde)]
+pub enum OwnerKey {
+    /// A Stark public key; the owner signs `[r, s]`.
+    Stark: felt252,
+    /// A passkey; the owner signs WebAuthn assertions.
+    Passkey: Passkey,
+}
+
 /// A session: what the owner authorizes a short-lived session key to do.
 ///
 /// Its SNIP-12 (revision 1) type, signed by the owner as typed data that wallets display field by
@@ -115,7 +138,7 @@ pub trait IDeployable<TState> {
     fn __validate_declare__(self: @TState, class_hash: felt252) -> felt252;
     /// Validates the deploy-account transaction of this account, signed by the owner.
     fn __validate_deploy__(
-        self: @TState, class_hash: felt252, contract_address_salt: felt252, owner_public_key: felt252,
+        self: @TState, class_hash: felt252, contract_address_salt: felt252, owner: OwnerKey,
     ) -> felt252;
 }
 
@@ -129,12 +152,14 @@ pub trait ISRC5<TState> {
 /// The account owner: a Stark public key that can rotate itself.
 #[starknet::interface]
 pub trait IOwner<TState> {
-    /// The owner's Stark public key.
+    /// The owner's id: its Stark public key, or its passkey's `passkey_id`.
     fn get_owner(self: @TState) -> felt252;
-    /// Replaces the owner key; only the account itself (an owner transaction) may call it, and
-    /// `signature` is the new key's `[r, s]` over `owner_rotation_hash`. Every session ends: the
-    /// rotation starts a new session epoch.
-    fn set_owner(ref self: TState, new_owner: felt252, signature: Array<felt252>);
+    /// The owner's key.
+    fn get_owner_key(self: @TState) -> OwnerKey;
+    /// Replaces the owner (Stark key or passkey, either way); only the account itself (an owner
+    /// transaction) may call it, and `signature` is the new owner's over `owner_rotation_hash`.
+    /// Every session ends: the rotation starts a new session epoch.
+    fn set_owner(ref self: TState, new_owner: OwnerKey, signature: Array<felt252>);
 }
 
 /// Session management and the views an auditor needs.
@@ -196,11 +221,12 @@ pub trait SessionAccountABI<TState> {
     fn is_valid_signature(self: @TState, hash: felt252, signature: Array<felt252>) -> felt252;
     fn __validate_declare__(self: @TState, class_hash: felt252) -> felt252;
     fn __validate_deploy__(
-        self: @TState, class_hash: felt252, contract_address_salt: felt252, owner_public_key: felt252,
+        self: @TState, class_hash: felt252, contract_address_salt: felt252, owner: OwnerKey,
     ) -> felt252;
     fn supports_interface(self: @TState, interface_id: felt252) -> bool;
     fn get_owner(self: @TState) -> felt252;
-    fn set_owner(ref self: TState, new_owner: felt252, signature: Array<felt252>);
+    fn get_owner_key(self: @TState) -> OwnerKey;
+    fn set_owner(ref self: TState, new_owner: OwnerKey, signature: Array<felt252>);
     fn register_session(ref self: TState, session: Session, policy: Option<Policy>);
     fn revoke_session(ref self: TState, session_hash: felt252);
     fn revoke_all_sessions(ref self: TState);

@@ -15,6 +15,7 @@ pub mod presets;
 pub mod signature;
 pub mod snip12;
 pub mod storage;
+pub mod webauthn;
 
 #[cfg(test)]
 mod tests;

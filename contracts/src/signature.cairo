@@ -1,14 +1,17 @@
 //! Parsing of transaction signatures, total: every malformed input fails with a specific error.
 //!
-//! Owner signature: `[r, s]`.
+//! Owner signature: `[r, s]` (a Stark key), or `[WEBAUTHN_MAGIC, authenticator_data,
+//! client_data_json, r.low, r.high, s.low, s.high]` (a passkey; both data as serialized
+//! `ByteArray`s, see `webauthn`).
 //!
 //! Session signature, full form (carries the session; verifies and stores its authorization on
 //! first use):
 //! `[SESSION_MAGIC, session_key, expires_at, allowed_methods_root, policy_hash, epoch,
-//!   auth_len, (owner_r, owner_s)?, session_r, session_s, (Policy)?, entry…]`
-//! where `auth_len` is 2 with the owner's signature of the session hash, or 0 when the session's
-//! authorization is already stored on-chain (registered or cached), and the serialized `Policy` is
-//! present exactly when `policy_hash` is not `UNLIMITED_POLICY_HASH`.
+//!   auth_len, owner_signature…, session_r, session_s, (Policy)?, entry…]`
+//! where `auth_len` is the length of the owner's signature of the session hash (in one of the two
+//! owner formats), or 0 when the session's authorization is already stored on-chain (registered or
+//! cached), and the serialized `Policy` is present exactly when `policy_hash` is not
+//! `UNLIMITED_POLICY_HASH`.
 //!
 //! Session signature, by reference (a session stored on-chain, registered or cached):
 //! `[SESSION_REF_MAGIC, session_hash, terms, session_key, session_r, session_s, (root, (entry…)?)?]`
@@ -28,11 +31,14 @@ use core::ecdsa::check_ecdsa_signature;
 use crate::errors::{AccountErrors, SessionErrors};
 use crate::interfaces::{ArgumentRule, Policy, Session};
 use crate::snip12::UNLIMITED_POLICY_HASH;
+use crate::webauthn::WebAuthnAssertion;
 
 /// First felt of a full session signature.
 pub const SESSION_MAGIC: felt252 = 'session-v3';
 /// First felt of a by-reference session signature.
 pub const SESSION_REF_MAGIC: felt252 = 'session-v3-ref';
+/// First felt of a passkey owner's signature (a WebAuthn assertion).
+pub const WEBAUTHN_MAGIC: felt252 = 'webauthn-v1';
 /// Most calls a session transaction may carry.
 pub const MAX_SESSION_CALLS: u32 = 32;
 /// Longest Merkle proof accepted (trees of up to 65,536 methods).
@@ -51,13 +57,22 @@ pub struct StarkSignature {
     pub s: felt252,
 }
 
+/// An owner's signature: a Stark key's, or a passkey's WebAuthn assertion.
+#[derive(Clone, Drop, Debug, PartialEq)]
+pub enum OwnerSignature {
+    /// `[r, s]`.
+    Stark: StarkSignature,
+    /// A WebAuthn assertion whose challenge is the signed hash.
+    WebAuthn: WebAuthnAssertion,
+}
+
 /// A parsed full-form session signature.
-#[derive(Copy, Drop, Debug)]
+#[derive(Drop, Debug)]
 pub struct SessionSignature {
     /// The session the transaction claims.
     pub session: Session,
     /// The owner's signature of the session hash, unless the authorization is stored on-chain.
-    pub owner_authorization: Option<StarkSignature>,
+    pub owner_authorization: Option<OwnerSignature>,
     /// The session key's signature of `session_key_message(hash, session_hash)`.
     pub session_signature: StarkSignature,
     /// The session's policy (`None` when its `policy_hash` is the unlimited policy's).
@@ -96,10 +111,10 @@ pub struct CallPermission {
 }
 
 /// A parsed transaction signature.
-#[derive(Copy, Drop, Debug)]
+#[derive(Drop, Debug)]
 pub enum AccountSignature {
-    /// Signed by the owner key.
-    Owner: StarkSignature,
+    /// Signed by the owner.
+    Owner: OwnerSignature,
     /// Signed by a session key, carrying the session.
     Session: SessionSignature,
     /// Signed by a session key, naming a session stored on-chain.
@@ -110,7 +125,9 @@ pub enum AccountSignature {
 /// with a specific error when it is malformed.
 pub fn parse_signature(signature: Span<felt252>, call_count: u32) -> AccountSignature {
     if signature.len() == 2 {
-        return AccountSignature::Owner(StarkSignature { r: *signature[0], s: *signature[1] });
+        return AccountSignature::Owner(
+            OwnerSignature::Stark(StarkSignature { r: *signature[0], s: *signature[1] }),
+        );
     }
     let mut rest = signature;
     let magic = match rest.pop_front() {
@@ -120,8 +137,35 @@ pub fn parse_signature(signature: Span<felt252>, call_count: u32) -> AccountSign
     if magic == SESSION_REF_MAGIC {
         return AccountSignature::SessionRef(parse_ref_body(ref rest, call_count));
     }
+    if magic == WEBAUTHN_MAGIC {
+        let assertion = parse_assertion(rest).expect(crate::errors::WebAuthnErrors::MALFORMED);
+        return AccountSignature::Owner(OwnerSignature::WebAuthn(assertion));
+    }
     assert(magic == SESSION_MAGIC, AccountErrors::INVALID_SIGNATURE_FORMAT);
     AccountSignature::Session(parse_session_body(ref rest, call_count))
+}
+
+/// An owner's signature in one of its two formats (`None` for anything else, never a panic: for
+/// `is_valid_signature`).
+pub fn parse_owner_signature(signature: Span<felt252>) -> Option<OwnerSignature> {
+    if signature.len() == 2 {
+        return Some(OwnerSignature::Stark(StarkSignature { r: *signature[0], s: *signature[1] }));
+    }
+    let mut rest = signature;
+    if *rest.pop_front()? != WEBAUTHN_MAGIC {
+        return None;
+    }
+    Some(OwnerSignature::WebAuthn(parse_assertion(rest)?))
+}
+
+/// A serialized `WebAuthnAssertion` and nothing more.
+fn parse_assertion(felts: Span<felt252>) -> Option<WebAuthnAssertion> {
+    let mut rest = felts;
+    let assertion: WebAuthnAssertion = Serde::deserialize(ref rest)?;
+    if !rest.is_empty() {
+        return None;
+    }
+    Some(assertion)
 }
 
 fn parse_session_body(ref rest: Span<felt252>, call_count: u32) -> SessionSignature {
@@ -132,10 +176,14 @@ fn parse_session_body(ref rest: Span<felt252>, call_count: u32) -> SessionSignat
         policy_hash: take(ref rest),
         epoch: take(ref rest),
     };
-    let owner_authorization = match take(ref rest) {
-        0 => None,
-        2 => Some(StarkSignature { r: take(ref rest), s: take(ref rest) }),
-        _ => core::panic_with_felt252(SessionErrors::BAD_AUTHORIZATION_LENGTH),
+    let length = take_u32(ref rest);
+    let owner_authorization = if length == 0 {
+        None
+    } else {
+        assert(length <= rest.len(), SessionErrors::MALFORMED_SIGNATURE);
+        let authorization = rest.slice(0, length);
+        rest = rest.slice(length, rest.len() - length);
+        Some(parse_owner_signature(authorization).expect(SessionErrors::BAD_AUTHORIZATION))
     };
     let session_signature = StarkSignature { r: take(ref rest), s: take(ref rest) };
     let policy = if session.policy_hash == UNLIMITED_POLICY_HASH {

@@ -5,7 +5,7 @@ use core::hash::HashStateTrait;
 use core::poseidon::{hades_permutation, poseidon_hash_span};
 use starknet::ContractAddress;
 use starknet::account::Call;
-use crate::interfaces::{ArgumentRule, OutsideExecution, Policy, Session, SpendLimit};
+use crate::interfaces::{ArgumentRule, OutsideExecution, Passkey, Policy, Session, SpendLimit};
 
 /// `starknet_keccak` of the revision 1 domain type.
 pub const STARKNET_DOMAIN_TYPE_HASH: felt252 = selector!(
@@ -256,7 +256,24 @@ pub fn poseidon_6(a: felt252, b: felt252, c: felt252, d: felt252, e: felt252, f:
     hash
 }
 
-/// What a new owner key signs to accept ownership of `account` from `current_owner`.
+/// The id of a passkey owner (what `get_owner` returns and rotations name):
+/// `poseidon('passkey', x.low, x.high, y.low, y.high, rp_id_hash.low, rp_id_hash.high,
+/// poseidon(serialized origin))`.
+pub fn passkey_id(passkey: @Passkey) -> felt252 {
+    let mut origin = array![];
+    passkey.origin.serialize(ref origin);
+    poseidon_hash_span(
+        array![
+            'passkey', (*passkey.x).low.into(), (*passkey.x).high.into(), (*passkey.y).low.into(),
+            (*passkey.y).high.into(), (*passkey.rp_id_hash).low.into(),
+            (*passkey.rp_id_hash).high.into(),
+            poseidon_hash_span(origin.span()),
+        ]
+            .span(),
+    )
+}
+
+/// What a new owner signs to accept ownership of `account` from `current_owner` (owners by id).
 pub fn owner_rotation_hash(
     chain_id: felt252, account: ContractAddress, current_owner: felt252, new_owner: felt252,
 ) -> felt252 {

@@ -11,15 +11,15 @@ use local_devnet::Devnet;
 use session_bindings::counter::CounterReader;
 use session_core::{SessionBuilder, SessionKey};
 use session_sdk::{
-    authorize_session, declare_if_needed, deploy_contract, deploy_session_account, load_keystore,
-    save_keystore, session_account_address, SessionAccount, SessionAdmin, SessionFile,
+    authorize_session, declare_if_needed, deploy_contract, deploy_session_account, load_owner_signer,
+    save_keystore, session_account_address, OwnerAccount, OwnerSigner, SessionAccount, SessionAdmin,
+    SessionFile, SoftwarePasskey,
 };
-use starknet::accounts::SingleOwnerAccount;
 use starknet::core::types::{BlockId, BlockTag, Call, Felt};
 use starknet::core::utils::get_selector_from_name;
 use starknet::providers::jsonrpc::HttpTransport;
 use starknet::providers::JsonRpcClient;
-use starknet::signers::{LocalWallet, SigningKey};
+use starknet::signers::SigningKey;
 
 pub type Client = JsonRpcClient<HttpTransport>;
 
@@ -34,8 +34,9 @@ pub fn increase(counter: Felt, amount: u64) -> Call {
     game_call(counter, "increase", vec![Felt::from(amount)])
 }
 
-/// A devnet with a session account deployed by DEPLOY_ACCOUNT and a Counter game. The owner key
-/// exists only in an encrypted keystore file; each owner action unlocks it.
+/// A devnet with a session account deployed by DEPLOY_ACCOUNT and a Counter game. The owner (a
+/// Stark key or a software passkey) exists only in an encrypted keystore file; each owner action
+/// unlocks it.
 pub struct World {
     pub devnet: Devnet,
     pub dir: tempfile::TempDir,
@@ -45,18 +46,35 @@ pub struct World {
 }
 
 impl World {
+    /// A world whose account is owned by a Stark key.
     pub async fn start() -> Self {
+        Self::start_owned_by(None).await
+    }
+
+    /// A world whose account is owned by the passkey of P-256 secret `secret` (software
+    /// authenticator, relying party `game.example`, origin `https://game.example`).
+    pub async fn start_with_passkey(secret: [u8; 32]) -> Self {
+        Self::start_owned_by(Some(secret)).await
+    }
+
+    async fn start_owned_by(passkey_secret: Option<[u8; 32]>) -> Self {
         let devnet = Devnet::spawn().await.unwrap();
         let dir = tempfile::tempdir().unwrap();
         let owner_keystore = dir.path().join("owner.json");
-        save_keystore(&SigningKey::from_random(), &owner_keystore, OWNER_PASSWORD).unwrap();
+        if let Some(secret) = passkey_secret {
+            let passkey =
+                SoftwarePasskey::from_secret(&secret, "game.example", "https://game.example").unwrap();
+            passkey.save(&owner_keystore, OWNER_PASSWORD).unwrap();
+        } else {
+            save_keystore(&SigningKey::from_random(), &owner_keystore, OWNER_PASSWORD).unwrap();
+        }
 
         // Counterfactual deployment: declare, fund the future address, DEPLOY_ACCOUNT signed by the owner.
         let funder = devnet.account(0);
         declare_if_needed(&funder, &session_bindings::session_account_artifact().unwrap()).await.unwrap();
-        let owner = load_keystore(&owner_keystore, OWNER_PASSWORD).unwrap();
+        let owner = load_owner_signer(&owner_keystore, OWNER_PASSWORD).unwrap();
         let salt = Felt::from(42u8);
-        let address = session_account_address(owner.verifying_key().scalar(), salt).unwrap();
+        let address = session_account_address(&owner.owner_key(), salt).unwrap();
         devnet.mint(address, 10_000_000_000_000_000_000).await.unwrap();
         let account =
             deploy_session_account(devnet.provider(), devnet.chain_id(), &owner, salt).await.unwrap();
@@ -69,13 +87,17 @@ impl World {
         Self { devnet, dir, owner_keystore, account, counter }
     }
 
-    /// The owner's account, its key unlocked from the keystore for this one action.
-    pub fn owner(&self) -> SingleOwnerAccount<Client, LocalWallet> {
-        let key = load_keystore(&self.owner_keystore, OWNER_PASSWORD).unwrap();
-        session_sdk::owner_account(self.devnet.provider(), self.devnet.chain_id(), self.account, key)
+    /// The owner's signer, unlocked from the keystore for this one action.
+    pub fn owner_signer(&self) -> Box<dyn OwnerSigner> {
+        load_owner_signer(&self.owner_keystore, OWNER_PASSWORD).unwrap()
     }
 
-    pub fn admin(&self) -> SessionAdmin<SingleOwnerAccount<Client, LocalWallet>> {
+    /// The owner's account, its key unlocked from the keystore for this one action.
+    pub fn owner(&self) -> OwnerAccount<Client, Box<dyn OwnerSigner>> {
+        OwnerAccount::new(self.devnet.provider(), self.devnet.chain_id(), self.account, self.owner_signer())
+    }
+
+    pub fn admin(&self) -> SessionAdmin<OwnerAccount<Client, Box<dyn OwnerSigner>>> {
         SessionAdmin::new(self.owner())
     }
 
@@ -84,11 +106,11 @@ impl World {
     /// encrypted to `name`. Returns its path.
     pub async fn create_session(&self, name: &str, expires_at: u64) -> PathBuf {
         let epoch = session_sdk::current_epoch(&self.devnet.provider(), self.account).await.unwrap();
-        self.create_session_for_epoch(name, expires_at, epoch)
+        self.create_session_for_epoch(name, expires_at, epoch).await
     }
 
     /// [`World::create_session`] for a chosen session epoch (e.g. one the account never had).
-    pub fn create_session_for_epoch(&self, name: &str, expires_at: u64, epoch: Felt) -> PathBuf {
+    pub async fn create_session_for_epoch(&self, name: &str, expires_at: u64, epoch: Felt) -> PathBuf {
         let key = SessionKey::generate().unwrap();
         let session = SessionBuilder::new(key.public_key())
             .expires_at(expires_at)
@@ -97,8 +119,8 @@ impl World {
             .build()
             .unwrap();
         let chain_id = self.devnet.chain_id();
-        let owner = load_keystore(&self.owner_keystore, OWNER_PASSWORD).unwrap();
-        let authorization = authorize_session(&owner, &session, chain_id, self.account).unwrap();
+        let authorization =
+            authorize_session(&self.owner_signer(), &session, chain_id, self.account).await.unwrap();
         let names = BTreeMap::from([(get_selector_from_name("increase").unwrap(), "increase".to_owned())]);
         let file = SessionFile::new(
             chain_id,
@@ -225,7 +247,7 @@ impl World {
             chain_id: self.devnet.chain_id(),
             forge,
         };
-        let mut execution = forger.execute_v3(calls).l1_gas(0).l2_gas(50_000_000).l1_data_gas(2_000).tip(0);
+        let mut execution = forger.execute_v3(calls).l1_gas(0).l2_gas(100_000_000).l1_data_gas(2_000).tip(0);
         if let Some(nonce) = nonce {
             execution = execution.nonce(nonce);
         }

@@ -47,7 +47,7 @@ pub mod SessionComponent {
     use crate::policy::{assert_arguments_allowed, assert_spend_limits_ordered, max_fee, value_moved};
     use crate::signature::{
         AccountSignature, CallPermission, MAX_SESSION_CALLS, SESSION_MAGIC, SESSION_REF_MAGIC,
-        SessionRefSignature, SessionSignature, StarkSignature, is_valid_stark_signature,
+        SessionRefSignature, SessionSignature, StarkSignature, WEBAUTHN_MAGIC, is_valid_stark_signature,
         parse_signature,
     };
     use crate::snip12::{
@@ -427,10 +427,10 @@ pub mod SessionComponent {
         ) -> Option<SessionUse> {
             match parse_signature(signature, calls.len()) {
                 AccountSignature::Owner(owner_signature) => {
-                    assert(
-                        get_dep_component!(@self, Owner).is_owner_signature(context.hash, owner_signature),
-                        AccountErrors::INVALID_SIGNATURE,
-                    );
+                    let owner = get_dep_component!(@self, Owner);
+                    if let Err(reason) = owner.check_owner_signature(context.hash, @owner_signature) {
+                        core::panic_with_felt252(reason);
+                    }
                     None
                 },
                 AccountSignature::Session(full) => Some(self.validate_full(context, calls, @full)),
@@ -535,6 +535,9 @@ pub mod SessionComponent {
             }
             let mut rest = signature;
             let magic = *rest.pop_front()?;
+            if magic == WEBAUTHN_MAGIC {
+                return None; // the owner's passkey
+            }
             if magic == SESSION_REF_MAGIC {
                 let session_hash = *rest.pop_front()?;
                 let terms = terms_of(*rest.pop_front()?).expect(SessionErrors::TERMS_MISMATCH);
@@ -607,13 +610,19 @@ pub mod SessionComponent {
             assert(record != REVOKED_RECORD, SessionErrors::REVOKED);
             let stored = self.is_stored_in(record, self.current_authorization_mark());
             if !stored {
-                let Some(authorization) = *signature.owner_authorization else {
+                let Some(authorization) = signature.owner_authorization else {
                     core::panic_with_felt252(SessionErrors::NOT_AUTHORIZED)
                 };
-                assert(
-                    get_dep_component!(@self, Owner).is_owner_signature(session_hash, authorization),
-                    SessionErrors::INVALID_AUTHORIZATION,
-                );
+                let owner = get_dep_component!(@self, Owner);
+                if let Err(reason) = owner.check_owner_signature(session_hash, authorization) {
+                    core::panic_with_felt252(
+                        if reason == AccountErrors::INVALID_SIGNATURE {
+                            SessionErrors::INVALID_AUTHORIZATION
+                        } else {
+                            reason
+                        },
+                    );
+                }
                 self.store_session(session_hash, session, policy);
                 self.emit_cached(session_hash, session, policy);
             }

@@ -14,7 +14,7 @@ pub mod SessionAccount {
     use crate::components::session::SessionComponent::Context;
     use crate::errors::AccountErrors;
     use crate::interfaces::{
-        IDeployable, ISESSION_ID, ISRC5, ISRC5_ID, ISRC6, ISRC6_ID, ISRC9_V2_ID,
+        IDeployable, ISESSION_ID, ISRC5, ISRC5_ID, ISRC6, ISRC6_ID, ISRC9_V2_ID, OwnerKey,
     };
 
     component!(path: OwnerComponent, storage: owner, event: OwnerEvent);
@@ -66,10 +66,10 @@ pub mod SessionAccount {
         OutsideExecutionEvent: OutsideExecutionComponent::Event,
     }
 
-    /// Sets the owner's Stark public key. Emits `OwnerChanged`.
+    /// Sets the owner: a Stark public key or a passkey. Emits `OwnerChanged`.
     #[constructor]
-    pub fn constructor(ref self: ContractState, owner_public_key: felt252) {
-        self.owner.initializer(owner_public_key);
+    pub fn constructor(ref self: ContractState, owner: OwnerKey) {
+        self.owner.initializer(owner);
     }
 
     #[abi(embed_v0)]
@@ -114,8 +114,9 @@ pub mod SessionAccount {
             starknet::VALIDATED
         }
 
-        /// Returns `'VALID'` if `signature` is the owner's `[r, s]` over `hash`, else 0.
-        /// Session keys never qualify: they only act through the session rules.
+        /// Returns `'VALID'` if `signature` is the owner's over `hash` (`[r, s]` for a Stark
+        /// owner, a WebAuthn assertion whose challenge is `hash` for a passkey), else 0. Session
+        /// keys never qualify: they only act through the session rules.
         fn is_valid_signature(
             self: @ContractState, hash: felt252, signature: Array<felt252>,
         ) -> felt252 {
@@ -136,10 +137,7 @@ pub mod SessionAccount {
 
         /// Validates this account's deployment: owner signature only.
         fn __validate_deploy__(
-            self: @ContractState,
-            class_hash: felt252,
-            contract_address_salt: felt252,
-            owner_public_key: felt252,
+            self: @ContractState, class_hash: felt252, contract_address_salt: felt252, owner: OwnerKey,
         ) -> felt252 {
             self.assert_owner_transaction()
         }
@@ -173,10 +171,7 @@ pub mod SessionAccount {
         /// Validates a declare or deploy-account transaction: the protocol's, signed by the owner.
         fn assert_owner_transaction(self: @ContractState) -> felt252 {
             let tx_info = assert_protocol_v3_transaction(@get_execution_info().unbox());
-            assert(
-                self.owner.is_owner_signature_span(tx_info.transaction_hash, tx_info.signature),
-                AccountErrors::INVALID_SIGNATURE,
-            );
+            self.owner.assert_owner_signature_span(tx_info.transaction_hash, tx_info.signature);
             starknet::VALIDATED
         }
     }

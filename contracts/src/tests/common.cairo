@@ -8,6 +8,7 @@ use starknet::testing::{
 use starknet::{ContractAddress, SyscallResultTrait};
 use crate::components::session::SessionComponent;
 use crate::presets::session_account::SessionAccount;
+use crate::interfaces::OwnerKey;
 use super::vectors::{ACCOUNT, BLOCK_NUMBER, CHAIN_ID, NOW, OWNER_PUBLIC_KEY, TX_HASH};
 
 /// The account's address in the vectors.
@@ -17,6 +18,12 @@ pub fn ACCOUNT_ADDRESS() -> ContractAddress {
 
 /// An account owned by the vectors' owner key, seen from a transaction at the vectors' time.
 pub fn setup() -> SessionAccount::ContractState {
+    setup_owned_by(OwnerKey::Stark(OWNER_PUBLIC_KEY))
+}
+
+/// An account owned by `owner`, deployed at the vectors' address, seen from a transaction at the
+/// vectors' time.
+pub fn setup_owned_by(owner: OwnerKey) -> SessionAccount::ContractState {
     set_contract_address(ACCOUNT_ADDRESS());
     set_chain_id(CHAIN_ID);
     set_block_timestamp(NOW);
@@ -25,7 +32,7 @@ pub fn setup() -> SessionAccount::ContractState {
     set_version(3);
     set_caller_address(0.try_into().unwrap());
     let mut state = SessionAccount::contract_state_for_testing();
-    SessionAccount::constructor(ref state, OWNER_PUBLIC_KEY);
+    SessionAccount::constructor(ref state, owner);
     drop_events();
     state
 }

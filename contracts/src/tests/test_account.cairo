@@ -10,6 +10,7 @@ use super::common::{
     ACCOUNT_ADDRESS, as_account, as_contract, as_protocol, assert_no_more_events, call,
     deploy_counter, next_event, setup, sign_with,
 };
+use crate::interfaces::OwnerKey;
 use super::vectors;
 
 fn owner_tx_signature() -> Array<felt252> {
@@ -112,7 +113,7 @@ fn test___validate_declare___and_deploy_accept_the_owner() {
     let mut state = setup();
     sign_with(owner_tx_signature());
     assert_eq!(state.__validate_declare__(0x1), 'VALID');
-    assert_eq!(state.__validate_deploy__(0x1, 0x2, vectors::OWNER_PUBLIC_KEY), 'VALID');
+    assert_eq!(state.__validate_deploy__(0x1, 0x2, OwnerKey::Stark(vectors::OWNER_PUBLIC_KEY)), 'VALID');
 }
 
 #[test]
@@ -130,7 +131,7 @@ fn test___validate_deploy___rejects_a_contract_caller() {
     let mut state = setup();
     sign_with(owner_tx_signature());
     as_contract(vectors::GAME);
-    state.__validate_deploy__(0x1, 0x2, vectors::OWNER_PUBLIC_KEY);
+    state.__validate_deploy__(0x1, 0x2, OwnerKey::Stark(vectors::OWNER_PUBLIC_KEY));
 }
 
 #[test]
@@ -156,7 +157,7 @@ fn test___validate_deploy___rejects_wrong_signature() {
     let mut state = setup();
     let (r, s) = vectors::MAIN_AUTHORIZATION;
     sign_with(array![r, s]);
-    state.__validate_deploy__(0x1, 0x2, vectors::OWNER_PUBLIC_KEY);
+    state.__validate_deploy__(0x1, 0x2, OwnerKey::Stark(vectors::OWNER_PUBLIC_KEY));
 }
 
 #[test]
@@ -173,7 +174,7 @@ fn test_supports_interface() {
 fn test_constructor_sets_owner_and_emits() {
     let mut state = SessionAccount::contract_state_for_testing();
     starknet::testing::set_contract_address(ACCOUNT_ADDRESS());
-    SessionAccount::constructor(ref state, vectors::OWNER_PUBLIC_KEY);
+    SessionAccount::constructor(ref state, OwnerKey::Stark(vectors::OWNER_PUBLIC_KEY));
     assert_eq!(state.get_owner(), vectors::OWNER_PUBLIC_KEY);
     let expected = SessionAccount::Event::OwnerEvent(
         OwnerComponent::Event::OwnerChanged(
@@ -187,7 +188,7 @@ fn test_constructor_sets_owner_and_emits() {
 #[should_panic(expected: 'Account: zero owner key')]
 fn test_constructor_rejects_zero_owner() {
     let mut state = SessionAccount::contract_state_for_testing();
-    SessionAccount::constructor(ref state, 0);
+    SessionAccount::constructor(ref state, OwnerKey::Stark(0));
 }
 
 fn rotation_signature() -> Array<felt252> {
@@ -199,7 +200,7 @@ fn rotation_signature() -> Array<felt252> {
 fn test_set_owner_rotates_and_emits() {
     let mut state = setup();
     as_account();
-    state.set_owner(vectors::NEW_OWNER_PUBLIC_KEY, rotation_signature());
+    state.set_owner(OwnerKey::Stark(vectors::NEW_OWNER_PUBLIC_KEY), rotation_signature());
     assert_eq!(state.get_owner(), vectors::NEW_OWNER_PUBLIC_KEY);
     let expected = SessionAccount::Event::OwnerEvent(
         OwnerComponent::Event::OwnerChanged(
@@ -225,7 +226,7 @@ fn test_set_owner_rotates_and_emits() {
 fn test_set_owner_old_owner_signature_stops_working() {
     let mut state = setup();
     as_account();
-    state.set_owner(vectors::NEW_OWNER_PUBLIC_KEY, rotation_signature());
+    state.set_owner(OwnerKey::Stark(vectors::NEW_OWNER_PUBLIC_KEY), rotation_signature());
     as_protocol();
     sign_with(owner_tx_signature());
     state.__validate__(array![]);
@@ -236,7 +237,7 @@ fn test_set_owner_old_owner_signature_stops_working() {
 fn test_set_owner_rejects_other_callers() {
     let mut state = setup();
     set_caller_address(0x123.try_into().unwrap());
-    state.set_owner(vectors::NEW_OWNER_PUBLIC_KEY, rotation_signature());
+    state.set_owner(OwnerKey::Stark(vectors::NEW_OWNER_PUBLIC_KEY), rotation_signature());
 }
 
 #[test]
@@ -244,7 +245,7 @@ fn test_set_owner_rejects_other_callers() {
 fn test_set_owner_rejects_unproven_new_key() {
     let mut state = setup();
     as_account();
-    state.set_owner(vectors::NEW_OWNER_PUBLIC_KEY, owner_tx_signature());
+    state.set_owner(OwnerKey::Stark(vectors::NEW_OWNER_PUBLIC_KEY), owner_tx_signature());
 }
 
 #[test]
@@ -252,7 +253,7 @@ fn test_set_owner_rejects_unproven_new_key() {
 fn test_set_owner_rejects_zero_key() {
     let mut state = setup();
     as_account();
-    state.set_owner(0, rotation_signature());
+    state.set_owner(OwnerKey::Stark(0), rotation_signature());
 }
 
 #[test]
@@ -261,7 +262,7 @@ fn test_set_owner_ends_registered_sessions() {
     let mut state = setup();
     as_account();
     state.register_session(vectors::main_session(), None);
-    state.set_owner(vectors::NEW_OWNER_PUBLIC_KEY, rotation_signature());
+    state.set_owner(OwnerKey::Stark(vectors::NEW_OWNER_PUBLIC_KEY), rotation_signature());
     assert!(!state.is_session_cached(vectors::MAIN_SESSION_HASH));
     as_protocol();
     sign_with(vectors::sig_main_cached_increase());
@@ -273,7 +274,7 @@ fn test_set_owner_ends_registered_sessions() {
 fn test_set_owner_ends_sessions_authorized_by_the_old_key() {
     let mut state = setup();
     as_account();
-    state.set_owner(vectors::NEW_OWNER_PUBLIC_KEY, rotation_signature());
+    state.set_owner(OwnerKey::Stark(vectors::NEW_OWNER_PUBLIC_KEY), rotation_signature());
     as_protocol();
     sign_with(vectors::sig_main_full_increase());
     state.__validate__(array![call(vectors::GAME, selector!("increase"))]);
@@ -289,8 +290,8 @@ fn rotated_back() -> SessionAccount::ContractState {
     let mut state = setup();
     as_account();
     state.register_session(vectors::main_session(), None);
-    state.set_owner(vectors::NEW_OWNER_PUBLIC_KEY, rotation_signature());
-    state.set_owner(vectors::OWNER_PUBLIC_KEY, rotation_back_signature());
+    state.set_owner(OwnerKey::Stark(vectors::NEW_OWNER_PUBLIC_KEY), rotation_signature());
+    state.set_owner(OwnerKey::Stark(vectors::OWNER_PUBLIC_KEY), rotation_back_signature());
     assert_eq!(state.get_owner(), vectors::OWNER_PUBLIC_KEY);
     as_protocol();
     state

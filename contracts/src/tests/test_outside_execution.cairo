@@ -6,6 +6,7 @@ use crate::presets::session_account::SessionAccount;
 use super::common::{
     as_account, assert_no_more_events, call, drop_events, next_event, setup,
 };
+use crate::interfaces::OwnerKey;
 use super::vectors;
 
 fn nonce_used(session_hash: felt252) -> SessionAccount::Event {
@@ -105,7 +106,7 @@ fn test_execute_from_outside_v2_session_ends_with_owner_rotation() {
     let mut state = setup();
     as_account();
     let (r, s) = vectors::OWNER_ROTATION_SIGNATURE;
-    state.set_owner(vectors::NEW_OWNER_PUBLIC_KEY, array![r, s]);
+    state.set_owner(OwnerKey::Stark(vectors::NEW_OWNER_PUBLIC_KEY), array![r, s]);
     state.execute_from_outside_v2(empty(), vectors::oe_empty_session_signature().span());
 }
 

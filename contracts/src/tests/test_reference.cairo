@@ -12,6 +12,7 @@ use crate::storage::{LIMIT_FLAGS, session_terms};
 use super::common::{
     ACCOUNT_ADDRESS, as_account, as_protocol, call, drop_events, setup, sign_with, with_felt,
 };
+use crate::interfaces::OwnerKey;
 use super::vectors;
 
 fn increase() -> Call {
@@ -81,7 +82,7 @@ fn test_reference_to_another_accounts_session() {
     // Another account (same owner key): its storage has no record of the session.
     set_contract_address(0xa11ce.try_into().unwrap());
     let mut other = SessionAccount::contract_state_for_testing();
-    SessionAccount::constructor(ref other, vectors::OWNER_PUBLIC_KEY);
+    SessionAccount::constructor(ref other, OwnerKey::Stark(vectors::OWNER_PUBLIC_KEY));
     sign_with(vectors::sig_main_ref_increase());
     other.__validate__(array![increase()]);
 }
@@ -110,7 +111,7 @@ fn test_reference_after_owner_rotation() {
     let mut state = main_cached();
     as_account();
     let (r, s) = vectors::OWNER_ROTATION_SIGNATURE;
-    state.set_owner(vectors::NEW_OWNER_PUBLIC_KEY, array![r, s]);
+    state.set_owner(OwnerKey::Stark(vectors::NEW_OWNER_PUBLIC_KEY), array![r, s]);
     validate(ref state, vectors::sig_main_ref_increase(), array![increase()]);
 }
 
@@ -285,7 +286,7 @@ fn test_remembered_leaves_end_with_an_owner_rotation() {
     validate(ref state, vectors::sig_main_ref_increase_remember(), array![increase()]);
     as_account();
     let (r, s) = vectors::OWNER_ROTATION_SIGNATURE;
-    state.set_owner(vectors::NEW_OWNER_PUBLIC_KEY, array![r, s]);
+    state.set_owner(OwnerKey::Stark(vectors::NEW_OWNER_PUBLIC_KEY), array![r, s]);
     validate(ref state, vectors::sig_main_ref_increase_remembered(), array![increase()]);
 }
 

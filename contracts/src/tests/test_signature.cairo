@@ -1,7 +1,8 @@
 use crate::interfaces::ArgumentRule;
 use crate::policy::RULE_AT_MOST_U256;
 use crate::signature::{
-    AccountSignature, HAS_RULES, REMEMBER_LEAF, SESSION_MAGIC, SESSION_REF_MAGIC, StarkSignature,
+    AccountSignature, HAS_RULES, OwnerSignature, REMEMBER_LEAF, SESSION_MAGIC, SESSION_REF_MAGIC,
+    StarkSignature,
     is_valid_stark_signature, parse_signature,
 };
 use crate::snip12::{UNLIMITED_POLICY_HASH, policy_struct_hash};
@@ -11,7 +12,9 @@ use super::vectors;
 #[test]
 fn test_parse_owner_signature() {
     match parse_signature(array![1, 2].span(), 1) {
-        AccountSignature::Owner(signature) => assert_eq!(signature, StarkSignature { r: 1, s: 2 }),
+        AccountSignature::Owner(signature) => assert_eq!(
+            signature, OwnerSignature::Stark(StarkSignature { r: 1, s: 2 }),
+        ),
         _ => panic!("not parsed as an owner signature"),
     }
 }
@@ -22,7 +25,7 @@ fn test_parse_rust_encoded_session_signatures() {
         AccountSignature::Session(parsed) => {
             assert_eq!(parsed.session, vectors::main_session());
             let (r, s) = vectors::MAIN_AUTHORIZATION;
-            assert_eq!(parsed.owner_authorization, Some(StarkSignature { r, s }));
+            assert_eq!(parsed.owner_authorization, Some(OwnerSignature::Stark(StarkSignature { r, s })));
             assert_eq!(parsed.permissions.len(), 2);
             assert!(parsed.policy.is_none());
         },
@@ -210,7 +213,7 @@ fn test_parse_expiry_out_of_range() {
 }
 
 #[test]
-#[should_panic(expected: 'Session: bad auth length')]
+#[should_panic(expected: 'Session: bad authorization')]
 fn test_parse_bad_authorization_length() {
     parse_signature(with_felt(vectors::sig_main_full_increase(), 6, 1).span(), 1);
 }

@@ -4,6 +4,7 @@
 //! file of raw figures.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::{Context, Result};
@@ -12,10 +13,10 @@ use local_devnet::Devnet;
 use serde::Serialize;
 use session_sdk::protocol::{ArgumentRule, Policy, SessionBuilder, SpendLimit, U256};
 use session_sdk::{
-    create_session, declare_if_needed, deploy_contract, deploy_session_account, owner_account,
-    session_account_address, wait_for_success, SessionAccount, SessionAdmin, STRK_TOKEN,
+    create_session, declare_if_needed, deploy_contract, deploy_session_account, session_account_address,
+    wait_for_success, OwnerAccount, OwnerSigner, SessionAccount, SessionAdmin, SoftwarePasskey, STRK_TOKEN,
 };
-use starknet::accounts::{Account, ConnectedAccount, SingleOwnerAccount};
+use starknet::accounts::{Account, ConnectedAccount};
 use starknet::core::types::{
     Call, ExecuteInvocation, Felt, FunctionInvocation, TransactionReceipt, TransactionReceiptWithBlockInfo,
     TransactionTrace,
@@ -24,7 +25,7 @@ use starknet::core::utils::get_selector_from_name;
 use starknet::providers::jsonrpc::HttpTransport;
 use starknet::providers::JsonRpcClient;
 use starknet::providers::Provider;
-use starknet::signers::{LocalWallet, SigningKey};
+use starknet::signers::SigningKey;
 
 type Client = JsonRpcClient<HttpTransport>;
 
@@ -99,6 +100,7 @@ struct Results {
     policy_size: Vec<PolicySizeRow>,
     limits: Vec<Row>,
     outside_execution: Vec<Row>,
+    passkey_owner: Vec<Row>,
     off_chain_microseconds: Vec<(String, f64)>,
     throughput: Vec<(String, usize, f64)>,
     targets: Vec<Target>,
@@ -127,7 +129,7 @@ struct Cost {
 struct Bench {
     devnet: Devnet,
     account: Felt,
-    owner_key: SigningKey,
+    owner: Arc<dyn OwnerSigner>,
     game: Felt,
     increase: Felt,
 }
@@ -139,8 +141,8 @@ impl Bench {
             .collect()
     }
 
-    fn owner(&self) -> SingleOwnerAccount<Client, LocalWallet> {
-        owner_account(self.devnet.provider(), self.devnet.chain_id(), self.account, self.owner_key.clone())
+    fn owner(&self) -> OwnerAccount<Client, Arc<dyn OwnerSigner>> {
+        OwnerAccount::new(self.devnet.provider(), self.devnet.chain_id(), self.account, self.owner.clone())
     }
 
     /// A session for the game's `increase` plus `extra_methods` other (unused) methods.
@@ -161,7 +163,7 @@ impl Bench {
     ) -> Result<SessionAccount<Client>> {
         let expires_at = self.devnet.latest_block_timestamp().await? + 86_400;
         let (provider, chain_id) = (self.devnet.provider(), self.devnet.chain_id());
-        Ok(create_session(&self.owner_key, provider, self.account, chain_id, |builder| {
+        Ok(create_session(&self.owner, provider, self.account, chain_id, |builder| {
             build(builder.expires_at(expires_at))
         })
         .await?)
@@ -244,14 +246,11 @@ async fn main() -> Result<()> {
     eprintln!("starting devnet {} ...", local_devnet::DEVNET_VERSION);
     let devnet = Devnet::spawn().await.context("starting devnet")?;
     let funder = devnet.account(0);
-    let owner_key = SigningKey::from_random();
     declare_if_needed(&funder, &session_bindings::session_account_artifact()?).await?;
-    let account = session_account_address(owner_key.verifying_key().scalar(), Felt::ONE)?;
-    devnet.mint(account, 10_000_000_000_000_000_000).await?;
-    devnet.mint(account, 10_000_000_000_000_000_000).await?;
-    deploy_session_account(devnet.provider(), devnet.chain_id(), &owner_key, Felt::ONE).await?;
+    let owner: Arc<dyn OwnerSigner> = Arc::new(SigningKey::from_random());
+    let account = deploy_funded_account(&devnet, owner.as_ref()).await?;
     let game = deploy_contract(&funder, &session_bindings::counter_artifact()?, vec![], Felt::ONE).await?;
-    let bench = Bench { devnet, account, owner_key, game, increase: get_selector_from_name("increase")? };
+    let bench = Bench { devnet, account, owner, game, increase: get_selector_from_name("increase")? };
     let mut rows = Vec::new();
     // Warm-up: each sender's first write to its counter slot costs extra; measure steady state.
     bench.send(&bench.devnet.account(0), bench.moves(1)).await?;
@@ -317,12 +316,16 @@ async fn main() -> Result<()> {
     bench.wait_for_all(hashes).await?;
     throughput.push((OWNER_SEQUENCE.to_owned(), count, count as f64 / started.elapsed().as_secs_f64()));
 
+    eprintln!("measuring a passkey owner ...");
+    let passkey_owner = measure_passkey_owner(bench).await?;
+
     let mut results = Results {
         devnet_version: local_devnet::DEVNET_VERSION,
         transactions: rows,
         policy_size,
         limits,
         outside_execution,
+        passkey_owner,
         off_chain_microseconds: off_chain,
         throughput,
         targets: Vec::new(),
@@ -389,14 +392,57 @@ async fn measure_outside_executions(bench: &Bench, session: &SessionAccount<Clie
     let mut by_owner = by_session.clone();
     by_owner.execution.nonce += Felt::ONE;
     let hash = by_owner.execution.message_hash(bench.devnet.chain_id(), bench.account);
-    let signature = bench.owner_key.sign(&hash)?;
-    by_owner.signature = vec![signature.r, signature.s];
+    by_owner.signature = bench.owner.sign_owner_hash(hash).await?.encode();
     let owner_cost = receipt_cost(&by_owner.submit(&relayer).await?);
     let session_cost = receipt_cost(&by_session.submit(&relayer).await?);
     Ok(vec![
         bench.row(OWNER_OUTSIDE, 1, owner_cost, 2).await?,
         bench.row(SESSION_OUTSIDE, 1, session_cost, by_session.signature.len()).await?,
     ])
+}
+
+/// A session account owned by `owner` (salt 1), funded and deployed by `DEPLOY_ACCOUNT`.
+async fn deploy_funded_account(devnet: &Devnet, owner: &dyn OwnerSigner) -> Result<Felt> {
+    let account = session_account_address(&owner.owner_key(), Felt::ONE)?;
+    devnet.mint(account, 10_000_000_000_000_000_000).await?;
+    devnet.mint(account, 10_000_000_000_000_000_000).await?;
+    deploy_session_account(devnet.provider(), devnet.chain_id(), owner, Felt::ONE).await?;
+    Ok(account)
+}
+
+/// Row names of a passkey owner's transactions.
+const PASSKEY_OWNER_TX: &str = "passkey owner: owner-signed tx";
+const PASSKEY_FIRST_USE: &str = "passkey owner: session, first use (carries the assertion)";
+const PASSKEY_CACHED: &str = "passkey owner: session, cached (by reference)";
+const PASSKEY_REGISTER: &str = "passkey owner: register_session tx (owner-signed)";
+
+/// The same transactions from an account owned by a passkey (software authenticator, browser
+/// format): an owner transaction, a session's first use (which verifies the assertion once), its
+/// cached transactions, and a registration (the bench moves to that account).
+async fn measure_passkey_owner(bench: Bench) -> Result<Vec<Row>> {
+    let owner: Arc<dyn OwnerSigner> =
+        Arc::new(SoftwarePasskey::generate("game.example", "https://game.example")?);
+    let account = deploy_funded_account(&bench.devnet, owner.as_ref()).await?;
+    let bench = Bench { account, owner, ..bench };
+    bench.send(&bench.owner(), bench.moves(1)).await?; // warm-up: the account's counter slot exists
+    let cost = bench.send(&bench.owner(), bench.moves(1)).await?;
+    let owner_felts = bench.owner.sign_owner_hash(Felt::ZERO).await?.encode().len();
+    let mut rows = vec![bench.row(PASSKEY_OWNER_TX, 1, cost, owner_felts).await?];
+
+    let session = bench.session(0).await?;
+    let first_felts = signature_felts(&session, &bench.moves(1))?;
+    let cost = bench.session_send(&session, bench.moves(1)).await?;
+    rows.push(bench.row(PASSKEY_FIRST_USE, 1, cost, first_felts).await?);
+    let felts = signature_felts(&session, &bench.moves(1))?;
+    let cost = bench.session_send(&session, bench.moves(1)).await?;
+    rows.push(bench.row(PASSKEY_CACHED, 1, cost, felts).await?);
+
+    let registered = bench.session(0).await?;
+    let admin = SessionAdmin::new(bench.owner());
+    let hash = admin.register_session(registered.session()).await?;
+    let receipt = wait_for_success(&bench.devnet.provider(), hash).await?;
+    rows.push(bench.row(PASSKEY_REGISTER, 1, receipt_cost(&receipt), owner_felts).await?);
+    Ok(rows)
 }
 
 /// The recipient of the STRK transfers measured.
@@ -517,6 +563,11 @@ fn targets(results: &Results) -> Result<Vec<Target>> {
             met: None,
         },
         at_most("cached_signature_felts", cached_felts, 6.0),
+        at_most(
+            "passkey_cached_vs_stark_cached",
+            gas(&results.passkey_owner, PASSKEY_CACHED, 1)? / gas(transactions, CACHED, 1)?,
+            1.00,
+        ),
         at_most(
             "outside_execution_session_vs_owner",
             gas(&results.outside_execution, SESSION_OUTSIDE, 1)?
@@ -640,8 +691,29 @@ fn markdown(results: &Results) -> String {
             row.signature_felts
         ));
     }
+    text.push_str("\n## A passkey owner (issue 17: WebAuthn assertions verified on-chain, P-256 via the secp256r1 syscalls)\n\n| Case | L2 gas | vs the same with a Stark owner | L1 data gas | Signature felts |\n|---|---:|---:|---:|---:|\n");
+    for row in &results.passkey_owner {
+        let stark = match row.case.as_str() {
+            PASSKEY_OWNER_TX => {
+                gas_of_rows_with_calls(&results.transactions, "session account, owner-signed", 1)
+            }
+            PASSKEY_FIRST_USE => gas_of_rows_with_calls(&results.transactions, FIRST_USE, 1),
+            PASSKEY_CACHED => gas_of_rows_with_calls(&results.transactions, CACHED, 1),
+            _ => 0,
+        };
+        let versus = if stark == 0 { "—".to_owned() } else { ratio(row.l2_gas, stark) };
+        text.push_str(&format!(
+            "| {} | {} | {} | {} | {} |\n",
+            row.case, row.l2_gas, versus, row.l1_data_gas, row.signature_felts
+        ));
+    }
     text.push_str("\n## Where the gas goes (`starknet_traceTransaction`, per invocation)\n\nDevnet prices each invocation from its own Cairo resources — the heaviest of its steps and builtins, in whole units of 40,000 L2 gas (see \"How to read these figures\" below) — while the receipt prices the transaction's summed resources once, so the parts do not add up: \"rest\" is the receipt's total minus them. It holds the signature and calldata felts (5,120 each), events (10,240 per key, 5,120 per data felt), new storage slots (402,000 each) and whatever the summed steps cost beyond the invocations' own figures (validation's figure is set by its ECDSA check's `ec_op` builtins, so steps added there show up only here).\n\n| Case | Calls | `__validate__` | `__execute__` (own) | the calls | fee transfer | rest | total |\n|---|---:|---:|---:|---:|---:|---:|---:|\n");
-    let all = results.transactions.iter().chain(&results.limits).chain(&results.outside_execution);
+    let all = results
+        .transactions
+        .iter()
+        .chain(&results.limits)
+        .chain(&results.outside_execution)
+        .chain(&results.passkey_owner);
     for row in all {
         let parts = row.where_the_gas_goes;
         text.push_str(&format!(
@@ -666,6 +738,10 @@ fn markdown(results: &Results) -> String {
     }
     text.push_str(MARKDOWN_TAIL);
     text
+}
+
+fn gas_of_rows_with_calls(rows: &[Row], case: &str, calls: usize) -> u64 {
+    rows.iter().find(|row| row.case == case && row.calls == calls).map_or(0, |row| row.l2_gas)
 }
 
 fn gas_of_rows(rows: &[Row], case: &str) -> u64 {

@@ -7,6 +7,7 @@ use anyhow::Result;
 use cainome::cairo_serde::ContractAddress;
 use serde_json::Value;
 use session_bindings::erc20::Erc20Reader;
+use session_sdk::protocol::OwnerKey;
 use session_sdk::{account_state, AccountState, SdkError, STRK_TOKEN};
 use starknet::core::types::{BlockId, BlockTag, ContractClass, Felt, StarknetError, U256};
 use starknet::core::utils::get_selector_from_name;
@@ -124,17 +125,35 @@ pub async fn session_account_state(provider: &Client, account: Felt) -> Result<A
 }
 
 /// Refuses (bad input) unless `key` is the on-chain owner of the session account `account`.
-pub async fn assert_owner(provider: &Client, account: Felt, key: Felt) -> Result<()> {
-    let owner = session_account_state(provider, account).await?.owner_public_key;
-    if owner != key {
+pub async fn assert_owner(provider: &Client, account: Felt, key: &OwnerKey) -> Result<()> {
+    let owner = session_account_state(provider, account).await?.owner_id;
+    if owner != key.id() {
         return Err(usage(
             format!(
-                "this keystore's key {key:#x} is not the owner of {account:#x} (its owner key is {owner:#x})"
+                "this keystore's {} {:#x} is not the owner of {account:#x} (its owner is {owner:#x})",
+                owner_kind(key),
+                key.id()
             ),
             Some("pass the owner's keystore with --keystore"),
         ));
     }
     Ok(())
+}
+
+/// What kind of key an owner is, in words.
+pub fn owner_kind(owner: &OwnerKey) -> &'static str {
+    match owner {
+        OwnerKey::Stark { .. } => "Stark key",
+        OwnerKey::Passkey(_) => "passkey",
+    }
+}
+
+/// An owner as people read it: `Stark key 0x…`, or `passkey 0x… (origin https://…)`.
+pub fn describe_owner(owner: &OwnerKey) -> String {
+    match owner {
+        OwnerKey::Stark { public_key } => format!("Stark key {public_key:#066x}"),
+        OwnerKey::Passkey(passkey) => format!("passkey {:#066x} (origin {})", passkey.id(), passkey.origin),
+    }
 }
 
 /// The STRK and ETH balances of `address` (a token missing on this network reads `None`).

@@ -138,7 +138,8 @@ fn classify_sdk(error: &SdkError) -> (u8, Option<String>) {
         SdkError::SessionFile(_) | SdkError::AccountFile(_) | SdkError::Build(_) | SdkError::Key(_) => {
             (EXIT_USAGE, "check the file and the arguments")
         }
-        SdkError::Artifact(_) | SdkError::Signing(_) => (EXIT_INTERNAL, "this is a bug; please report it"),
+        SdkError::Signing(_) => (EXIT_USAGE, "the owner's key or passkey could not sign; check it"),
+        SdkError::Artifact(_) | SdkError::Decode { .. } => (EXIT_INTERNAL, "this is a bug; please report it"),
     };
     (code, Some(hint.into()))
 }

@@ -37,6 +37,67 @@ fn demo_completes_with_one_owner_signature() {
     assert!(summary["l2_gas_session_cached_average"].as_u64().unwrap() > 0);
 }
 
+#[test]
+fn demo_with_a_passkey_owner_needs_one_assertion() {
+    let output = Command::cargo_bin("stark-session")
+        .unwrap()
+        .args(["--json", "demo", "--moves", "3", "--owner", "passkey"])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let summary: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert!(summary["owner"].as_str().unwrap().starts_with("passkey"), "{summary}");
+    assert_eq!(summary["owner_signatures_for_the_game_session"], 1);
+    assert_eq!(summary["session_transactions"], 3);
+    assert!(summary["signature_felts_owner"].as_u64().unwrap() > 2, "a WebAuthn assertion: {summary}");
+}
+
+#[tokio::test]
+async fn a_passkey_owner_created_by_the_cli_authorizes_and_revokes_sessions() {
+    let chain = Chain::start().await;
+    let account =
+        chain.deployed_account_with(&["--owner", "passkey", "--origin", "https://game.example"]).await;
+    let (keystore, account_file, session_file) =
+        (chain.path("owner.json"), chain.path("account.json"), chain.path("session.json"));
+    let text = std::fs::read_to_string(&keystore).unwrap();
+    assert!(
+        text.contains("software-passkey") && text.contains("\"ciphertext\""),
+        "the P-256 key is encrypted"
+    );
+    let shown = chain.ok(&["account", "show", "--account", &account_file]);
+    assert_eq!(shown["owner"]["kind"], "passkey", "{shown}");
+    assert_eq!(shown["owner"]["origin"], "https://game.example", "{shown}");
+
+    let allow = format!("{}:increase", hex(chain.game));
+    let created = chain.ok(&strs(&chain.session_create_args(&allow, &session_file)));
+    chain.ok(&["session", "exec", &session_file, &hex(chain.game), "increase", "2"]);
+    chain.ok(&["session", "exec", &session_file, &hex(chain.game), "increase", "3"]);
+    assert_eq!(chain.count(account).await, 5);
+    let inspected = chain.ok(&["session", "inspect", &session_file]);
+    assert_eq!(inspected["authorized_by_current_owner"], true, "{inspected}");
+
+    let session_hash = created["session_hash"].as_str().unwrap();
+    chain.ok(&["session", "revoke", session_hash, "--account", &account_file, "--keystore", &keystore]);
+    let (code, _, stderr) = chain.run(&["session", "exec", &session_file, &hex(chain.game), "increase", "1"]);
+    assert_eq!(code, EXIT_REJECTED, "{stderr}");
+    assert_eq!(chain.count(account).await, 5);
+
+    let (code, _, stderr) = chain.run(&[
+        "account",
+        "create",
+        "--owner",
+        "passkey",
+        "--origin",
+        "game.example",
+        "--keystore",
+        &chain.path("k2.json"),
+        "--output",
+        &chain.path("a2.json"),
+    ]);
+    assert_eq!(code, EXIT_USAGE, "{stderr}");
+    assert!(stderr.contains("is not a web origin"), "{stderr}");
+}
+
 #[tokio::test]
 async fn create_use_revoke_then_inspect_and_policy_say_revoked() {
     let chain = Chain::start().await;

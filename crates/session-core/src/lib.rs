@@ -17,15 +17,18 @@
 
 mod keys;
 mod merkle;
+mod owner;
 pub mod policy;
 pub mod preflight;
 mod session;
 mod signature;
 pub mod snip12;
 mod typed_data;
+pub mod webauthn;
 
 pub use keys::{KeyError, SessionKey};
 pub use merkle::MethodTree;
+pub use owner::{OwnerKey, OwnerSignature, WEBAUTHN_MAGIC};
 pub use policy::{parse_u256, ArgumentRule, Policy, PolicyError, SpendLimit, MAX_WINDOW_SECONDS, U256_MAX};
 pub use preflight::{check_session_calls, check_session_fee, PreflightError, Remaining, SessionUsage};
 pub use session::{

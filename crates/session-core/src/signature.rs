@@ -1,10 +1,11 @@
 //! Transaction signatures of the session account, encoded and decoded exactly as the contract
 //! parses them.
 //!
-//! Owner: `[r, s]`. Session, full form (carries the session; its first use stores it):
+//! Owner: `[r, s]` or a WebAuthn assertion ([`OwnerSignature`]). Session, full form (carries the
+//! session; its first use stores it):
 //! `[SESSION_MAGIC, session_key, expires_at, allowed_methods_root, policy_hash, epoch,
-//!   auth_len, (owner_r, owner_s)?, session_r, session_s, (Policy)?, entry…]`,
-//! `auth_len` being 2 with the owner's authorization, 0 when it is stored on-chain; the
+//!   auth_len, owner_signature…, session_r, session_s, (Policy)?, entry…]`,
+//! `auth_len` being the length of the owner's authorization, 0 when it is stored on-chain; the
 //! serialized [`Policy`] present exactly when `policy_hash` is not [`Policy::unlimited_hash`].
 //!
 //! Session, by reference (a session stored on-chain): `[SESSION_REF_MAGIC, session_hash, terms,
@@ -18,8 +19,10 @@
 
 use starknet_core::types::Felt;
 
+use crate::owner::{OwnerSignature, WEBAUTHN_MAGIC};
 use crate::policy::{argument_rules_from_felts, Policy, PolicyError};
 use crate::session::CallPermission;
+use crate::webauthn::{WebAuthnAssertion, WebAuthnError};
 
 /// First felt of a full session signature: `'session-v3'`.
 pub const SESSION_MAGIC: Felt = Felt::from_hex_unchecked("0x73657373696f6e2d7633");
@@ -49,7 +52,7 @@ pub struct SessionSignature {
     /// `[session_key, expires_at, allowed_methods_root, policy_hash, epoch]`.
     pub session: [Felt; 5],
     /// The owner's signature of the session hash; `None` when registered or cached on-chain.
-    pub owner_authorization: Option<StarkSignature>,
+    pub owner_authorization: Option<OwnerSignature>,
     /// The session key's signature of `session_key_message(hash, session_hash)`.
     pub session_signature: StarkSignature,
     /// The serialized policy; present exactly when the session's policy is not unlimited.
@@ -79,8 +82,8 @@ pub struct SessionRefSignature {
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[allow(clippy::large_enum_variant)] // short-lived values; boxing would only add an allocation
 pub enum AccountSignature {
-    /// Signed by the owner key.
-    Owner(StarkSignature),
+    /// Signed by the owner (a Stark key or a passkey).
+    Owner(OwnerSignature),
     /// Signed by a session key, carrying the session.
     Session(SessionSignature),
     /// Signed by a session key, naming a stored session.
@@ -102,12 +105,16 @@ pub enum DecodeError {
         /// What was wrong.
         reason: &'static str,
     },
-    /// The owner authorization length is not 0 or 2 (`Session: bad auth length`).
-    #[error("owner authorization length {length} is neither 0 nor 2")]
-    BadAuthorizationLength {
-        /// The length found.
-        length: Felt,
+    /// The owner authorization is neither empty nor an owner signature (`Session: bad
+    /// authorization`).
+    #[error("the owner authorization ({length} felts) is neither empty nor an owner signature")]
+    BadAuthorization {
+        /// Its length.
+        length: usize,
     },
+    /// A passkey owner's signature that does not parse (`WebAuthn: malformed assertion`).
+    #[error(transparent)]
+    WebAuthn(#[from] WebAuthnError),
     /// More calls than allowed (`Session: too many calls`).
     #[error("{count} calls exceed the maximum of {MAX_SESSION_CALLS}")]
     TooManyCalls {
@@ -141,12 +148,16 @@ impl AccountSignature {
     /// The felts of the transaction signature.
     pub fn encode(&self) -> Vec<Felt> {
         match self {
-            Self::Owner(signature) => vec![signature.r, signature.s],
+            Self::Owner(signature) => signature.encode(),
             Self::Session(session) => {
                 let mut felts = vec![SESSION_MAGIC];
                 felts.extend(session.session);
-                match session.owner_authorization {
-                    Some(authorization) => felts.extend([Felt::TWO, authorization.r, authorization.s]),
+                match &session.owner_authorization {
+                    Some(authorization) => {
+                        let authorization = authorization.encode();
+                        felts.push(Felt::from(authorization.len()));
+                        felts.extend(authorization);
+                    }
                     None => felts.push(Felt::ZERO),
                 }
                 felts.extend([session.session_signature.r, session.session_signature.s]);
@@ -175,7 +186,10 @@ impl AccountSignature {
     /// Parses the signature felts of a transaction of `call_count` calls as the contract does.
     pub fn decode(felts: &[Felt], call_count: usize) -> Result<Self, DecodeError> {
         if let [r, s] = felts {
-            return Ok(Self::Owner(StarkSignature { r: *r, s: *s }));
+            return Ok(Self::Owner(OwnerSignature::Stark { r: *r, s: *s }));
+        }
+        if felts.first() == Some(&WEBAUTHN_MAGIC) {
+            return Ok(Self::Owner(OwnerSignature::WebAuthn(WebAuthnAssertion::from_felts(&felts[1..])?)));
         }
         let mut reader = Reader { rest: felts.get(1..).unwrap_or_default() };
         match felts.first() {
@@ -199,10 +213,12 @@ impl AccountSignature {
             first => return Err(DecodeError::UnknownFormat { first: first.copied() }),
         }
         let session = [reader.felt()?, reader.u64()?.into(), reader.felt()?, reader.felt()?, reader.felt()?];
-        let owner_authorization = match reader.felt()? {
-            length if length == Felt::ZERO => None,
-            length if length == Felt::TWO => Some(reader.signature()?),
-            length => return Err(DecodeError::BadAuthorizationLength { length }),
+        let owner_authorization = match reader.u32()? {
+            0 => None,
+            length => {
+                let felts = reader.take(length)?;
+                Some(OwnerSignature::decode(felts).map_err(|_| DecodeError::BadAuthorization { length })?)
+            }
         };
         let session_signature = reader.signature()?;
         let policy = if session[3] == Policy::unlimited_hash() {
@@ -354,7 +370,7 @@ mod tests {
                         policy.as_ref().map_or(Policy::unlimited_hash(), Policy::struct_hash),
                         epoch,
                     ],
-                    owner_authorization: auth.map(|(r, s)| StarkSignature { r, s }),
+                    owner_authorization: auth.map(|(r, s)| OwnerSignature::Stark { r, s }),
                     session_signature: StarkSignature { r, s },
                     policy: policy.map(|policy| policy.to_felts()),
                     calls,
@@ -444,10 +460,7 @@ mod tests {
         );
         let mut bad_auth = valid.clone();
         bad_auth[6] = Felt::ONE;
-        assert_eq!(
-            AccountSignature::decode(&bad_auth, 1),
-            Err(DecodeError::BadAuthorizationLength { length: Felt::ONE })
-        );
+        assert_eq!(AccountSignature::decode(&bad_auth, 1), Err(DecodeError::BadAuthorization { length: 1 }));
         assert_eq!(AccountSignature::decode(&valid, 33), Err(DecodeError::TooManyCalls { count: 33 }));
         let mut long = valid.clone();
         long[9] = Felt::from(HAS_RULES + 17);
@@ -498,7 +511,7 @@ mod tests {
 
         #[test]
         fn owner_signatures_round_trip(r in felt(), s in felt()) {
-            let signature = AccountSignature::Owner(StarkSignature { r, s });
+            let signature = AccountSignature::Owner(OwnerSignature::Stark { r, s });
             prop_assert_eq!(AccountSignature::decode(&signature.encode(), 1), Ok(signature));
         }
 

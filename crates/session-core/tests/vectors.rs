@@ -12,9 +12,10 @@ use std::path::PathBuf;
 use serde_json::{json, Value};
 use session_core::policy::argument_rules_felts;
 use session_core::snip12::{self, OutsideExecution};
+use session_core::webauthn::{self, Passkey, WebAuthnAssertion};
 use session_core::{
-    AccountSignature, ArgumentRule, Call, CallPermission, Felt, MethodTree, Policy, Session, SessionBuilder,
-    SessionKey, SessionSignature, SpendLimit, StarkSignature, U256, U256_MAX,
+    AccountSignature, ArgumentRule, Call, CallPermission, Felt, MethodTree, OwnerKey, OwnerSignature, Policy,
+    Session, SessionBuilder, SessionKey, SessionSignature, SpendLimit, StarkSignature, U256, U256_MAX,
 };
 use starknet_core::utils::get_selector_from_name;
 use starknet_crypto::poseidon_hash_many;
@@ -173,7 +174,8 @@ fn encode_session_signature(
     calls: Vec<CallPermission>,
     with_authorization: bool,
 ) -> Vec<Felt> {
-    let owner_authorization = with_authorization.then(|| key(OWNER_SECRET).sign(session_hash).unwrap());
+    let owner_authorization =
+        with_authorization.then(|| OwnerSignature::from(key(OWNER_SECRET).sign(session_hash).unwrap()));
     let session_signature =
         key(SESSION_SECRET).sign(snip12::session_key_message(signed_hash, session_hash)).unwrap();
     AccountSignature::Session(SessionSignature {
@@ -215,6 +217,182 @@ fn reference_signature(
         key(SESSION_SECRET).sign(snip12::session_key_message(signed_hash, session_hash)).unwrap();
     AccountSignature::SessionRef(session.reference_signature(session_hash, session_signature, calls, entries))
         .encode()
+}
+
+/// The passkey of the vectors: a fixed P-256 key for relying party `game.example`.
+fn passkey_key() -> p256::ecdsa::SigningKey {
+    p256::ecdsa::SigningKey::from_slice(&[0x5a; 32]).unwrap()
+}
+
+const RP_ID: &str = "game.example";
+const ORIGIN: &str = "https://game.example";
+
+fn passkey() -> Passkey {
+    Passkey::new(passkey_key().verifying_key(), RP_ID, ORIGIN)
+}
+
+/// An assertion of the vectors' passkey with this `authenticatorData` and `clientDataJSON`.
+fn assertion(authenticator_data: Vec<u8>, client_data_json: Vec<u8>) -> WebAuthnAssertion {
+    use p256::ecdsa::signature::hazmat::PrehashSigner;
+    let unsigned = WebAuthnAssertion { authenticator_data, client_data_json, r: [0; 32], s: [0; 32] };
+    let signature: p256::ecdsa::Signature = passkey_key().sign_prehash(&unsigned.signed_message()).unwrap();
+    WebAuthnAssertion::from_signature(unsigned.authenticator_data, unsigned.client_data_json, &signature)
+}
+
+/// A good assertion over `hash`, as a browser writes it.
+fn assertion_over(hash: Felt) -> WebAuthnAssertion {
+    assertion(
+        webauthn::authenticator_data(RP_ID, webauthn::USER_PRESENT | webauthn::USER_VERIFIED, 7),
+        webauthn::client_data_json(hash, ORIGIN),
+    )
+}
+
+/// The passkey owner's vectors: the passkey, its id, and assertions (good ones, and one per way the
+/// account must refuse one) as transaction signatures.
+fn passkey_vectors(cairo: &mut String, main: &Session) -> Value {
+    let passkey = passkey();
+    // Decoded from the felts Rust encodes: the Cairo tests read the passkey as the constructor does.
+    writeln!(
+        cairo,
+        "\n/// The passkey of the vectors (relying party `{RP_ID}`), decoded from `passkey_owner_felts`.\npub fn passkey() -> Passkey {{\n    let mut felts = passkey_owner_felts().span();\n    let _variant = felts.pop_front();\n    Serde::deserialize(ref felts).expect('passkey vector')\n}}"
+    )
+    .unwrap();
+    writeln!(cairo, "pub const PASSKEY_ID: felt252 = {};", hex(passkey.id())).unwrap();
+    let owner = OwnerKey::Passkey(passkey.clone());
+    write_felt_array(cairo, "passkey_owner_felts", &owner.to_felts());
+
+    browser_vectors(cairo);
+
+    let flags = webauthn::USER_PRESENT | webauthn::USER_VERIFIED;
+    let client = |hash: Felt, origin: &str| webauthn::client_data_json(hash, origin);
+    let challenge = webauthn::challenge_of(TX_HASH);
+    let good_data = || webauthn::authenticator_data(RP_ID, flags, 7);
+    let mut high_s = assertion_over(TX_HASH);
+    high_s.s = p256_order_minus(&high_s.s);
+    let mut truncated = assertion_over(TX_HASH);
+    truncated.authenticator_data.truncate(36);
+    let session_hash = main.hash(chain_id(), ACCOUNT);
+    let rotation_to_passkey =
+        snip12::owner_rotation_hash(chain_id(), ACCOUNT, key(OWNER_SECRET).public_key(), passkey.id());
+    let rotation_from_passkey =
+        snip12::owner_rotation_hash(chain_id(), ACCOUNT, passkey.id(), key(NEW_OWNER_SECRET).public_key());
+    writeln!(cairo, "pub const PASSKEY_ROTATION_HASH: felt252 = {};", hex(rotation_to_passkey)).unwrap();
+    let from_passkey = key(NEW_OWNER_SECRET).sign(rotation_from_passkey).unwrap();
+    writeln!(
+        cairo,
+        "/// The new owner's acceptance of a rotation away from the passkey.\npub const ROTATION_FROM_PASSKEY_SIGNATURE: (felt252, felt252) = ({}, {});",
+        hex(from_passkey.r),
+        hex(from_passkey.s)
+    )
+    .unwrap();
+    let oe_hash = OutsideExecution {
+        caller: snip12::short_string(snip12::ANY_CALLER),
+        nonce: Felt::from(0x4e0ce1u64),
+        execute_after: NOW - 100,
+        execute_before: NOW + 100,
+        calls: vec![],
+    }
+    .message_hash(chain_id(), ACCOUNT);
+    let cases: Vec<(&str, &str, WebAuthnAssertion)> = vec![
+        ("tx", "the owner's transaction", assertion_over(TX_HASH)),
+        ("query_tx", "the fee-estimation version of the transaction", assertion_over(QUERY_TX_HASH)),
+        ("main_authorization", "an authorization of the `main` session", assertion_over(session_hash)),
+        ("rotation_to_passkey", "the passkey accepting ownership from the Stark owner", assertion_over(rotation_to_passkey)),
+        ("oe_empty", "the empty outside execution (OE_EMPTY_HASH)", assertion_over(oe_hash)),
+        ("other_tx", "another transaction's challenge", assertion_over(TX_HASH + Felt::ONE)),
+        ("other_origin", "another origin", assertion(good_data(), client(TX_HASH, "https://evil.example"))),
+        ("longer_origin", "an origin extending the passkey's", assertion(good_data(), client(TX_HASH, "https://game.example.evil"))),
+        ("other_rp", "another relying party", assertion(webauthn::authenticator_data("evil.example", flags, 7), client(TX_HASH, ORIGIN))),
+        ("no_uv", "user verified flag cleared", assertion(webauthn::authenticator_data(RP_ID, webauthn::USER_PRESENT, 7), client(TX_HASH, ORIGIN))),
+        ("no_up", "user present flag cleared", assertion(webauthn::authenticator_data(RP_ID, webauthn::USER_VERIFIED, 7), client(TX_HASH, ORIGIN))),
+        (
+            "reordered",
+            "origin before challenge",
+            assertion(good_data(), format!("{{\"type\":\"webauthn.get\",\"origin\":\"{ORIGIN}\",\"challenge\":\"{challenge}\"}}").into_bytes()),
+        ),
+        (
+            "repeated_challenge",
+            "a second challenge member",
+            assertion(good_data(), format!("{{\"type\":\"webauthn.get\",\"challenge\":\"{challenge}\",\"origin\":\"{ORIGIN}\",\"crossOrigin\":false,\"challenge\":\"AAAA\"}}").into_bytes()),
+        ),
+        (
+            "cross_origin",
+            "made in a cross-origin frame",
+            assertion(good_data(), format!("{{\"type\":\"webauthn.get\",\"challenge\":\"{challenge}\",\"origin\":\"{ORIGIN}\",\"crossOrigin\":true}}").into_bytes()),
+        ),
+        (
+            "create",
+            "a registration's client data",
+            assertion(good_data(), format!("{{\"type\":\"webauthn.create\",\"challenge\":\"{challenge}\",\"origin\":\"{ORIGIN}\"}}").into_bytes()),
+        ),
+        (
+            "extra_member",
+            "a browser's extra member (accepted)",
+            assertion(good_data(), format!("{{\"type\":\"webauthn.get\",\"challenge\":\"{challenge}\",\"origin\":\"{ORIGIN}\",\"crossOrigin\":false,\"other_keys_can_be_added_here\":\"do not compare clientDataJSON against a template. See https://goo.gl/yabPex\"}}").into_bytes()),
+        ),
+        ("high_s", "s above n/2", high_s),
+        ("truncated", "authenticatorData of 36 bytes", truncated),
+    ];
+    let mut json = Vec::new();
+    let signed_hash = |name: &str| match name {
+        "query_tx" => QUERY_TX_HASH,
+        "main_authorization" => session_hash,
+        "rotation_to_passkey" => rotation_to_passkey,
+        "oe_empty" => oe_hash,
+        _ => TX_HASH,
+    };
+    for (name, what, assertion) in cases {
+        // What the account answers when this assertion is presented for the hash it targets (the
+        // transaction's for the attacks); the Cairo tests assert the same reasons.
+        let expected = webauthn::verify_assertion(&passkey, signed_hash(name), &assertion)
+            .err()
+            .map_or("valid", |error| error.reason().unwrap_or("client-side only"));
+        let felts = OwnerSignature::WebAuthn(assertion.clone()).encode();
+        write_felt_array(cairo, &format!("passkey_sig_{name}"), &felts);
+        json.push(json!({
+            "name": name,
+            "what": what,
+            "expected": expected,
+            "authenticator_data": hex_bytes(&assertion.authenticator_data),
+            "client_data_json": String::from_utf8_lossy(&assertion.client_data_json),
+            "r": hex_bytes(&assertion.r),
+            "s": hex_bytes(&assertion.s),
+            "signature": hexes(&felts),
+        }));
+    }
+    // A session's first use authorized by the passkey.
+    let permissions = main.permissions_for(&[call(GAME, "increase")]).unwrap();
+    let session_signature =
+        key(SESSION_SECRET).sign(snip12::session_key_message(TX_HASH, session_hash)).unwrap();
+    let full = AccountSignature::Session(SessionSignature {
+        session: main.to_felts(),
+        owner_authorization: Some(OwnerSignature::WebAuthn(assertion_over(session_hash))),
+        session_signature,
+        policy: None,
+        calls: permissions,
+    })
+    .encode();
+    write_felt_array(cairo, "sig_main_full_increase_passkey", &full);
+    json!({
+        "rp_id": RP_ID,
+        "origin": ORIGIN,
+        "passkey": passkey,
+        "id": hex(passkey.id()),
+        "owner_felts": hexes(&owner.to_felts()),
+        "assertions": json,
+        "main_full_increase_passkey": hexes(&full),
+    })
+}
+
+fn hex_bytes(bytes: &[u8]) -> String {
+    format!("0x{}", bytes.iter().map(|byte| format!("{byte:02x}")).collect::<String>())
+}
+
+/// `n - s` for the P-256 order `n`.
+fn p256_order_minus(s: &[u8; 32]) -> [u8; 32] {
+    use p256::elliptic_curve::PrimeField;
+    let scalar = p256::Scalar::from_repr((*s).into()).unwrap();
+    (-scalar).to_repr().into()
 }
 
 struct Vectors {
@@ -344,7 +522,7 @@ fn generate() -> Vectors {
     let mut cairo = String::from(
         "//! Generated by `crates/session-core/tests/vectors.rs` from the Rust implementation; do not edit.\n\
          //! The Cairo tests assert the contract computes and accepts exactly these values.\n\n\
-         use crate::interfaces::{Policy, Session, SpendLimit};\n\n",
+         use crate::interfaces::{Passkey, Policy, Session, SpendLimit};\n\n",
     );
     let type_hashes: Vec<(&str, &str)> = vec![
         ("SESSION", snip12::SESSION_TYPE),
@@ -735,6 +913,8 @@ fn generate() -> Vectors {
             .unwrap();
     }
 
+    let passkey_json = passkey_vectors(&mut cairo, &by_name("main"));
+
     let json = json!({
         "description": "Session account protocol v3 vectors, generated by crates/session-core/tests/vectors.rs",
         "chain_id": hex(chain_id()),
@@ -765,6 +945,7 @@ fn generate() -> Vectors {
         "sessions": session_json,
         "session_transaction_signatures": signature_json,
         "outside_executions": execution_json,
+        "passkey": passkey_json,
     });
     Vectors { json, cairo }
 }
@@ -787,6 +968,41 @@ fn proof_of(session: &Session, index: usize) -> Vec<Felt> {
     let proof = tree.proof(index).unwrap();
     assert!(MethodTree::verify(permission.leaf(), &proof, session.allowed_methods_root()));
     proof
+}
+
+/// The assertion Chromium's virtual authenticator made (`tests/vectors/browser_webauthn.json`):
+/// Rust accepts it as the browser sent it, and hands it to the Cairo tests as passkey and signature.
+fn browser_vectors(cairo: &mut String) {
+    let text = std::fs::read_to_string(repo_file("tests/vectors/browser_webauthn.json")).unwrap();
+    let browser: Value = serde_json::from_str(&text).unwrap();
+    let field = |name: &str| browser[name].as_str().unwrap().to_owned();
+    let bytes = |name: &str| {
+        let text = field(name);
+        (0..text.len())
+            .step_by(2)
+            .map(|at| u8::from_str_radix(&text[at..at + 2], 16).unwrap())
+            .collect::<Vec<u8>>()
+    };
+    let passkey = Passkey::from_spki(&bytes("public_key_spki"), &field("rp_id"), &field("origin")).unwrap();
+    let hash = Felt::from_hex(&field("challenge_hash")).unwrap();
+    let assertion = WebAuthnAssertion::from_browser(
+        bytes("authenticator_data"),
+        bytes("client_data_json"),
+        &bytes("signature_der"),
+    )
+    .unwrap();
+    webauthn::verify_assertion(&passkey, hash, &assertion).expect("the browser's assertion verifies");
+    let mut other_hash = assertion.clone();
+    other_hash.client_data_json[40] ^= 1;
+    assert!(webauthn::verify_assertion(&passkey, hash, &other_hash).is_err());
+    writeln!(
+        cairo,
+        "\n/// The passkey Chromium's virtual authenticator created (browser_webauthn.json).\npub fn browser_passkey() -> Passkey {{\n    let mut felts = browser_passkey_owner_felts().span();\n    let _variant = felts.pop_front();\n    Serde::deserialize(ref felts).expect('browser passkey vector')\n}}"
+    )
+    .unwrap();
+    write_felt_array(cairo, "browser_passkey_owner_felts", &OwnerKey::Passkey(passkey).to_felts());
+    writeln!(cairo, "pub const BROWSER_CHALLENGE_HASH: felt252 = {};", hex(hash)).unwrap();
+    write_felt_array(cairo, "browser_signature", &OwnerSignature::WebAuthn(assertion).encode());
 }
 
 fn write_felt_array(cairo: &mut String, name: &str, felts: &[Felt]) {

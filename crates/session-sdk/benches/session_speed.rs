@@ -15,6 +15,7 @@ const GAME: Felt = Felt::from_hex_unchecked("0x6a3e");
 #[allow(clippy::result_large_err)]
 fn session_speed(c: &mut Criterion) {
     let owner = SigningKey::from_secret_scalar(Felt::from(0x0123_4567u32));
+    let runtime = tokio::runtime::Builder::new_current_thread().build().expect("a runtime");
     c.bench_function("create_session", |b| {
         b.iter(|| {
             let key = SessionKey::generate().expect("randomness");
@@ -22,7 +23,7 @@ fn session_speed(c: &mut Criterion) {
                 .expires_at(2_000_000_000)
                 .allow(GAME, "increase")
                 .build();
-            authorize_session(&owner, &session.expect("a valid session"), CHAIN_ID, ACCOUNT)
+            runtime.block_on(authorize_session(&owner, &session.expect("a valid session"), CHAIN_ID, ACCOUNT))
         })
     });
 
@@ -32,7 +33,7 @@ fn session_speed(c: &mut Criterion) {
         .allow(GAME, "increase")
         .build()
         .expect("a valid session");
-    let authorization = authorize_session(&owner, &session, CHAIN_ID, ACCOUNT).ok();
+    let authorization = runtime.block_on(authorize_session(&owner, &session, CHAIN_ID, ACCOUNT)).ok();
     let account = SessionAccount::new((), ACCOUNT, CHAIN_ID, session, key, authorization);
     let calls =
         [Call { to: GAME, selector: starknet::macros::selector!("increase"), calldata: vec![Felt::ONE] }];

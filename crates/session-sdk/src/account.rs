@@ -8,8 +8,8 @@ use async_trait::async_trait;
 use session_core::snip12::{short_string, OutsideExecution, ANY_CALLER};
 use session_core::{
     check_session_calls, check_session_fee, snip12::session_key_message, AccountSignature, AllowedMethod,
-    CallPermission, KeyError, PreflightError, Session, SessionKey, SessionSignature, SessionUsage,
-    StarkSignature,
+    CallPermission, KeyError, OwnerSignature, PreflightError, Session, SessionKey, SessionSignature,
+    SessionUsage,
 };
 use starknet::accounts::{
     Account, AccountError, ConnectedAccount, ExecutionEncoder, RawDeclarationV3, RawExecutionV3,
@@ -62,7 +62,7 @@ const FEE_MARGIN: f64 = 1.5;
 /// # let devnet = local_devnet::Devnet::spawn().await?;
 /// # let owner = starknet::signers::SigningKey::from_random();
 /// # let funder = devnet.account(0);
-/// # let account = session_sdk::deploy_session_account_via_udc(&funder, owner.verifying_key().scalar(), 1u8.into()).await?;
+/// # let account = session_sdk::deploy_session_account_via_udc(&funder, &session_sdk::OwnerSigner::owner_key(&owner), 1u8.into()).await?;
 /// # devnet.mint(account, 1_000_000_000_000_000_000).await?;
 /// # let game = session_sdk::deploy_contract(&funder, &session_sdk::bindings::counter_artifact()?, vec![], 1u8.into()).await?;
 /// # let expires_at = devnet.latest_block_timestamp().await? + 3600;
@@ -73,7 +73,7 @@ const FEE_MARGIN: f64 = 1.5;
 ///
 /// let key = SessionKey::generate()?;
 /// let session = SessionBuilder::new(key.public_key()).expires_at(expires_at).allow(game, "increase").build()?;
-/// let authorization = authorize_session(&owner, &session, chain_id, account)?;
+/// let authorization = authorize_session(&owner, &session, chain_id, account).await?;
 /// let session_account = SessionAccount::new(devnet.provider(), account, chain_id, session, key, Some(authorization));
 ///
 /// let increase = Call { to: game, selector: get_selector_from_name("increase")?, calldata: vec![3u8.into()] };
@@ -87,7 +87,7 @@ pub struct SessionAccount<P> {
     session: Session,
     session_hash: Felt,
     key: SessionKey,
-    owner_authorization: Option<StarkSignature>,
+    owner_authorization: Option<OwnerSignature>,
     preflight: bool,
     block_id: BlockId,
     /// The nonce of the next transaction, when known locally; `None` means ask the chain.
@@ -118,9 +118,10 @@ impl<P> SessionAccount<P> {
         chain_id: Felt,
         session: Session,
         key: SessionKey,
-        owner_authorization: Option<StarkSignature>,
+        owner_authorization: Option<OwnerSignature>,
     ) -> Self {
         let session_hash = session.hash(chain_id, address);
+        let by_reference = owner_authorization.is_none();
         Self {
             provider,
             address,
@@ -132,10 +133,7 @@ impl<P> SessionAccount<P> {
             preflight: true,
             block_id: BlockId::Tag(BlockTag::PreConfirmed),
             next_nonce: Mutex::new(None),
-            signing: std::sync::Mutex::new(SigningState {
-                by_reference: owner_authorization.is_none(),
-                remembered: Default::default(),
-            }),
+            signing: std::sync::Mutex::new(SigningState { by_reference, remembered: Default::default() }),
         }
     }
 
@@ -220,7 +218,7 @@ impl<P> SessionAccount<P> {
         if !state.by_reference {
             return Ok(AccountSignature::Session(SessionSignature {
                 session: self.session.to_felts(),
-                owner_authorization: self.owner_authorization,
+                owner_authorization: self.owner_authorization.clone(),
                 session_signature,
                 policy: self.session.policy_felts(),
                 calls: entries,
@@ -243,7 +241,7 @@ impl<P> SessionAccount<P> {
             self.chain_id,
             self.address,
             &self.session,
-            self.owner_authorization,
+            self.owner_authorization.clone(),
             &self.key,
             password,
             entrypoint_names,
@@ -260,7 +258,7 @@ impl<P> SessionAccount<P> {
     /// # let devnet = local_devnet::Devnet::spawn().await?;
     /// # let owner = starknet::signers::SigningKey::from_random();
     /// # let funder = devnet.account(0);
-    /// # let account = session_sdk::deploy_session_account_via_udc(&funder, owner.verifying_key().scalar(), 1u8.into()).await?;
+    /// # let account = session_sdk::deploy_session_account_via_udc(&funder, &session_sdk::OwnerSigner::owner_key(&owner), 1u8.into()).await?;
     /// # devnet.mint(account, 10_000_000_000_000_000_000).await?;
     /// # let game = session_sdk::deploy_contract(&funder, &session_sdk::bindings::counter_artifact()?, vec![], 1u8.into()).await?;
     /// # let expires_at = devnet.latest_block_timestamp().await? + 3600;

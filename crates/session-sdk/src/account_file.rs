@@ -4,6 +4,7 @@
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
+use session_core::OwnerKey;
 use starknet::core::types::Felt;
 
 use crate::keystore::{write_new_file, KeystoreError};
@@ -14,8 +15,8 @@ use crate::{session_account_address, SdkError};
 pub struct AccountFile {
     /// The session account's address.
     pub address: Felt,
-    /// The owner's public key at deployment (the constructor argument).
-    pub owner_public_key: Felt,
+    /// The owner at deployment (the constructor argument): a Stark key or a passkey.
+    pub owner: OwnerKey,
     /// The deployment salt.
     pub salt: Felt,
     /// The session account class hash.
@@ -35,14 +36,14 @@ pub enum AccountFileError {
     },
     /// The address does not follow from the owner key, salt and this SDK's class.
     #[error(
-        "{path}: address {address:#x} is not the session account of owner key {owner:#x} and salt {salt:#x}"
+        "{path}: address {address:#x} is not the session account of owner {owner:#x} and salt {salt:#x}"
     )]
     Inconsistent {
         /// The file.
         path: String,
         /// The recorded address.
         address: Felt,
-        /// The recorded owner key.
+        /// The recorded owner's id (Stark public key or passkey id).
         owner: Felt,
         /// The recorded salt.
         salt: Felt,
@@ -50,11 +51,11 @@ pub enum AccountFileError {
 }
 
 impl AccountFile {
-    /// The file of the session account of `owner_public_key` deployed with `salt` (this SDK's class).
-    pub fn new(owner_public_key: Felt, salt: Felt) -> Result<Self, SdkError> {
+    /// The file of the session account of `owner` deployed with `salt` (this SDK's class).
+    pub fn new(owner: OwnerKey, salt: Felt) -> Result<Self, SdkError> {
         Ok(Self {
-            address: session_account_address(owner_public_key, salt)?,
-            owner_public_key,
+            address: session_account_address(&owner, salt)?,
+            owner,
             salt,
             class_hash: session_bindings::session_account_artifact()?.class_hash,
         })
@@ -71,14 +72,14 @@ impl AccountFile {
         let expected = starknet::core::utils::get_contract_address(
             file.salt,
             file.class_hash,
-            &[file.owner_public_key],
+            &file.owner.to_felts(),
             Felt::ZERO,
         );
         if expected != file.address {
             return Err(AccountFileError::Inconsistent {
                 path: path.display().to_string(),
                 address: file.address,
-                owner: file.owner_public_key,
+                owner: file.owner.id(),
                 salt: file.salt,
             }
             .into());
@@ -101,7 +102,8 @@ mod tests {
     fn an_account_file_round_trips_and_an_edited_address_is_refused() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("account.json");
-        let file = AccountFile::new(Felt::from(0x1234u32), Felt::ONE).unwrap();
+        let file =
+            AccountFile::new(OwnerKey::Stark { public_key: Felt::from(0x1234u32) }, Felt::ONE).unwrap();
         file.save(&path).unwrap();
         assert_eq!(AccountFile::load(&path).unwrap(), file);
         assert!(matches!(file.save(&path), Err(SdkError::Keystore(KeystoreError::AlreadyExists(_)))));

@@ -11,9 +11,9 @@ use session_bindings::session_account::{
 use starknet::core::types::{BlockId, BlockTag, EmittedEvent, EventFilter, Felt};
 use starknet::providers::Provider;
 
-use crate::owner::policy_from_binding;
+use crate::owner::{owner_key_from_binding, policy_from_binding};
 use crate::protocol::snip12::short_string;
-use crate::protocol::{Policy, Session, SessionUsage, U256};
+use crate::protocol::{OwnerKey, Policy, Session, SessionUsage, U256};
 use crate::SdkError;
 
 /// How many events to ask for per page.
@@ -435,11 +435,13 @@ pub async fn session_usage<P: Provider + Sync>(
     Ok(SessionUsage { calls, fees_committed, spent })
 }
 
-/// An account's owner key and session epoch, now.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+/// An account's owner and session epoch, now.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct AccountState {
-    /// The owner's public key.
-    pub owner_public_key: Felt,
+    /// The owner: a Stark key or a passkey.
+    pub owner: OwnerKey,
+    /// The owner's id (`get_owner`: the Stark public key, or the passkey's id).
+    pub owner_id: Felt,
     /// The session epoch (sessions of other epochs are revoked).
     pub session_epoch: Felt,
 }
@@ -450,8 +452,11 @@ pub async fn account_state<P: Provider + Sync>(
     account: Felt,
 ) -> Result<AccountState, SdkError> {
     let reader = reader(provider, account);
+    let owner = reader.get_owner_key().call().await.map_err(view_failed("get_owner_key", account))?;
+    let owner = owner_key_from_binding(&owner)?;
     Ok(AccountState {
-        owner_public_key: reader.get_owner().call().await.map_err(view_failed("get_owner", account))?,
+        owner_id: owner.id(),
+        owner,
         session_epoch: reader
             .get_session_epoch()
             .call()

@@ -2,17 +2,21 @@
 
 use std::time::Duration;
 
+use async_trait::async_trait;
 use session_bindings::ContractArtifact;
-use starknet::accounts::{AccountFactory, AccountFactoryError, ConnectedAccount, OpenZeppelinAccountFactory};
+use session_core::OwnerKey;
+use starknet::accounts::{
+    AccountFactory, AccountFactoryError, ConnectedAccount, PreparedAccountDeploymentV3,
+    RawAccountDeploymentV3,
+};
 use starknet::contract::{ContractFactory, UdcSelector};
 use starknet::core::types::{
     BlockId, BlockTag, ExecutionResult, Felt, StarknetError, TransactionReceiptWithBlockInfo,
 };
 use starknet::core::utils::get_contract_address;
 use starknet::providers::{Provider, ProviderError};
-use starknet::signers::{LocalWallet, SigningKey};
 
-use crate::SdkError;
+use crate::{OwnerSigner, SdkError};
 
 /// The STRK fee token (same address on mainnet, Sepolia and devnet).
 pub const STRK_TOKEN: Felt =
@@ -100,46 +104,99 @@ pub async fn deploy_contract<A: ConnectedAccount + Sync>(
     Ok(address)
 }
 
-/// The address of the session account owned by `owner_public_key` deployed with `salt` by a
-/// `DEPLOY_ACCOUNT` transaction (its counterfactual address: fund it before deploying).
-pub fn session_account_address(owner_public_key: Felt, salt: Felt) -> Result<Felt, SdkError> {
+/// The address of the session account owned by `owner` deployed with `salt` by a `DEPLOY_ACCOUNT`
+/// transaction (its counterfactual address: fund it before deploying).
+pub fn session_account_address(owner: &OwnerKey, salt: Felt) -> Result<Felt, SdkError> {
     let class_hash = session_bindings::session_account_artifact()?.class_hash;
-    Ok(get_contract_address(salt, class_hash, &[owner_public_key], Felt::ZERO))
+    Ok(get_contract_address(salt, class_hash, &owner.to_felts(), Felt::ZERO))
 }
 
-/// Deploys the session account of `owner` at [`session_account_address`] with a `DEPLOY_ACCOUNT`
-/// v3 transaction signed by the owner and paid from that address's own (pre-funded) STRK. The
-/// class must already be declared on the network ([`declare_if_needed`]). Returns the address.
+/// The `DEPLOY_ACCOUNT` side of the session account: its constructor calldata is the owner key,
+/// and the owner (Stark key or passkey) signs the deployment.
+struct SessionAccountFactory<'a, P, S: ?Sized> {
+    class_hash: Felt,
+    chain_id: Felt,
+    calldata: Vec<Felt>,
+    owner: &'a S,
+    provider: P,
+}
+
+#[async_trait]
+impl<P: Provider + Send + Sync, S: OwnerSigner + ?Sized> AccountFactory for SessionAccountFactory<'_, P, S> {
+    type Provider = P;
+    type SignError = SdkError;
+
+    fn class_hash(&self) -> Felt {
+        self.class_hash
+    }
+
+    fn calldata(&self) -> Vec<Felt> {
+        self.calldata.clone()
+    }
+
+    fn chain_id(&self) -> Felt {
+        self.chain_id
+    }
+
+    fn provider(&self) -> &P {
+        &self.provider
+    }
+
+    fn is_signer_interactive(&self) -> bool {
+        self.owner.is_interactive()
+    }
+
+    fn block_id(&self) -> BlockId {
+        BlockId::Tag(BlockTag::PreConfirmed)
+    }
+
+    async fn sign_deployment_v3(
+        &self,
+        deployment: &RawAccountDeploymentV3,
+        query_only: bool,
+    ) -> Result<Vec<Felt>, SdkError> {
+        let hash =
+            PreparedAccountDeploymentV3::from_raw(deployment.clone(), self).transaction_hash(query_only);
+        Ok(self.owner.sign_owner_hash(hash).await?.encode())
+    }
+}
+
+/// Deploys the session account of `owner` (a Stark key or a passkey) at
+/// [`session_account_address`] with a `DEPLOY_ACCOUNT` v3 transaction signed by the owner and paid
+/// from that address's own (pre-funded) STRK. The class must already be declared on the network
+/// ([`declare_if_needed`]). Returns the address.
 pub async fn deploy_session_account<P: Provider + Send + Sync>(
     provider: P,
     chain_id: Felt,
-    owner: &SigningKey,
+    owner: &(impl OwnerSigner + ?Sized),
     salt: Felt,
 ) -> Result<Felt, SdkError> {
-    let class_hash = session_bindings::session_account_artifact()?.class_hash;
-    let mut factory =
-        OpenZeppelinAccountFactory::new(class_hash, chain_id, LocalWallet::from(owner.clone()), provider)
-            .await
-            .map_err(|error| SdkError::Signing(error.to_string()))?;
-    factory.set_block_id(BlockId::Tag(BlockTag::PreConfirmed));
+    let factory = SessionAccountFactory {
+        class_hash: session_bindings::session_account_artifact()?.class_hash,
+        chain_id,
+        calldata: owner.owner_key().to_felts(),
+        owner,
+        provider,
+    };
     let deployment = factory.deploy_v3(salt);
     let address = deployment.address();
     let sent = deployment.send().await.map_err(|error| match error {
         AccountFactoryError::Provider(error) => SdkError::from_provider("deploying the account", error),
+        AccountFactoryError::Signing(error) => error,
         other => SdkError::rejected("deploying the account", other.to_string()),
     })?;
     wait_for_success(factory.provider(), sent.transaction_hash).await?;
     Ok(address)
 }
 
-/// Deploys a session account owned by `owner_public_key` through the Universal Deployer, paid by
-/// `funder` (declaring the class first if needed); returns its address. Fund it (STRK) before it
-/// sends its own transactions.
+/// Deploys a session account owned by `owner` (a Stark key or a passkey) through the Universal
+/// Deployer, paid by `funder` (declaring the class first if needed); returns its address. Fund it
+/// (STRK) before it sends its own transactions.
 pub async fn deploy_session_account_via_udc<A: ConnectedAccount + Sync>(
     funder: &A,
-    owner_public_key: Felt,
+    owner: &OwnerKey,
     salt: Felt,
 ) -> Result<Felt, SdkError> {
     let artifact = session_bindings::session_account_artifact()?;
-    deploy_contract(funder, &artifact, vec![owner_public_key], salt).await
+    deploy_contract(funder, &artifact, owner.to_felts(), salt).await
 }

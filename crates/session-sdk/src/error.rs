@@ -136,7 +136,15 @@ pub enum SdkError {
     /// An account file cannot be used.
     #[error(transparent)]
     AccountFile(#[from] crate::account_file::AccountFileError),
-    /// A signer failed.
+    /// An owner key or signature could not be encoded or decoded.
+    #[error("{context}: {reason}")]
+    Decode {
+        /// What was being encoded or decoded.
+        context: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// Signing failed.
     #[error("signing failed: {0}")]
     Signing(String),
 }

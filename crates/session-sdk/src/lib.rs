@@ -6,18 +6,18 @@
 //! ```
 //! # #[tokio::main] async fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! use session_sdk::protocol::{SessionBuilder, SessionKey};
-//! use session_sdk::{bindings, SdkError, SessionAccount, SessionAdmin};
-//! use starknet::accounts::{ExecutionEncoding, SingleOwnerAccount};
+//! use session_sdk::{bindings, OwnerAccount, OwnerSigner, SdkError, SessionAccount, SessionAdmin};
 //! use starknet::core::{types::{Call, Felt}, utils::get_selector_from_name};
-//! use starknet::signers::{LocalWallet, SigningKey};
+//! use starknet::signers::SigningKey;
 //!
 //! let devnet = local_devnet::Devnet::spawn().await?; // a throwaway chain with funded accounts
 //! let (provider, chain_id, funder) = (devnet.provider(), devnet.chain_id(), devnet.account(0));
 //!
-//! // Deploy: declare the class, fund the counterfactual address, DEPLOY_ACCOUNT signed by the owner.
+//! // Deploy: declare the class, fund the counterfactual address, DEPLOY_ACCOUNT signed by the owner
+//! // (a Stark key here; a passkey is a `SoftwarePasskey` or the browser's, through the same trait).
 //! let owner = SigningKey::from_random();
 //! session_sdk::declare_if_needed(&funder, &bindings::session_account_artifact()?).await?;
-//! let account = session_sdk::session_account_address(owner.verifying_key().scalar(), Felt::ONE)?;
+//! let account = session_sdk::session_account_address(&owner.owner_key(), Felt::ONE)?;
 //! devnet.mint(account, 1_000_000_000_000_000_000).await?;
 //! session_sdk::deploy_session_account(provider.clone(), chain_id, &owner, Felt::ONE).await?;
 //! let game = session_sdk::deploy_contract(&funder, &bindings::counter_artifact()?, vec![], Felt::ONE).await?;
@@ -26,7 +26,7 @@
 //! let key = SessionKey::generate()?;
 //! let expires_at = devnet.latest_block_timestamp().await? + 3600;
 //! let session = SessionBuilder::new(key.public_key()).expires_at(expires_at).allow(game, "increase").build()?;
-//! let authorization = session_sdk::authorize_session(&owner, &session, chain_id, account)?;
+//! let authorization = session_sdk::authorize_session(&owner, &session, chain_id, account).await?;
 //! let session_account = SessionAccount::new(provider.clone(), account, chain_id, session, key, Some(authorization));
 //!
 //! // Execute: the session key signs; no owner involvement.
@@ -34,8 +34,7 @@
 //! session_account.execute(vec![increase.clone()]).await?;
 //!
 //! // Revoke: the owner's account revokes it; the chain then rejects the session.
-//! let owner_account = SingleOwnerAccount::new(provider, LocalWallet::from(owner), account, chain_id, ExecutionEncoding::New);
-//! SessionAdmin::new(owner_account).revoke_session(session_account.session_hash()).await?;
+//! SessionAdmin::new(OwnerAccount::new(provider, chain_id, account, owner)).revoke_session(session_account.session_hash()).await?;
 //! let refused = session_account.execute(vec![increase]).await;
 //! assert!(matches!(refused, Err(SdkError::SessionRevoked { .. })));
 //! # Ok(()) }
@@ -71,6 +70,7 @@ mod deploy;
 mod error;
 mod keystore;
 mod owner;
+mod owner_signer;
 mod session_file;
 
 /// The generated contract bindings and artifacts (with an ERC-20 binding, `bindings::erc20`).
@@ -95,5 +95,6 @@ pub use deploy::{
 };
 pub use error::SdkError;
 pub use keystore::{load_keystore, save_keystore, EncryptedSecret, KeystoreError};
-pub use owner::{authorize_session, create_session, current_epoch, owner_account, SessionAdmin};
+pub use owner::{authorize_session, create_session, current_epoch, OwnerAccount, SessionAdmin};
+pub use owner_signer::{load_owner_signer, AssertionSource, ExternalPasskey, OwnerSigner, SoftwarePasskey};
 pub use session_file::{SessionFile, SessionFileError, SessionFileMethod, SESSION_FILE_FORMAT};

@@ -1,19 +1,23 @@
 //! What the account owner does: authorize, register and revoke sessions.
 
-use session_bindings::cainome::cairo_serde::{ContractAddress, U256 as CairoU256};
+use async_trait::async_trait;
+use session_bindings::cainome::cairo_serde::{CairoSerde, ContractAddress, U256 as CairoU256};
 use session_bindings::session_account::{self as bindings, SessionAccount as SessionAccountContract};
 use session_core::snip12::owner_rotation_hash;
-use session_core::{Policy, Session, SessionBuilder, SessionKey, SpendLimit, StarkSignature, U256};
-use starknet::accounts::{AccountError, ConnectedAccount, ExecutionEncoding, SingleOwnerAccount};
-use starknet::core::types::{BlockId, BlockTag, Felt, StarknetError};
+use session_core::{OwnerKey, OwnerSignature, Policy, Session, SessionBuilder, SessionKey, SpendLimit, U256};
+use starknet::accounts::{
+    Account, AccountError, ConnectedAccount, ExecutionEncoder, RawDeclarationV3, RawExecutionV3,
+};
+use starknet::core::types::{BlockId, BlockTag, Call, Felt, StarknetError};
 use starknet::providers::{Provider, ProviderError};
-use starknet::signers::{LocalWallet, SigningKey};
+use starknet::signers::SignerInteractivityContext;
 
 use crate::deploy::wait_for_success;
-use crate::{SdkError, SessionAccount};
+use crate::{OwnerSigner, SdkError, SessionAccount};
 
 /// The owner's authorization of `session` for `account` on `chain_id`: a signature of the session
-/// hash. Nothing is sent; the session key's transactions carry it (or register it on-chain).
+/// hash by a Stark key or a passkey (one tap). Nothing is sent; the session key's first
+/// transaction carries it (or the owner registers the session on-chain).
 ///
 /// # Example: create a session (offline: one owner signature, no transaction)
 ///
@@ -22,7 +26,7 @@ use crate::{SdkError, SessionAccount};
 /// use starknet::core::types::Felt;
 /// use starknet::signers::SigningKey;
 ///
-/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # #[tokio::main] async fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// let owner = SigningKey::from_random();
 /// let (chain_id, account, game) = (Felt::from_hex("0x534e5f5345504f4c4941")?, Felt::from(0x1234u32), Felt::from(0x5678u32));
 ///
@@ -31,22 +35,21 @@ use crate::{SdkError, SessionAccount};
 ///     .expires_at(1_900_000_000)
 ///     .allow(game, "increase")
 ///     .build()?;
-/// let authorization = session_sdk::authorize_session(&owner, &session, chain_id, account)?;
+/// let authorization = session_sdk::authorize_session(&owner, &session, chain_id, account).await?;
 ///
 /// let hash = session.hash(chain_id, account);
+/// let session_sdk::protocol::OwnerSignature::Stark { r, s } = authorization else { unreachable!() };
 /// assert!(starknet::core::crypto::ecdsa_verify(&owner.verifying_key().scalar(), &hash,
-///     &starknet::core::crypto::Signature { r: authorization.r, s: authorization.s })?);
+///     &starknet::core::crypto::Signature { r, s })?);
 /// # Ok(()) }
 /// ```
-pub fn authorize_session(
-    owner: &SigningKey,
+pub async fn authorize_session(
+    owner: &(impl OwnerSigner + ?Sized),
     session: &Session,
     chain_id: Felt,
     account: Felt,
-) -> Result<StarkSignature, SdkError> {
-    let signature =
-        owner.sign(&session.hash(chain_id, account)).map_err(|error| SdkError::Signing(error.to_string()))?;
-    Ok(StarkSignature { r: signature.r, s: signature.s })
+) -> Result<OwnerSignature, SdkError> {
+    owner.sign_owner_hash(session.hash(chain_id, account)).await
 }
 
 /// Creates a session for `account`: generates its key, reads the account's current session epoch
@@ -57,7 +60,7 @@ pub fn authorize_session(
 /// An account not deployed yet is in its first epoch (0). Save the session with
 /// [`SessionAccount::to_file`] to use it from another process.
 pub async fn create_session<P: Provider + Sync>(
-    owner: &SigningKey,
+    owner: &(impl OwnerSigner + ?Sized),
     provider: P,
     account: Felt,
     chain_id: Felt,
@@ -66,7 +69,7 @@ pub async fn create_session<P: Provider + Sync>(
     let epoch = current_epoch(&provider, account).await?;
     let key = SessionKey::generate()?;
     let session = build(SessionBuilder::new(key.public_key()).epoch(epoch)).build()?;
-    let authorization = authorize_session(owner, &session, chain_id, account)?;
+    let authorization = authorize_session(owner, &session, chain_id, account).await?;
     Ok(SessionAccount::new(provider, account, chain_id, session, key, Some(authorization)))
 }
 
@@ -82,23 +85,97 @@ pub async fn current_epoch<P: Provider + Sync>(provider: &P, account: Felt) -> R
     }
 }
 
-/// The session account at `address` as its owner uses it: a starknet-rs `SingleOwnerAccount`
-/// signing with `owner`, reading the pre-confirmed state (what [`SessionAdmin`] needs).
-pub fn owner_account<P: Provider + Send + Sync>(
+/// The session account as its owner uses it: a starknet-rs account whose transactions `signer`
+/// signs (a Stark key, or a passkey with one assertion per transaction), reading the pre-confirmed
+/// state. Cainome bindings, `execute_v3` and [`SessionAdmin`] work through it.
+pub struct OwnerAccount<P, S> {
     provider: P,
-    chain_id: Felt,
+    signer: S,
     address: Felt,
-    owner: SigningKey,
-) -> SingleOwnerAccount<P, LocalWallet> {
-    let mut account = SingleOwnerAccount::new(
-        provider,
-        LocalWallet::from(owner),
-        address,
-        chain_id,
-        ExecutionEncoding::New,
-    );
-    account.set_block_id(BlockId::Tag(BlockTag::PreConfirmed));
-    account
+    chain_id: Felt,
+    block_id: BlockId,
+}
+
+impl<P, S: OwnerSigner> OwnerAccount<P, S> {
+    /// The session account at `address` on `chain_id`, signed for by `signer`.
+    pub fn new(provider: P, chain_id: Felt, address: Felt, signer: S) -> Self {
+        Self { provider, signer, address, chain_id, block_id: BlockId::Tag(BlockTag::PreConfirmed) }
+    }
+
+    /// Who signs.
+    pub fn signer(&self) -> &S {
+        &self.signer
+    }
+}
+
+impl<P, S> ExecutionEncoder for OwnerAccount<P, S> {
+    fn encode_calls(&self, calls: &[Call]) -> Vec<Felt> {
+        session_core::snip12::serialize_calls(calls)
+    }
+}
+
+#[async_trait]
+impl<P: Provider + Send + Sync, S: OwnerSigner> Account for OwnerAccount<P, S> {
+    type SignError = SdkError;
+
+    fn address(&self) -> Felt {
+        self.address
+    }
+
+    fn chain_id(&self) -> Felt {
+        self.chain_id
+    }
+
+    async fn sign_execution_v3(
+        &self,
+        execution: &RawExecutionV3,
+        query_only: bool,
+    ) -> Result<Vec<Felt>, SdkError> {
+        let hash = execution.transaction_hash(self.chain_id, self.address, query_only, self);
+        Ok(self.signer.sign_owner_hash(hash).await?.encode())
+    }
+
+    async fn sign_declaration_v3(
+        &self,
+        declaration: &RawDeclarationV3,
+        query_only: bool,
+    ) -> Result<Vec<Felt>, SdkError> {
+        let hash = declaration.transaction_hash(self.chain_id, self.address, query_only);
+        Ok(self.signer.sign_owner_hash(hash).await?.encode())
+    }
+
+    fn is_signer_interactive(&self, _context: SignerInteractivityContext<'_>) -> bool {
+        self.signer.is_interactive()
+    }
+}
+
+impl<P: Provider + Send + Sync, S: OwnerSigner> ConnectedAccount for OwnerAccount<P, S> {
+    type Provider = P;
+
+    fn provider(&self) -> &P {
+        &self.provider
+    }
+
+    fn block_id(&self) -> BlockId {
+        self.block_id
+    }
+}
+
+/// An owner key as the generated binding types carry it (the same serialization as the
+/// account's constructor calldata).
+pub(crate) fn owner_key_to_binding(owner: &OwnerKey) -> Result<bindings::OwnerKey, SdkError> {
+    bindings::OwnerKey::cairo_deserialize(&owner.to_felts(), 0).map_err(|error| SdkError::Decode {
+        context: "encoding the owner key".into(),
+        reason: error.to_string(),
+    })
+}
+
+/// An owner key from the generated binding type (e.g. `get_owner_key`'s answer).
+pub(crate) fn owner_key_from_binding(owner: &bindings::OwnerKey) -> Result<OwnerKey, SdkError> {
+    OwnerKey::from_felts(&bindings::OwnerKey::cairo_serialize(owner)).map_err(|error| SdkError::Decode {
+        context: "reading the owner key".into(),
+        reason: error.to_string(),
+    })
 }
 
 /// A policy as the generated binding types carry it (no limit: the type's maximum).
@@ -148,8 +225,8 @@ fn to_binding(session: &Session) -> bindings::Session {
     }
 }
 
-/// Session administration through an owner-signed account (e.g. a starknet-rs
-/// `SingleOwnerAccount` with the owner key at the session account's address).
+/// Session administration through an owner-signed account (an [`OwnerAccount`], or any starknet-rs
+/// account that signs for the session account's owner).
 ///
 /// # Example: revoke a session (runs against a local devnet)
 ///
@@ -157,16 +234,13 @@ fn to_binding(session: &Session) -> bindings::Session {
 /// # #[tokio::main] async fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// # let devnet = local_devnet::Devnet::spawn().await?;
 /// # let owner_key = starknet::signers::SigningKey::from_random();
-/// # let account = session_sdk::deploy_session_account_via_udc(&devnet.account(0), owner_key.verifying_key().scalar(), 1u8.into()).await?;
+/// # let account = session_sdk::deploy_session_account_via_udc(&devnet.account(0), &session_sdk::OwnerSigner::owner_key(&owner_key), 1u8.into()).await?;
 /// # devnet.mint(account, 1_000_000_000_000_000_000).await?;
 /// # let chain_id = devnet.chain_id();
 /// # let session = session_sdk::protocol::SessionBuilder::new(7u8.into()).expires_at(2_000_000_000).allow(1u8.into(), "increase").build()?;
-/// use session_sdk::SessionAdmin;
-/// use starknet::accounts::{ExecutionEncoding, SingleOwnerAccount};
-/// use starknet::signers::LocalWallet;
+/// use session_sdk::{OwnerAccount, SessionAdmin};
 ///
-/// let owner = SingleOwnerAccount::new(devnet.provider(), LocalWallet::from(owner_key), account, chain_id, ExecutionEncoding::New);
-/// let admin = SessionAdmin::new(owner);
+/// let admin = SessionAdmin::new(OwnerAccount::new(devnet.provider(), chain_id, account, owner_key));
 /// let session_hash = session.hash(chain_id, account);
 /// admin.revoke_session(session_hash).await?;
 /// assert!(admin.is_session_revoked(session_hash).await?);
@@ -204,21 +278,27 @@ impl<A: ConnectedAccount + Sync> SessionAdmin<A> {
         self.finish("revoke_all_sessions", sent).await
     }
 
-    /// Replaces the owner key with `new_owner` (which signs its acceptance). Every session ends
-    /// (the rotation starts a new session epoch), whichever keys are involved.
-    pub async fn rotate_owner(&self, new_owner: &SigningKey) -> Result<Felt, SdkError> {
+    /// Replaces the owner with `new_owner`'s key (a Stark key or a passkey), which signs its
+    /// acceptance. Every session ends (the rotation starts a new session epoch), whichever keys
+    /// are involved.
+    pub async fn rotate_owner(&self, new_owner: &(impl OwnerSigner + ?Sized)) -> Result<Felt, SdkError> {
         let account = &self.contract.account;
         let current = self.owner().await?;
-        let new_public_key = new_owner.verifying_key().scalar();
-        let hash = owner_rotation_hash(account.chain_id(), account.address(), current, new_public_key);
-        let proof = new_owner.sign(&hash).map_err(|error| SdkError::Signing(error.to_string()))?;
-        let sent = self.contract.set_owner(&new_public_key, &vec![proof.r, proof.s]).send().await;
+        let new_key = new_owner.owner_key();
+        let hash = owner_rotation_hash(account.chain_id(), account.address(), current, new_key.id());
+        let proof = new_owner.sign_owner_hash(hash).await?.encode();
+        let sent = self.contract.set_owner(&owner_key_to_binding(&new_key)?, &proof).send().await;
         self.finish("set_owner", sent).await
     }
 
-    /// The owner's public key.
+    /// The owner's id: its Stark public key, or its passkey's id.
     pub async fn owner(&self) -> Result<Felt, SdkError> {
         self.view("get_owner", self.contract.get_owner().call().await)
+    }
+
+    /// The owner's key (a Stark key or a passkey).
+    pub async fn owner_key(&self) -> Result<OwnerKey, SdkError> {
+        owner_key_from_binding(&self.view("get_owner_key", self.contract.get_owner_key().call().await)?)
     }
 
     /// The current session epoch (new sessions must carry it).

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
-use session_core::{ArgumentRule, Policy, Session, SessionBuilder, SessionKey, StarkSignature};
+use session_core::{ArgumentRule, OwnerSignature, Policy, Session, SessionBuilder, SessionKey};
 use starknet::core::types::Felt;
 use starknet::core::utils::get_selector_from_name;
 
@@ -56,8 +56,9 @@ pub struct SessionFile {
     pub allowed_methods_root: Felt,
     /// The allowed methods.
     pub allowed_methods: Vec<SessionFileMethod>,
-    /// The owner's signature of the session hash (`None` once registered on-chain only).
-    pub owner_authorization: Option<[Felt; 2]>,
+    /// The owner's signature of the session hash, as the account parses it (`[r, s]` for a Stark
+    /// owner, a WebAuthn assertion for a passkey); `None` once registered on-chain only.
+    pub owner_authorization: Option<Vec<Felt>>,
     /// The session private key, password-encrypted (Web3 Secret Storage v3).
     pub session_key: EncryptedSecret,
 }
@@ -88,7 +89,7 @@ impl SessionFile {
         chain_id: Felt,
         account: Felt,
         session: &Session,
-        owner_authorization: Option<StarkSignature>,
+        owner_authorization: Option<OwnerSignature>,
         key: &SessionKey,
         password: &str,
         entrypoint_names: &BTreeMap<Felt, String>,
@@ -114,7 +115,7 @@ impl SessionFile {
                     argument_rules: permission.rules.clone(),
                 })
                 .collect(),
-            owner_authorization: owner_authorization.map(|signature| [signature.r, signature.s]),
+            owner_authorization: owner_authorization.map(|signature| signature.encode()),
             session_key: EncryptedSecret::encrypt(&key.secret_bytes(), password)?,
         })
     }
@@ -185,7 +186,15 @@ impl SessionFile {
 
     /// A [`SessionAccount`] ready to send this session's transactions through `provider`.
     pub fn open<P>(&self, provider: P, password: &str) -> Result<SessionAccount<P>, SdkError> {
-        let authorization = self.owner_authorization.map(|[r, s]| StarkSignature { r, s });
+        let authorization = match &self.owner_authorization {
+            None => None,
+            Some(felts) => {
+                Some(OwnerSignature::decode(felts).map_err(|error| SessionFileError::Unreadable {
+                    path: "the session file".into(),
+                    reason: format!("owner_authorization: {error}"),
+                })?)
+            }
+        };
         Ok(SessionAccount::new(
             provider,
             self.account,

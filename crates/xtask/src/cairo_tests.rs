@@ -8,6 +8,8 @@ use cairo_lang_compiler::project::{get_main_crate_ids_from_project, update_crate
 use cairo_lang_filesystem::cfg::{Cfg, CfgSet};
 use cairo_lang_filesystem::db::init_dev_corelib;
 use cairo_lang_filesystem::ids::CrateInput;
+use cairo_lang_lowering::optimizations::config::Optimizations;
+use cairo_lang_lowering::utils::InliningStrategy;
 use cairo_lang_starknet::starknet_plugin_suite;
 use cairo_lang_test_plugin::{test_plugin_suite, TestsCompilationConfig};
 use cairo_lang_test_runner::{CompiledTestRunner, TestCompiler, TestRunConfig};
@@ -19,7 +21,17 @@ use crate::contracts::CairoPackage;
 ///
 /// Returns an error when compilation fails or any test fails.
 pub fn run(package: &CairoPackage, corelib: &Path, filter: &str, resources: bool) -> Result<()> {
+    // Const folding off for the tests only: with it, the Cairo 2.16 optimizer specializes test
+    // helpers for constant `Passkey` arguments and then emits `dup<Passkey>` (not duplicable),
+    // panicking the compiler. The deployed class (`cargo xtask build`) keeps every optimization,
+    // and the end-to-end tests run that class on devnet.
+    let Optimizations::Enabled(optimizations) =
+        Optimizations::enabled_with_default_movable_functions(InliningStrategy::Default)
+    else {
+        unreachable!("enabled optimizations")
+    };
     let mut db = RootDatabase::builder()
+        .with_optimizations(Optimizations::Enabled(optimizations.with_skip_const_folding(true)))
         .with_cfg(CfgSet::from_iter([Cfg::name("test"), Cfg::kv("target", "test")]))
         .with_default_plugin_suite(test_plugin_suite())
         .with_default_plugin_suite(starknet_plugin_suite())

@@ -5,12 +5,14 @@ use std::path::PathBuf;
 use anyhow::Result;
 use clap::{Args, Subcommand};
 use serde_json::json;
-use session_sdk::{load_keystore, save_keystore, AccountFile, AccountState};
+use session_sdk::{
+    load_owner_signer, save_keystore, AccountFile, AccountState, OwnerSigner, SoftwarePasskey,
+};
 use starknet::core::types::{BlockId, BlockTag, StarknetError};
 use starknet::providers::{Provider, ProviderError};
 use starknet::signers::SigningKey;
 
-use crate::chain::{balances, session_account_state};
+use crate::chain::{balances, describe_owner, session_account_state};
 use crate::cli_error::usage;
 use crate::input::{
     account_address, format_units, new_password, parse_felt, password, read_account_file, NetworkArgs,
@@ -21,7 +23,8 @@ use crate::output::Output;
 /// Account commands.
 #[derive(Subcommand)]
 pub enum AccountCommand {
-    /// Create an owner key in a new encrypted keystore and write the account file (its future address).
+    /// Create an owner (a Stark key, or a software passkey) in a new encrypted keystore and write
+    /// the account file (its future address).
     Create(CreateArgs),
     /// Deploy the account (DEPLOY_ACCOUNT, paid from the address's own STRK: fund it first).
     Deploy(DeployArgs),
@@ -29,12 +32,29 @@ pub enum AccountCommand {
     Show(ShowArgs),
 }
 
+/// What kind of key owns a new account.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OwnerKind {
+    /// A Stark key (starkli-compatible keystore).
+    Stark,
+    /// A passkey held by this CLI's software authenticator (P-256, WebAuthn assertions in the
+    /// browser's format); its key is kept in an encrypted keystore.
+    Passkey,
+}
+
 /// Options of `account create`.
 #[derive(Args)]
 pub struct CreateArgs {
-    /// The new owner keystore (starkli-compatible); never overwritten.
+    /// The new owner keystore; never overwritten.
     #[arg(long)]
     keystore: PathBuf,
+    /// Who owns the account.
+    #[arg(long, value_enum, default_value = "stark")]
+    owner: OwnerKind,
+    /// With `--owner passkey`: the web origin the passkey signs for (its relying party ID is the
+    /// origin's host).
+    #[arg(long, default_value = "https://localhost")]
+    origin: String,
     /// The account file to write.
     #[arg(long, default_value = "account.json")]
     output: PathBuf,
@@ -80,23 +100,53 @@ fn create(args: CreateArgs, out: Output) -> Result<()> {
     if args.output.exists() {
         return Err(usage(format!("{} already exists", args.output.display()), Some("pass --output")));
     }
-    let owner = SigningKey::from_random();
+    let rp_id = match args.owner {
+        OwnerKind::Passkey => Some(rp_id_of(&args.origin)?),
+        OwnerKind::Stark => None,
+    };
     let password = new_password(OWNER_PASSWORD_ENV, "New owner keystore password", out)?;
-    save_keystore(&owner, &args.keystore, &password)?;
-    let file = AccountFile::new(owner.verifying_key().scalar(), salt)?;
+    let owner_key = match rp_id {
+        None => {
+            let key = SigningKey::from_random();
+            save_keystore(&key, &args.keystore, &password)?;
+            key.owner_key()
+        }
+        Some(rp_id) => {
+            let passkey = SoftwarePasskey::generate(&rp_id, &args.origin)?;
+            passkey.save(&args.keystore, &password)?;
+            passkey.owner_key()
+        }
+    };
+    let file = AccountFile::new(owner_key, salt)?;
     file.save(&args.output)?;
     out.result(
         format!(
-            "Owner keystore: {}\nAccount file:   {}\nAddress:        {:#066x}\nFund it with STRK (on a devnet: `stark-session devnet mint {} 10strk`), then `stark-session account deploy`.",
+            "Owner:          {}\nOwner keystore: {}\nAccount file:   {}\nAddress:        {:#066x}\nFund it with STRK (on a devnet: `stark-session devnet mint {} 10strk`), then `stark-session account deploy`.",
+            describe_owner(&file.owner),
             args.keystore.display(),
             args.output.display(),
             file.address,
             args.output.display(),
         ),
         json!({ "keystore": args.keystore, "account_file": args.output, "address": file.address,
-                "owner_public_key": file.owner_public_key, "salt": file.salt, "class_hash": file.class_hash }),
+                "owner": file.owner, "owner_id": file.owner.id(), "salt": file.salt, "class_hash": file.class_hash }),
     );
     Ok(())
+}
+
+/// The relying party ID of a passkey used from `origin` (`scheme://host[:port]`): its host.
+fn rp_id_of(origin: &str) -> Result<String> {
+    let authority = origin.strip_prefix("https://").or_else(|| origin.strip_prefix("http://"));
+    match authority
+        .filter(|authority| !authority.contains('/'))
+        .and_then(|authority| authority.split(':').next())
+    {
+        Some(host) if !host.is_empty() => Ok(host.to_owned()),
+        _ => Err(usage(
+            format!("--origin {origin:?} is not a web origin"),
+            Some("pass the scheme and host the passkey is used from, e.g. https://game.example"),
+        )),
+    }
 }
 
 async fn deploy(args: DeployArgs, out: Output) -> Result<()> {
@@ -109,9 +159,9 @@ async fn deploy(args: DeployArgs, out: Output) -> Result<()> {
         ));
     }
     let owner =
-        load_keystore(&args.keystore, &password(OWNER_PASSWORD_ENV, "Owner keystore password", false)?)?;
-    if owner.verifying_key().scalar() != file.owner_public_key {
-        return Err(usage("this keystore does not hold the account file's owner key", None));
+        load_owner_signer(&args.keystore, &password(OWNER_PASSWORD_ENV, "Owner keystore password", false)?)?;
+    if owner.owner_key() != file.owner {
+        return Err(usage("this keystore does not hold the account file's owner", None));
     }
     let address = out
         .waiting(
@@ -146,7 +196,7 @@ async fn show(args: ShowArgs, out: Output) -> Result<()> {
             }
             .into(),
         })?;
-    let AccountState { owner_public_key: owner, session_epoch: epoch } =
+    let AccountState { owner, owner_id, session_epoch: epoch } =
         session_account_state(&provider, address).await?;
     let balances = balances(&provider, address).await?;
     let lines: Vec<String> = balances
@@ -164,10 +214,11 @@ async fn show(args: ShowArgs, out: Output) -> Result<()> {
         .collect();
     out.result(
         format!(
-            "Account:       {address:#066x}\nClass hash:    {class_hash:#066x}\nOwner key:     {owner:#066x}\nSession epoch: {epoch:#x}\nBalances:\n  {}",
+            "Account:       {address:#066x}\nClass hash:    {class_hash:#066x}\nOwner:         {}\nSession epoch: {epoch:#x}\nBalances:\n  {}",
+            describe_owner(&owner),
             lines.join("\n  ")
         ),
-        json!({ "address": address, "class_hash": class_hash, "owner_public_key": owner, "session_epoch": epoch,
+        json!({ "address": address, "class_hash": class_hash, "owner": owner, "owner_id": owner_id, "session_epoch": epoch,
                 "balances": balances_json }),
     );
     Ok(())

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use anyhow::Result;
 use clap::{Args, Subcommand};
 use serde_json::json;
-use session_sdk::{declare_if_needed, is_class_declared, load_keystore, owner_account};
+use session_sdk::{declare_if_needed, is_class_declared, load_owner_signer, OwnerAccount};
 
 use crate::input::{account_address, password, NetworkArgs, OWNER_PASSWORD_ENV};
 use crate::output::Output;
@@ -25,7 +25,8 @@ pub struct DeclareArgs {
     /// The account that pays: an address or an account file.
     #[arg(long)]
     from: String,
-    /// The keystore of that account's key (starkli-compatible).
+    /// The keystore of that account's key (starkli-compatible), or a session account owner's
+    /// passkey file.
     #[arg(long)]
     keystore: PathBuf,
     #[command(flatten)]
@@ -45,8 +46,8 @@ pub async fn run(command: ClassCommand, out: Output) -> Result<()> {
         );
         return Ok(());
     }
-    let key = load_keystore(&args.keystore, &password(OWNER_PASSWORD_ENV, "Keystore password", false)?)?;
-    let account = owner_account(provider, chain_id, payer, key);
+    let key = load_owner_signer(&args.keystore, &password(OWNER_PASSWORD_ENV, "Keystore password", false)?)?;
+    let account = OwnerAccount::new(provider, chain_id, payer, key);
     let class_hash =
         out.waiting("declaring the session account class", declare_if_needed(&account, &artifact)).await?;
     out.result(

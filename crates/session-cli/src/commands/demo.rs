@@ -1,18 +1,21 @@
 //! `stark-session demo`: the whole story on a local devnet the command starts itself.
 
+use std::sync::Arc;
+
 use anyhow::{bail, Context, Result};
 use clap::Args;
 use local_devnet::Devnet;
 use serde::Serialize;
 use session_core::{ArgumentRule, Policy, PreflightError, SpendLimit, U256};
 use session_sdk::{
-    create_session, declare_if_needed, deploy_contract, deploy_session_account, owner_account,
-    session_account_address, wait_for_success, SdkError, SessionAccount, SessionAdmin, STRK_TOKEN,
+    create_session, declare_if_needed, deploy_contract, deploy_session_account, session_account_address,
+    wait_for_success, OwnerAccount, OwnerSigner, SdkError, SessionAccount, SessionAdmin, SoftwarePasskey,
+    STRK_TOKEN,
 };
-use starknet::accounts::{Account, SingleOwnerAccount};
+use starknet::accounts::Account;
 use starknet::core::types::{Call, Felt, TransactionReceipt};
 use starknet::core::utils::get_selector_from_name;
-use starknet::signers::{LocalWallet, SigningKey};
+use starknet::signers::SigningKey;
 
 use crate::input::Client;
 use crate::output::Output;
@@ -23,11 +26,25 @@ pub struct Demo {
     /// How many game moves the session key plays.
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=200))]
     moves: u32,
+    /// Who owns the demo account: a Stark key, or a passkey (a software authenticator signing
+    /// WebAuthn assertions exactly as a browser does).
+    #[arg(long, value_enum, default_value = "stark")]
+    owner: DemoOwner,
+}
+
+/// The demo account's owner.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DemoOwner {
+    /// A Stark key.
+    Stark,
+    /// A passkey for `https://game.example`.
+    Passkey,
 }
 
 /// What the demo measured.
 #[derive(Serialize)]
 struct Summary {
+    owner: &'static str,
     transactions_sent: u32,
     session_transactions: u32,
     owner_signatures_for_the_game_session: u32,
@@ -55,7 +72,7 @@ struct Ctx {
     devnet: Devnet,
     account: Felt,
     game: Felt,
-    owner_key: SigningKey,
+    owner: Arc<dyn OwnerSigner>,
     out: Output,
     sent: u32,
 }
@@ -74,15 +91,15 @@ impl Ctx {
     async fn new_session(&self) -> Result<SessionAccount<Client>> {
         let expires_at = self.now().await? + 3600;
         let (provider, chain_id) = (self.devnet.provider(), self.devnet.chain_id());
-        Ok(create_session(&self.owner_key, provider, self.account, chain_id, |builder| {
+        Ok(create_session(&self.owner, provider, self.account, chain_id, |builder| {
             builder.expires_at(expires_at).allow(self.game, "increase")
         })
         .await?)
     }
 
     /// The owner's own account (owner-signed transactions).
-    fn owner(&self) -> SingleOwnerAccount<Client, LocalWallet> {
-        owner_account(self.devnet.provider(), self.devnet.chain_id(), self.account, self.owner_key.clone())
+    fn owner(&self) -> OwnerAccount<Client, Arc<dyn OwnerSigner>> {
+        OwnerAccount::new(self.devnet.provider(), self.devnet.chain_id(), self.account, self.owner.clone())
     }
 
     /// Sends `calls` through the session and returns the L2 gas the transaction used.
@@ -134,21 +151,32 @@ pub async fn run(args: Demo, json: bool) -> Result<()> {
     }
     let devnet = Devnet::spawn().await.context("starting devnet")?;
     let funder = devnet.account(0);
-    let owner_key = SigningKey::from_random();
+    let (owner, owner_kind): (Arc<dyn OwnerSigner>, _) = match args.owner {
+        DemoOwner::Stark => (Arc::new(SigningKey::from_random()), "Stark key"),
+        DemoOwner::Passkey => (
+            Arc::new(SoftwarePasskey::generate("game.example", "https://game.example")?),
+            "passkey (software authenticator, origin https://game.example)",
+        ),
+    };
     let salt = Felt::from(0x5e55u64);
     declare_if_needed(&funder, &session_bindings::session_account_artifact()?).await?;
-    let account = session_account_address(owner_key.verifying_key().scalar(), salt)?;
+    let account = session_account_address(&owner.owner_key(), salt)?;
     devnet.mint(account, 10_000_000_000_000_000_000).await?;
-    deploy_session_account(devnet.provider(), devnet.chain_id(), &owner_key, salt).await?;
+    deploy_session_account(devnet.provider(), devnet.chain_id(), &owner, salt).await?;
     let game = deploy_contract(&funder, &session_bindings::counter_artifact()?, vec![], Felt::ONE).await?;
-    let mut ctx = Ctx { devnet, account, game, owner_key, out: Output { json }, sent: 1 };
+    let owner_signature_felts = owner.sign_owner_hash(Felt::ZERO).await?.encode().len();
+    let mut ctx = Ctx { devnet, account, game, owner, out: Output { json }, sent: 1 };
     ctx.out.say(format!("Devnet:          {}", ctx.devnet.rpc_url()));
+    ctx.out.say(format!("Owner:           {owner_kind} (signed the DEPLOY_ACCOUNT)"));
     ctx.out.say(format!("Session account: {account:#066x} (DEPLOY_ACCOUNT, paid from its own balance)"));
     ctx.out.say(format!("Game contract:   {game:#066x}"));
 
     // One owner signature authorizes the session; the session key does the rest.
     let mut session = ctx.new_session().await?;
-    ctx.out.say("\nThe owner signs ONE session authorization: game.increase, for 1 hour.");
+    ctx.out.say(match args.owner {
+        DemoOwner::Stark => "\nThe owner signs ONE session authorization: game.increase, for 1 hour.",
+        DemoOwner::Passkey => "\nONE passkey assertion authorizes the session: game.increase, for 1 hour.",
+    });
     let one_move = ctx.call("increase", vec![Felt::ONE])?;
     let first_signature = session.sign_calls(Felt::ZERO, std::slice::from_ref(&one_move))?.len();
     let first_gas = ctx.play(&session, vec![one_move.clone()]).await?;
@@ -196,7 +224,7 @@ pub async fn run(args: Demo, json: bool) -> Result<()> {
     // A bot's session with limits: 1000 FRI of STRK in total, only to one recipient.
     let expires_at = ctx.now().await? + 3600;
     let (provider, chain_id) = (ctx.devnet.provider(), ctx.devnet.chain_id());
-    let mut bot = create_session(&ctx.owner_key, provider, account, chain_id, |builder| {
+    let mut bot = create_session(&ctx.owner, provider, account, chain_id, |builder| {
         builder
             .expires_at(expires_at)
             .allow_with_rules(STRK_TOKEN, "transfer", vec![ArgumentRule::Equal { index: 0, value: PAYEE }])
@@ -269,6 +297,7 @@ pub async fn run(args: Demo, json: bool) -> Result<()> {
         cached_gas.iter().sum::<u64>() / cached_gas.len() as u64
     };
     let summary = Summary {
+        owner: owner_kind,
         transactions_sent: ctx.sent,
         session_transactions: args.moves,
         owner_signatures_for_the_game_session: 1,
@@ -277,13 +306,13 @@ pub async fn run(args: Demo, json: bool) -> Result<()> {
         l2_gas_owner_signed: owner_gas,
         signature_felts_session_first_use: first_signature,
         signature_felts_session_cached: cached_signature,
-        signature_felts_owner: 2,
+        signature_felts_owner: owner_signature_felts,
         protections,
     };
     if json {
         println!("{}", serde_json::to_string_pretty(&summary)?);
     } else {
-        println!("\nSummary");
+        println!("\nSummary (owner: {})", summary.owner);
         println!("  transactions sent                         {:>10}", summary.transactions_sent);
         println!("  game moves signed by the session key      {:>10}", summary.session_transactions);
         println!(

@@ -8,7 +8,7 @@ use clap::{Args, Subcommand};
 use serde_json::json;
 use session_sdk::{account_history, session_status, AccountState, LimitReached, SessionFile};
 
-use crate::chain::session_account_state;
+use crate::chain::{describe_owner, session_account_state};
 
 use crate::input::{account_address, format_time, NetworkArgs};
 use crate::output::Output;
@@ -45,13 +45,13 @@ pub async fn run(command: PolicyCommand, out: Output) -> Result<()> {
         let file = SessionFile::load(path)?; // checks its root and hash against its methods
         files.insert(file.session_hash, file);
     }
-    let AccountState { owner_public_key: owner, session_epoch: epoch } =
+    let AccountState { owner, owner_id, session_epoch: epoch } =
         session_account_state(&provider, account).await?;
     let history = out.waiting("reading the account's events", account_history(&provider, account)).await?;
 
     let mut lines = vec![
         format!("Account {account:#066x}"),
-        format!("  owner key:     {owner:#066x} ({} owner change(s) on record)", history.owner_changes.len()),
+        format!("  owner:         {} ({} owner change(s) on record)", describe_owner(&owner), history.owner_changes.len()),
         format!("  session epoch: {epoch:#x} (sessions of other epochs are revoked; it changes with every revoke-all and owner rotation)"),
         format!("  sessions seen in events: {}", history.sessions.len()),
     ];
@@ -116,7 +116,7 @@ pub async fn run(command: PolicyCommand, out: Output) -> Result<()> {
     }
     out.result(
         lines.join("\n"),
-        json!({ "account": account, "owner_public_key": owner, "session_epoch": epoch,
+        json!({ "account": account, "owner": owner, "owner_id": owner_id, "session_epoch": epoch,
                 "owner_changes": history.owner_changes, "revoke_all_epochs": history.revoke_all_epochs,
                 "sessions": sessions }),
     );

@@ -7,16 +7,13 @@ use anyhow::Result;
 use clap::{Args, Subcommand};
 use serde_json::{json, Value};
 use session_core::policy::VALUE_ENTRYPOINTS;
-use session_core::{ArgumentRule, PreflightError, SessionBuilder, U256};
+use session_core::{ArgumentRule, OwnerSignature, PreflightError, SessionBuilder, U256};
 use session_sdk::protocol::SessionKey;
 use session_sdk::{
-    account_history, latest_block_timestamp, load_keystore, session_status, session_usage, SdkError,
-    SessionAdmin, SessionFile, SessionStatus,
+    account_history, latest_block_timestamp, load_owner_signer, session_status, session_usage, OwnerAccount,
+    OwnerSigner, SdkError, SessionAdmin, SessionFile, SessionStatus,
 };
-use starknet::accounts::SingleOwnerAccount;
-use starknet::core::crypto::{ecdsa_verify, Signature};
 use starknet::core::types::{Call, Felt, TransactionReceipt};
-use starknet::signers::{LocalWallet, SigningKey};
 
 use crate::chain::{assert_owner, entrypoint, session_account_state};
 use crate::cli_error::{refusal, usage};
@@ -159,11 +156,13 @@ pub async fn run(command: SessionCommand, out: Output) -> Result<()> {
     }
 }
 
-/// The owner key from `keystore`, refused unless it is `account`'s on-chain owner.
-async fn owner_key(keystore: &Path, provider: &Client, account: Felt) -> Result<SigningKey> {
-    let key = load_keystore(keystore, &password(OWNER_PASSWORD_ENV, "Owner keystore password", false)?)?;
-    assert_owner(provider, account, key.verifying_key().scalar()).await?;
-    Ok(key)
+/// The owner signer (Stark keystore or passkey file) from `keystore`, refused unless it is
+/// `account`'s on-chain owner.
+async fn owner_signer(keystore: &Path, provider: &Client, account: Felt) -> Result<Box<dyn OwnerSigner>> {
+    let signer =
+        load_owner_signer(keystore, &password(OWNER_PASSWORD_ENV, "Owner keystore password", false)?)?;
+    assert_owner(provider, account, &signer.owner_key()).await?;
+    Ok(signer)
 }
 
 /// The owner's account, its key unlocked from `keystore` for this one command and checked to be
@@ -173,9 +172,9 @@ async fn owner_account(
     provider: Client,
     account: Felt,
     chain_id: Felt,
-) -> Result<SingleOwnerAccount<Client, LocalWallet>> {
-    let key = owner_key(keystore, &provider, account).await?;
-    Ok(session_sdk::owner_account(provider, chain_id, account, key))
+) -> Result<OwnerAccount<Client, Box<dyn OwnerSigner>>> {
+    let signer = owner_signer(keystore, &provider, account).await?;
+    Ok(OwnerAccount::new(provider, chain_id, account, signer))
 }
 
 /// The session epoch of the session account at `account` (bad input when it is not one).
@@ -235,7 +234,7 @@ async fn create(args: CreateArgs, out: Output) -> Result<()> {
         ));
     }
     let epoch = session_epoch(&provider, account).await?;
-    let owner = owner_key(&args.keystore, &provider, account).await?;
+    let owner = owner_signer(&args.keystore, &provider, account).await?;
     if let (Some(cap), Some(budget)) = (policy.max_fee_per_tx, policy.fee_budget) {
         if budget < cap {
             out.warn(format!(
@@ -274,7 +273,12 @@ async fn create(args: CreateArgs, out: Output) -> Result<()> {
         builder = builder.allow_selector(contract, target.selector, rules);
     }
     let session = builder.build()?;
-    let authorization = session_sdk::authorize_session(&owner, &session, chain_id, account)?;
+    let authorization = out
+        .waiting(
+            "the owner signs the session",
+            session_sdk::authorize_session(&owner, &session, chain_id, account),
+        )
+        .await?;
     let session_password = new_password(SESSION_PASSWORD_ENV, "New session file password", out)?;
     let file =
         SessionFile::new(chain_id, account, &session, Some(authorization), &key, &session_password, &names)?;
@@ -528,10 +532,10 @@ async fn standing(provider: &Client, file: &SessionFile) -> Result<Standing> {
     let session = file.session()?;
     let status =
         session_status(provider, file.account, file.session_hash, file.expires_at, file.epoch).await?;
-    let owner = session_account_state(provider, file.account).await?.owner_public_key;
-    let authorized_by_owner = file
-        .owner_authorization
-        .is_some_and(|[r, s]| ecdsa_verify(&owner, &file.session_hash, &Signature { r, s }).unwrap_or(false));
+    let owner = session_account_state(provider, file.account).await?.owner;
+    let authorized_by_owner = file.owner_authorization.as_deref().is_some_and(|felts| {
+        OwnerSignature::decode(felts).is_ok_and(|signature| owner.verifies(file.session_hash, &signature))
+    });
     let now = latest_block_timestamp(provider).await?;
     let usage = session_usage(provider, file.account, &session, file.session_hash).await?;
     let remaining = usage.remaining(session.policy());

@@ -101,8 +101,15 @@ impl Chain {
 
     /// Creates an owner keystore and account file, funds and deploys the account; returns its address.
     pub async fn deployed_account(&self) -> Felt {
+        self.deployed_account_with(&[]).await
+    }
+
+    /// [`Chain::deployed_account`] with more `account create` options (e.g. `--owner passkey`).
+    pub async fn deployed_account_with(&self, create_options: &[&str]) -> Felt {
         let (keystore, account_file) = (self.path("owner.json"), self.path("account.json"));
-        let created = self.ok(&["account", "create", "--keystore", &keystore, "--output", &account_file]);
+        let mut create = vec!["account", "create", "--keystore", &keystore, "--output", &account_file];
+        create.extend_from_slice(create_options);
+        let created = self.ok(&create);
         let address = Felt::from_hex(created["address"].as_str().unwrap()).unwrap();
         self.devnet.mint(address, 10_000_000_000_000_000_000).await.unwrap();
         let deployed = self.ok(&["account", "deploy", "--account", &account_file, "--keystore", &keystore]);
