@@ -199,6 +199,39 @@ async fn argument_rules_pin_the_recipient_and_cap_the_amount() {
 }
 
 #[tokio::test]
+async fn lower_bounds_and_refused_values_hold_at_their_bound() {
+    // A trading bot's slippage bound: at least 5 (and never exactly 7); a u256 minimum.
+    let world = World::start().await;
+    let now = world.now().await;
+    let game_rules = vec![
+        ArgumentRule::AtLeast { index: 0, bound: Felt::from(5u8) },
+        ArgumentRule::NotEqual { index: 0, value: Felt::from(7u8) },
+    ];
+    let strk_rules = vec![ArgumentRule::AtLeastU256 { index: 1, bound: U256::from(20u8) }];
+    let mut session = session(&world, |b| {
+        b.expires_at(now + 3600)
+            .allow_with_rules(world.counter, "increase", game_rules)
+            .allow_with_rules(STRK_TOKEN, "transfer", strk_rules)
+            .policy(strk_limit(1_000))
+    })
+    .await;
+    session.execute(vec![increase(world.counter, 5)]).await.unwrap(); // at the bound
+    session.execute(vec![increase(world.counter, 8)]).await.unwrap();
+    session.execute(vec![transfer(RECIPIENT, 20)]).await.unwrap(); // at the u256 bound
+    for bad in [increase(world.counter, 4), increase(world.counter, 7), transfer(RECIPIENT, 19)] {
+        let refused = session.execute(vec![bad.clone()]).await.unwrap_err();
+        assert!(
+            matches!(refused, SdkError::Preflight(PreflightError::ArgumentNotAllowed { .. })),
+            "{refused:?}"
+        );
+        let on_chain = bypassing_preflight(&mut session, vec![bad]).await;
+        assert_eq!(limit_reason(&on_chain), "Session: argument not allowed");
+    }
+    assert_eq!(world.count().await, 13);
+    assert_eq!(balance(&world, RECIPIENT).await, Felt::from(20u8));
+}
+
+#[tokio::test]
 async fn a_call_limit_counts_every_validated_call() {
     let world = World::start().await;
     let mut session = game_session(&world, Policy { max_calls: Some(3), ..Policy::default() }).await;

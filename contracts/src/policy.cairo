@@ -25,46 +25,72 @@ pub const RULE_ONE_OF: felt252 = 'one of';
 pub const RULE_AT_MOST: felt252 = 'at most';
 /// Kind of an argument rule: the `u256` argument (two felts) is at most the bound.
 pub const RULE_AT_MOST_U256: felt252 = 'at most u256';
+/// Kind of an argument rule: the argument, as an integer, is at least the bound (e.g. a swap's
+/// minimum amount out: a slippage bound).
+pub const RULE_AT_LEAST: felt252 = 'at least';
+/// Kind of an argument rule: the `u256` argument (two felts) is at least the bound.
+pub const RULE_AT_LEAST_U256: felt252 = 'at least u256';
+/// Kind of an argument rule: the argument is none of the values.
+pub const RULE_NOT_EQUAL: felt252 = 'not equal';
 
 /// Panics with `Session: argument not allowed` unless `calldata` obeys every rule (and with
 /// `Session: unknown argument rule` / `Session: malformed rule` for a rule that is neither).
 pub fn assert_arguments_allowed(rules: Span<ArgumentRule>, calldata: Span<felt252>) {
+    assert(arguments_allowed(rules, calldata), SessionErrors::ARGUMENT_NOT_ALLOWED);
+}
+
+/// Whether `calldata` obeys every rule (panics with `Session: unknown argument rule` /
+/// `Session: malformed rule` for a rule that is neither).
+pub fn arguments_allowed(rules: Span<ArgumentRule>, calldata: Span<felt252>) -> bool {
     for rule in rules {
-        assert(argument_obeys(rule, calldata), SessionErrors::ARGUMENT_NOT_ALLOWED);
+        if !argument_obeys(rule, calldata) {
+            return false;
+        }
     }
+    true
 }
 
 fn argument_obeys(rule: @ArgumentRule, calldata: Span<felt252>) -> bool {
     let kind = *rule.kind;
     let values = *rule.values;
     let bound = *rule.bound;
-    if kind == RULE_EQUAL || kind == RULE_ONE_OF {
+    if kind == RULE_EQUAL || kind == RULE_ONE_OF || kind == RULE_NOT_EQUAL {
         assert(bound == 0 && !values.is_empty(), SessionErrors::MALFORMED_RULE);
         assert(kind == RULE_ONE_OF || values.len() == 1, SessionErrors::MALFORMED_RULE);
         let Some(argument) = calldata.get(*rule.index) else {
             return false;
         };
         let argument = *argument.unbox();
+        let mut listed = false;
         for value in values {
             if *value == argument {
-                return true;
+                listed = true;
+                break;
             }
         }
-        return false;
+        return listed != (kind == RULE_NOT_EQUAL);
     }
     assert(values.is_empty(), SessionErrors::MALFORMED_RULE);
-    if kind == RULE_AT_MOST {
+    if kind == RULE_AT_MOST || kind == RULE_AT_LEAST {
         return match calldata.get(*rule.index) {
             Some(argument) => {
                 let argument: u256 = (*argument.unbox()).into();
-                argument <= bound
+                if kind == RULE_AT_MOST {
+                    argument <= bound
+                } else {
+                    argument >= bound
+                }
             },
             None => false,
         };
     }
-    assert(kind == RULE_AT_MOST_U256, SessionErrors::UNKNOWN_RULE);
+    assert(kind == RULE_AT_MOST_U256 || kind == RULE_AT_LEAST_U256, SessionErrors::UNKNOWN_RULE);
     match read_u256(calldata, *rule.index) {
-        Some(argument) => argument <= bound,
+        Some(argument) => if kind == RULE_AT_MOST_U256 {
+            argument <= bound
+        } else {
+            argument >= bound
+        },
         None => false,
     }
 }

@@ -12,8 +12,8 @@ use crate::components::session::SessionComponent;
 use crate::components::session::SessionComponent::InternalTrait;
 use crate::interfaces::{ArgumentRule, ISRC6, ISession, Policy, SpendLimit};
 use crate::policy::{
-    RULE_AT_MOST, RULE_EQUAL, RULE_ONE_OF, assert_arguments_allowed, assert_spend_limits_ordered,
-    max_fee, value_moved,
+    RULE_AT_LEAST, RULE_AT_LEAST_U256, RULE_AT_MOST, RULE_EQUAL, RULE_NOT_EQUAL, RULE_ONE_OF,
+    assert_arguments_allowed, assert_spend_limits_ordered, max_fee, value_moved,
 };
 use crate::presets::session_account::SessionAccount;
 use super::common::{
@@ -417,6 +417,49 @@ fn test___validate___rejects_loosened_rules() {
     validate(ref state, loosened, rule_calls(1000, 1, vectors::SPENDER, 500));
 }
 
+// A trading bot's rules, signed by the owner: increase(x ≥ 5, x ≠ 7), transfer_from(amount ≥ 100
+// as u256): lower bounds (a swap's minimum amount out) and refused values.
+
+fn bot_calls(increase: felt252, amount: felt252) -> Array<Call> {
+    array![
+        game_call(selector!("increase"), array![increase]),
+        token_call(selector!("transfer_from"), array![0xa, 0xb, amount, 0]),
+    ]
+}
+
+#[test]
+fn test___validate___accepts_lower_bounds_at_their_bound() {
+    let mut state = setup();
+    validate(ref state, vectors::sig_bot_full_rules(), bot_calls(5, 100));
+}
+
+#[test]
+fn test___validate___accepts_arguments_above_lower_bounds() {
+    let mut state = setup();
+    validate(ref state, vectors::sig_bot_full_rules(), bot_calls(8, 1000));
+}
+
+#[test]
+#[should_panic(expected: 'Session: argument not allowed')]
+fn test___validate___rejects_an_argument_one_below_at_least() {
+    let mut state = setup();
+    validate(ref state, vectors::sig_bot_full_rules(), bot_calls(4, 100));
+}
+
+#[test]
+#[should_panic(expected: 'Session: argument not allowed')]
+fn test___validate___rejects_a_u256_argument_one_below_at_least() {
+    let mut state = setup();
+    validate(ref state, vectors::sig_bot_full_rules(), bot_calls(5, 99));
+}
+
+#[test]
+#[should_panic(expected: 'Session: argument not allowed')]
+fn test___validate___rejects_a_value_a_not_equal_rule_refuses() {
+    let mut state = setup();
+    validate(ref state, vectors::sig_bot_full_rules(), bot_calls(7, 100));
+}
+
 // The policy itself.
 
 #[test]
@@ -772,12 +815,44 @@ fn test_argument_rules_accept_what_they_allow() {
     assert_arguments_allowed(array![rule(RULE_EQUAL, array![7].span(), 0)].span(), calldata);
     assert_arguments_allowed(array![rule(RULE_ONE_OF, array![1, 7].span(), 0)].span(), calldata);
     assert_arguments_allowed(array![rule(RULE_AT_MOST, array![].span(), 7)].span(), calldata);
+    assert_arguments_allowed(array![rule(RULE_AT_LEAST, array![].span(), 7)].span(), calldata);
+    assert_arguments_allowed(array![rule(RULE_NOT_EQUAL, array![8].span(), 0)].span(), calldata);
+    // A u256 (low, high) = 2^128 + 7 is at least 2^128 + 7, and more than any felt-sized bound.
+    let wide = array![7, 1].span();
+    assert_arguments_allowed(array![rule(RULE_AT_LEAST_U256, array![].span(), 0x100000000000000000000000000000007)].span(), wide);
+}
+
+#[test]
+fn test_lower_bounds_refuse_one_unit_below_and_a_missing_argument() {
+    let below = |kind: felt252, bound: u256, calldata: Span<felt252>| -> bool {
+        let rules = array![rule(kind, array![].span(), bound)].span();
+        crate::policy::arguments_allowed(rules, calldata)
+    };
+    assert!(!below(RULE_AT_LEAST, 8, array![7].span()));
+    assert!(!below(RULE_AT_LEAST, 1, array![].span()), "a missing argument is refused");
+    assert!(!below(RULE_AT_LEAST_U256, 0x100000000000000000000000000000008, array![7, 1].span()));
+    assert!(!below(RULE_AT_LEAST_U256, 1, array![7].span()), "half a u256 is refused");
+    let not_equal = array![rule(RULE_NOT_EQUAL, array![7].span(), 0)].span();
+    assert!(!crate::policy::arguments_allowed(not_equal, array![7].span()));
+    assert!(!crate::policy::arguments_allowed(not_equal, array![].span()), "a missing argument is refused");
+}
+
+#[test]
+#[should_panic(expected: 'Session: malformed rule')]
+fn test_argument_rules_refuse_not_equal_with_two_values() {
+    assert_arguments_allowed(array![rule(RULE_NOT_EQUAL, array![7, 8].span(), 0)].span(), array![9].span());
+}
+
+#[test]
+#[should_panic(expected: 'Session: malformed rule')]
+fn test_argument_rules_refuse_a_lower_bound_with_values() {
+    assert_arguments_allowed(array![rule(RULE_AT_LEAST, array![1].span(), 7)].span(), array![7].span());
 }
 
 #[test]
 #[should_panic(expected: 'Session: unknown argument rule')]
 fn test_argument_rules_refuse_an_unknown_kind() {
-    assert_arguments_allowed(array![rule('at least', array![].span(), 7)].span(), array![7].span());
+    assert_arguments_allowed(array![rule('greater than', array![].span(), 7)].span(), array![8].span());
 }
 
 #[test]

@@ -141,6 +141,22 @@ pub fn two_limits_methods() -> Array<(felt252, felt252, Span<felt252>, felt252, 
     ]
 }
 
+pub fn bot_session() -> Session {
+    Session { session_key: 0xa1e270adfdb8b30f6865aefbfdb386c650a9d78d9e51bbd0d3b15195c3130f, expires_at: 1800000000, allowed_methods_root: 0x16aec43210041042bb6ff504fb11407243c82db3ffc12aa45d64bd4f407ac6e, policy_hash: 0x292c3c51ee7b2b45b3395b20656ddbcc0a8325990c9a4a3099bde0c69c4d78f, epoch: 0x0 }
+}
+pub const BOT_SESSION_HASH: felt252 = 0x7de5708884fe4c1f11bc13328b4bf2bbe929abcbeca0f36a5c84be983e6b359;
+pub const BOT_BINDING: u128 = 0xf9c733f0b0378ae875448254729628da;
+pub const BOT_TERMS: felt252 = 0x6b49d200;
+pub const BOT_STRUCT_HASH: felt252 = 0x8721cfc0505daf92ebbd7f362aa9dad0275bf0b11cdbfd722409ff87ffba44;
+pub const BOT_AUTHORIZATION: (felt252, felt252) = (0x2c2d6120a2ad75fee51a2419a80a02eea16c0da0371aace7ac5adf61df6ea93, 0x74b158b3e2ac80f5c8aef3a3abcf3b6cf823652da52faf48d5498315ced9b21);
+/// Allowed methods of `bot_session` as (contract, selector, serialized rules, leaf, proof).
+pub fn bot_methods() -> Array<(felt252, felt252, Span<felt252>, felt252, Span<felt252>)> {
+    array![
+        (0x6a3e, 0x9be09a9a955d79baeb70c3b225ab5090fb9bc543cf23547b9f095c38a27574, array![0x2, 0x6174206c65617374, 0x0, 0x0, 0x5, 0x0, 0x6e6f7420657175616c, 0x0, 0x1, 0x7, 0x0, 0x0].span(), 0x46f66a3160feb274a12bd0e473ef5064072f3b3d26b3761d04aae06b5b65b82, array![0xd03ea420fe489d7ee12a498a32e1510dea0ab4dc9f78df9ff8347e13930bc8].span()),
+        (0x70ce, 0x3704ffe8fba161be0e994951751a5033b1462b918ff785c0a636be718dfdb68, array![0x1, 0x6174206c656173742075323536, 0x2, 0x0, 0x64, 0x0].span(), 0xd03ea420fe489d7ee12a498a32e1510dea0ab4dc9f78df9ff8347e13930bc8, array![0x46f66a3160feb274a12bd0e473ef5064072f3b3d26b3761d04aae06b5b65b82].span()),
+    ]
+}
+
 pub fn duplicate_limits_session() -> Session {
     Session { session_key: 0xa1e270adfdb8b30f6865aefbfdb386c650a9d78d9e51bbd0d3b15195c3130f, expires_at: 1800000000, allowed_methods_root: 0x3e782661aa578643e0ce00d970f90fe0f5f7dbf2c7e8c2f1c29524067cb2ac9, policy_hash: 0x36e57c33d24484253d228ecdcfd88e0ea3bab22205d5af3685fef69ab5b184f, epoch: 0x0 }
 }
@@ -174,6 +190,9 @@ pub fn sig_guessed_epoch_full_increase() -> Array<felt252> {
 }
 pub fn sig_single_full_increase() -> Array<felt252> {
     array![0x73657373696f6e2d7633, 0xa1e270adfdb8b30f6865aefbfdb386c650a9d78d9e51bbd0d3b15195c3130f, 0x6b49d200, 0x460d7bd08c336a449eb5bf2aab09e5762a1e9994d2e7b4b8bc580accbd21527, 0x292c3c51ee7b2b45b3395b20656ddbcc0a8325990c9a4a3099bde0c69c4d78f, 0x0, 0x2, 0x68ff5ec3b23a30e4af6bb257a891a9d2e1ec685132102e02e645de3f216d532, 0x22ec50d90ba4d7438664ce9d1a185a57f8ebf07923034485bdff1f0bc4089a8, 0x54de4ad11a07da44024e2f724fd44abd721707fd447a7f94614a63989ec87e2, 0x6d26b693597345eb3eb89f793cef80e0597eaf8e68a70a656207d13221309d0, 0x0]
+}
+pub fn sig_bot_full_rules() -> Array<felt252> {
+    array![0x73657373696f6e2d7633, 0xa1e270adfdb8b30f6865aefbfdb386c650a9d78d9e51bbd0d3b15195c3130f, 0x6b49d200, 0x16aec43210041042bb6ff504fb11407243c82db3ffc12aa45d64bd4f407ac6e, 0x292c3c51ee7b2b45b3395b20656ddbcc0a8325990c9a4a3099bde0c69c4d78f, 0x0, 0x2, 0x2c2d6120a2ad75fee51a2419a80a02eea16c0da0371aace7ac5adf61df6ea93, 0x74b158b3e2ac80f5c8aef3a3abcf3b6cf823652da52faf48d5498315ced9b21, 0x68b792819b0d07a917841125a87d2cd47268d13b980b70f7c3061db61426cdb, 0x6cbb03722f904358267e8ec4a70877585dd98424ce32dd60897098e164b4d6b, 0x201, 0xd03ea420fe489d7ee12a498a32e1510dea0ab4dc9f78df9ff8347e13930bc8, 0x2, 0x6174206c65617374, 0x0, 0x0, 0x5, 0x0, 0x6e6f7420657175616c, 0x0, 0x1, 0x7, 0x0, 0x0, 0x201, 0x46f66a3160feb274a12bd0e473ef5064072f3b3d26b3761d04aae06b5b65b82, 0x1, 0x6174206c656173742075323536, 0x2, 0x0, 0x64, 0x0]
 }
 pub fn sig_policy_full_transfer() -> Array<felt252> {
     array![0x73657373696f6e2d7633, 0xa1e270adfdb8b30f6865aefbfdb386c650a9d78d9e51bbd0d3b15195c3130f, 0x6b49d200, 0x1b2a66c4e4a935411daecec2f64be4b58f4d4bba54c47f350c5ca6a14c483f6, 0x67cd615cac6b40261be277669dbe172769b375e1bf7d80e0ebfcc3e40d2d929, 0x0, 0x2, 0x12f0606b77041ad6214581da4bcbecf6a5ade940809011e1df79845482ce2fc, 0x7c16148c52f03513ca5a058feaae50c0bd53ca7f873feefb081f59fc774f271, 0xebe54544e922bffc1244aaf98aa32e5867d99eafa1313547143fd87946b9af, 0x2d63ac1ab2a29751bb368918f708bfd858b4e939043bae799adafdf805b3329, 0x3e8, 0x9c4, 0x5, 0x3, 0x70ce, 0x3e8, 0x0, 0x0, 0x70cf, 0x64, 0x0, 0x15180, 0x70d0, 0xffffffffffffffffffffffffffffffff, 0xffffffffffffffffffffffffffffffff, 0x0, 0x4, 0x283d6c58e418b314babd19e9a9a57bfe3e78e17fd12ddca2a497b403bcad04d, 0x4185c41635fcd6ff0f336342a5f9c3de67f780161f4511140bd9318dbffdb1a, 0x24bf14caed9f07d04c0fe4d3d2e7cab11f1fc9c19ae27c14bb52d2e9e1c1ac8, 0x4ba10c58c4e0826be7b38a128250af336a4fe7245ff35cac5170ce4d85442b6]

@@ -33,9 +33,10 @@ pub struct PolicyArgs {
     #[arg(long, value_name = "FRI", value_parser = parse_u128_amount)]
     fee_budget: Option<u128>,
     /// A rule on an argument of an allowed method,
-    /// `<contract>:<entrypoint>:<index>:<eq|in|le|le-u256>:<value[,value…]>` (calldata index from
-    /// 0; `in` takes several values; `le-u256` reads a u256 at index, index+1). Repeat to combine;
-    /// the method is then allowed only when all its rules hold.
+    /// `<contract>:<entrypoint>:<index>:<eq|ne|in|le|le-u256|ge|ge-u256>:<value[,value…]>`
+    /// (calldata index from 0; `in` takes several values; `ne` refuses one value; `le`/`ge` bound
+    /// a felt as an integer, `le-u256`/`ge-u256` the u256 at index, index+1 — `ge` is a slippage
+    /// bound). Repeat to combine; the method is then allowed only when all its rules hold.
     #[arg(long = "arg-rule", value_name = "RULE")]
     arg_rules: Vec<String>,
 }
@@ -98,7 +99,7 @@ impl PolicyArgs {
             let bad = |why: &str| {
                 usage(
                     format!("--arg-rule {text:?}: {why}"),
-                    Some("expected <contract>:<entrypoint>:<index>:<eq|in|le|le-u256>:<value[,value…]>"),
+                    Some("expected <contract>:<entrypoint>:<index>:<eq|ne|in|le|le-u256|ge|ge-u256>:<value[,value…]>"),
                 )
             };
             let parts: Vec<&str> = text.splitn(5, ':').collect();
@@ -125,7 +126,19 @@ impl PolicyArgs {
                     index,
                     bound: parse_amount(values.trim()).map_err(|reason| bad(&reason))?,
                 },
-                _ => return Err(bad("the rule must be eq, in, le or le-u256")),
+                "ne" => match felts()?[..] {
+                    [value] => ArgumentRule::NotEqual { index, value },
+                    _ => return Err(bad("ne takes one value")),
+                },
+                "ge" => match felts()?[..] {
+                    [bound] => ArgumentRule::AtLeast { index, bound },
+                    _ => return Err(bad("ge takes one bound")),
+                },
+                "ge-u256" => ArgumentRule::AtLeastU256 {
+                    index,
+                    bound: parse_amount(values.trim()).map_err(|reason| bad(&reason))?,
+                },
+                _ => return Err(bad("the rule must be eq, ne, in, le, le-u256, ge or ge-u256")),
             };
             grouped.entry((contract, entrypoint.to_owned())).or_default().push(rule);
         }
@@ -226,10 +239,25 @@ mod tests {
         assert!(args(&[], &[]).policy().unwrap().is_unlimited());
         let rules = args(
             &[],
-            &["0x70ce:transfer:0:eq:0xb0b", "0x70ce:transfer:1:le-u256:500", "0x6a:move:0:in:1,2,3"],
+            &[
+                "0x70ce:transfer:0:eq:0xb0b",
+                "0x70ce:transfer:1:le-u256:500",
+                "0x6a:move:0:in:1,2,3",
+                "0x5a:swap:2:ge-u256:0.5strk",
+                "0x5a:swap:0:ne:0x70ce",
+                "0x5a:swap:4:ge:10",
+            ],
         )
         .rules()
         .unwrap();
+        assert_eq!(
+            rules[&(Felt::from(0x5au32), "swap".to_owned())],
+            vec![
+                ArgumentRule::AtLeastU256 { index: 2, bound: U256::from(500_000_000_000_000_000u64) },
+                ArgumentRule::NotEqual { index: 0, value: Felt::from(0x70ceu32) },
+                ArgumentRule::AtLeast { index: 4, bound: Felt::from(10u8) },
+            ]
+        );
         assert_eq!(
             rules[&(Felt::from(0x70ceu32), "transfer".to_owned())],
             vec![
@@ -256,7 +284,9 @@ mod tests {
         assert!(error(args(&["0x70ce:1/soon"], &[]).policy()).contains("--max-spend"));
         assert!(error(args(&[], &["0x70ce:transfer:0:eq"]).rules()).contains("five"));
         assert!(error(args(&[], &["0x70ce:transfer:x:eq:1"]).rules()).contains("index"));
-        assert!(error(args(&[], &["0x70ce:transfer:0:gt:1"]).rules()).contains("eq, in, le or le-u256"));
+        assert!(error(args(&[], &["0x70ce:transfer:0:gt:1"]).rules())
+            .contains("eq, ne, in, le, le-u256, ge or ge-u256"));
+        assert!(error(args(&[], &["0x70ce:transfer:0:ne:1,2"]).rules()).contains("one value"));
         assert!(error(args(&[], &["0x70ce:transfer:0:eq:1,2"]).rules()).contains("one value"));
         let zero = PolicyArgs { max_calls: Some(0), ..PolicyArgs::default() };
         assert!(error(zero.policy()).contains("--max-calls 0"));

@@ -286,6 +286,29 @@ pub enum ArgumentRule {
         #[serde(with = "u256_serde")]
         bound: U256,
     },
+    /// `calldata[index]`, as an unsigned integer, is at least `bound` (e.g. a swap's minimum
+    /// amount out: a slippage bound).
+    AtLeast {
+        /// Calldata index.
+        index: u32,
+        /// Inclusive bound.
+        bound: Felt,
+    },
+    /// The `u256` at `calldata[index]` (low) and `calldata[index + 1]` (high) is at least `bound`.
+    AtLeastU256 {
+        /// Calldata index of the low word.
+        index: u32,
+        /// Inclusive bound.
+        #[serde(with = "u256_serde")]
+        bound: U256,
+    },
+    /// `calldata[index]` is not `value` (a call without that argument is refused too).
+    NotEqual {
+        /// Calldata index.
+        index: u32,
+        /// Refused value.
+        value: Felt,
+    },
 }
 
 impl ArgumentRule {
@@ -302,6 +325,15 @@ impl ArgumentRule {
             Self::AtMostU256 { index, bound } => {
                 read_u256(calldata, *index as usize).is_some_and(|v| v <= *bound)
             }
+            Self::AtLeast { index, bound } => {
+                calldata.get(*index as usize).is_some_and(|argument| argument >= bound)
+            }
+            Self::AtLeastU256 { index, bound } => {
+                read_u256(calldata, *index as usize).is_some_and(|v| v >= *bound)
+            }
+            Self::NotEqual { index, value } => {
+                calldata.get(*index as usize).is_some_and(|argument| argument != value)
+            }
         }
     }
 
@@ -311,8 +343,16 @@ impl ArgumentRule {
             Self::Equal { index, .. }
             | Self::OneOf { index, .. }
             | Self::AtMost { index, .. }
-            | Self::AtMostU256 { index, .. } => *index,
+            | Self::AtMostU256 { index, .. }
+            | Self::AtLeast { index, .. }
+            | Self::AtLeastU256 { index, .. }
+            | Self::NotEqual { index, .. } => *index,
         }
+    }
+
+    /// Whether the rule reads a `u256` (two calldata felts from its index).
+    pub fn reads_u256(&self) -> bool {
+        matches!(self, Self::AtMostU256 { .. } | Self::AtLeastU256 { .. })
     }
 
     /// The rule in plain words, e.g. `argument 0 = 0xb0b`, `u256 argument 1 ≤ 500`.
@@ -325,6 +365,9 @@ impl ArgumentRule {
             }
             Self::AtMost { index, bound } => format!("argument {index} ≤ {bound}"),
             Self::AtMostU256 { index, bound } => format!("u256 argument {index} ≤ {bound}"),
+            Self::AtLeast { index, bound } => format!("argument {index} ≥ {bound}"),
+            Self::AtLeastU256 { index, bound } => format!("u256 argument {index} ≥ {bound}"),
+            Self::NotEqual { index, value } => format!("argument {index} ≠ {value:#x}"),
         }
     }
 
@@ -353,27 +396,45 @@ impl ArgumentRule {
                 Some(argument) => format!("u256 argument {index} is {argument}, but must be at most {bound}"),
                 None => format!("u256 argument {index} is missing or not a u256"),
             },
+            Self::AtLeast { bound, .. } => match calldata.get(index as usize) {
+                Some(argument) => format!("argument {index} is {argument}, but must be at least {bound}"),
+                None => missing(),
+            },
+            Self::AtLeastU256 { bound, .. } => match read_u256(calldata, index as usize) {
+                Some(argument) => {
+                    format!("u256 argument {index} is {argument}, but must be at least {bound}")
+                }
+                None => format!("u256 argument {index} is missing or not a u256"),
+            },
+            Self::NotEqual { value, .. } => match calldata.get(index as usize) {
+                Some(_) => format!("argument {index} is {value:#x}, which the session refuses"),
+                None => missing(),
+            },
         }
     }
 
-    /// The rule's `Kind` as signed: `equal`, `one of`, `at most` or `at most u256`.
+    /// The rule's `Kind` as signed: `equal`, `one of`, `at most`, `at most u256`, `at least`,
+    /// `at least u256` or `not equal`.
     pub fn kind(&self) -> &'static str {
         match self {
             Self::Equal { .. } => "equal",
             Self::OneOf { .. } => "one of",
             Self::AtMost { .. } => "at most",
             Self::AtMostU256 { .. } => "at most u256",
+            Self::AtLeast { .. } => "at least",
+            Self::AtLeastU256 { .. } => "at least u256",
+            Self::NotEqual { .. } => "not equal",
         }
     }
 
     /// The rule's `Values` and `Bound` fields as signed.
-    fn values_and_bound(&self) -> (Vec<Felt>, U256) {
+    pub(crate) fn values_and_bound(&self) -> (Vec<Felt>, U256) {
         let zero = U256::from(0u8);
         match self {
-            Self::Equal { value, .. } => (vec![*value], zero),
+            Self::Equal { value, .. } | Self::NotEqual { value, .. } => (vec![*value], zero),
             Self::OneOf { values, .. } => (values.clone(), zero),
-            Self::AtMost { bound, .. } => (vec![], U256::from(*bound)),
-            Self::AtMostU256 { bound, .. } => (vec![], *bound),
+            Self::AtMost { bound, .. } | Self::AtLeast { bound, .. } => (vec![], U256::from(*bound)),
+            Self::AtMostU256 { bound, .. } | Self::AtLeastU256 { bound, .. } => (vec![], *bound),
         }
     }
 
@@ -426,18 +487,28 @@ pub fn argument_rules_from_felts(felts: &[Felt]) -> Result<(Vec<ArgumentRule>, u
             k if k == short_string("one of") && !values.is_empty() && bound == zero => {
                 ArgumentRule::OneOf { index, values }
             }
-            k if k == short_string("at most") && values.is_empty() => {
+            k if k == short_string("not equal") && values.len() == 1 && bound == zero => {
+                ArgumentRule::NotEqual { index, value: values[0] }
+            }
+            k if (k == short_string("at most") || k == short_string("at least")) && values.is_empty() => {
                 let felt = Felt::from(bound.high()) * Felt::from(1u128 << 64) * Felt::from(1u128 << 64)
                     + Felt::from(bound.low());
                 if U256::from(felt) != bound {
                     return Err("argument rule bound is not a felt");
                 }
-                ArgumentRule::AtMost { index, bound: felt }
+                if k == short_string("at most") {
+                    ArgumentRule::AtMost { index, bound: felt }
+                } else {
+                    ArgumentRule::AtLeast { index, bound: felt }
+                }
             }
             k if k == short_string("at most u256") && values.is_empty() => {
                 ArgumentRule::AtMostU256 { index, bound }
             }
-            k if ["equal", "one of", "at most", "at most u256"]
+            k if k == short_string("at least u256") && values.is_empty() => {
+                ArgumentRule::AtLeastU256 { index, bound }
+            }
+            k if ["equal", "one of", "at most", "at most u256", "at least", "at least u256", "not equal"]
                 .iter()
                 .any(|name| short_string(name) == k) =>
             {
@@ -719,8 +790,39 @@ mod tests {
             Err("argument rule values or bound do not fit its kind")
         );
         let mut unknown = argument_rules_felts(&rules[..1]);
-        unknown[1] = short_string("at least");
+        unknown[1] = short_string("greater than");
         assert_eq!(argument_rules_from_felts(&unknown), Err("unknown argument rule"));
+    }
+
+    #[test]
+    fn lower_bounds_and_refused_values_hold_at_their_bound() {
+        let rules = vec![
+            ArgumentRule::AtLeast { index: 0, bound: Felt::from(5u8) },
+            ArgumentRule::NotEqual { index: 0, value: Felt::from(7u8) },
+            ArgumentRule::AtLeastU256 { index: 1, bound: u256(100) },
+        ];
+        let felts = argument_rules_felts(&rules);
+        assert_eq!(argument_rules_from_felts(&felts), Ok((rules.clone(), felts.len())));
+        let calldata = |x: u64, amount: u64| vec![Felt::from(x), Felt::from(amount), Felt::ZERO];
+        assert!(rules.iter().all(|rule| rule.allows(&calldata(5, 100))), "at the bounds");
+        assert!(!rules[0].allows(&calldata(4, 100)), "one below");
+        assert!(!rules[1].allows(&calldata(7, 100)), "the refused value");
+        assert!(!rules[2].allows(&calldata(5, 99)), "one below, u256");
+        assert!(rules[2].allows(&[Felt::ZERO, Felt::ZERO, Felt::ONE]), "2^128 is at least 100");
+        assert!(!rules[0].allows(&[]) && !rules[1].allows(&[]) && !rules[2].allows(&[Felt::ZERO, Felt::ONE]));
+        assert_eq!(
+            rules[1].explain_violation(&calldata(7, 0)),
+            "argument 0 is 0x7, which the session refuses"
+        );
+        assert_eq!(rules[0].describe(), "argument 0 ≥ 5");
+        // `not equal` takes exactly one value.
+        let mut two_values = argument_rules_felts(&rules[1..2]);
+        two_values[3] = Felt::TWO;
+        two_values.insert(5, Felt::ONE);
+        assert_eq!(
+            argument_rules_from_felts(&two_values),
+            Err("argument rule values or bound do not fit its kind")
+        );
     }
 
     #[test]

@@ -67,12 +67,7 @@ pub fn session_types() -> Value {
 impl ArgumentRule {
     /// The rule as a typed-data `Argument Rule` value.
     pub fn typed_data_value(&self) -> Value {
-        let (values, bound) = match self {
-            Self::Equal { value, .. } => (vec![*value], U256::from(0u8)),
-            Self::OneOf { values, .. } => (values.clone(), U256::from(0u8)),
-            Self::AtMost { bound, .. } => (vec![], U256::from(*bound)),
-            Self::AtMostU256 { bound, .. } => (vec![], *bound),
-        };
+        let (values, bound) = self.values_and_bound();
         json!({
             "Kind": self.kind(),
             "Argument Index": decimal(self.index()),

@@ -445,6 +445,24 @@ fn sessions() -> Vec<(&'static str, Session)> {
         )
         .build()
         .unwrap();
+    // A trading bot's rules: increase(x ≥ 5, x ≠ 7), transfer_from(amount ≥ 100 as u256).
+    let bot = SessionBuilder::new(session_key)
+        .expires_at(EXPIRES_AT)
+        .allow_with_rules(
+            GAME,
+            "increase",
+            vec![
+                ArgumentRule::AtLeast { index: 0, bound: Felt::from(5u8) },
+                ArgumentRule::NotEqual { index: 0, value: Felt::from(7u8) },
+            ],
+        )
+        .allow_with_rules(
+            TOKEN,
+            "transfer_from",
+            vec![ArgumentRule::AtLeastU256 { index: 2, bound: U256::from(100u64) }],
+        )
+        .build()
+        .unwrap();
     let two_limits = SessionBuilder::new(session_key)
         .expires_at(EXPIRES_AT)
         .policy(two_limits_policy())
@@ -460,6 +478,7 @@ fn sessions() -> Vec<(&'static str, Session)> {
         ("single", single),
         ("policy", with_policy),
         ("two_limits", two_limits),
+        ("bot", bot),
     ]
 }
 
@@ -701,6 +720,20 @@ fn generate() -> Vectors {
             true,
         ),
         ("single_full_increase", by_name("single"), TX_HASH, vec![call(GAME, "increase")], true),
+        (
+            "bot_full_rules",
+            by_name("bot"),
+            TX_HASH,
+            vec![
+                call_with(GAME, "increase", &[Felt::from(5u8)]),
+                call_with(
+                    TOKEN,
+                    "transfer_from",
+                    &[Felt::from(0xau8), Felt::from(0xbu8), Felt::from(100u8), Felt::ZERO],
+                ),
+            ],
+            true,
+        ),
         ("policy_full_transfer", by_name("policy"), TX_HASH, vec![transfer(TOKEN, 1)], true),
         ("policy_cached_transfer", by_name("policy"), TX_HASH, vec![transfer(TOKEN, 1)], false),
         (

@@ -7,7 +7,7 @@ use anyhow::Result;
 use clap::{Args, Subcommand};
 use serde_json::{json, Value};
 use session_core::policy::VALUE_ENTRYPOINTS;
-use session_core::{ArgumentRule, OwnerSignature, PreflightError, SessionBuilder, U256};
+use session_core::{OwnerSignature, PreflightError, SessionBuilder, U256};
 use session_sdk::protocol::SessionKey;
 use session_sdk::{
     account_history, latest_block_timestamp, load_owner_signer, session_status, session_usage, OwnerAccount,
@@ -258,8 +258,7 @@ async fn create(args: CreateArgs, out: Output) -> Result<()> {
         let target = entrypoint(&provider, contract, &name).await?;
         if let Some(arity) = target.arity {
             for rule in &rules {
-                let last =
-                    rule.index() as usize + usize::from(matches!(rule, ArgumentRule::AtMostU256 { .. }));
+                let last = rule.index() as usize + usize::from(rule.reads_u256());
                 if last >= arity {
                     out.warn(format!(
                         "the rule on argument {} of `{name}` can never hold: `{name}` takes {arity} calldata felts",
