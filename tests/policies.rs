@@ -232,6 +232,73 @@ async fn lower_bounds_and_refused_values_hold_at_their_bound() {
 }
 
 #[tokio::test]
+async fn a_rule_total_bounds_what_a_methods_calls_add_up_to() {
+    let world = World::start().await;
+    let now = world.now().await;
+    let rules = vec![ArgumentRule::TotalAtMostU256 { index: 1, bound: U256::from(30u8), period: 0 }];
+    let session = session(&world, |b| {
+        b.expires_at(now + 3600).allow_with_rules(STRK_TOKEN, "transfer", rules).policy(strk_limit(1_000))
+    })
+    .await;
+    session.execute(vec![transfer(RECIPIENT, 20)]).await.unwrap();
+    session.execute(vec![transfer(RECIPIENT, 10)]).await.unwrap(); // 30 in total: the bound
+    let refused = session.execute(vec![transfer(RECIPIENT, 1)]).await.unwrap_err();
+    assert_eq!(limit_reason(&refused), "Session: rule total exceeded");
+    let alone = session.execute(vec![transfer(RECIPIENT, 31)]).await.unwrap_err();
+    assert!(matches!(alone, SdkError::Preflight(PreflightError::ArgumentNotAllowed { .. })), "{alone:?}");
+    assert_eq!(balance(&world, RECIPIENT).await, Felt::from(30u8));
+    let reached = history_of(&world, &session).await.limits_reached;
+    assert!(matches!(reached[..], [session_sdk::LimitReached::RuleTotal { window: 0, .. }]), "{reached:?}");
+}
+
+#[tokio::test]
+async fn the_owner_pauses_resumes_and_extends_a_session_and_its_counters_stay() {
+    let world = World::start().await;
+    let session = game_session(&world, Policy { max_calls: Some(10), ..Policy::default() }).await;
+    let hash = session.session_hash();
+    session.execute(vec![increase(world.counter, 1)]).await.unwrap(); // stores it
+    let admin = world.admin();
+
+    admin.pause_session(hash).await.unwrap();
+    assert!(admin.is_session_paused(hash).await.unwrap());
+    let paused = session.execute(vec![increase(world.counter, 1)]).await.unwrap_err();
+    assert!(matches!(paused, SdkError::SessionPaused { .. }), "{paused:?}");
+    admin.resume_session(hash).await.unwrap();
+    session.execute(vec![increase(world.counter, 1)]).await.unwrap();
+    assert_eq!(session.usage().await.unwrap().calls, 2, "the call counter went on where it was");
+
+    // Past the signed expiry, the extension keeps it going (by reference, with the new expiry).
+    let signed = session.session().expires_at;
+    admin.extend_session(hash, signed + 3600).await.unwrap();
+    assert_eq!(admin.session_expiry(hash).await.unwrap(), signed + 3600);
+    world.devnet.increase_time(signed - world.now().await + 60).await.unwrap();
+    session.refresh_from_chain().await.unwrap();
+    session.execute(vec![increase(world.counter, 1)]).await.unwrap();
+    assert_eq!(session.usage().await.unwrap().calls, 3);
+    let status = session_sdk::session_status(
+        &world.devnet.provider(),
+        world.account,
+        hash,
+        signed,
+        session.session().epoch,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        (status.extended_to, status.expired, status.verdict()),
+        (Some(signed + 3600), false, "cached")
+    );
+    let record = history_of(&world, &session).await;
+    assert_eq!((record.extended_to, record.paused_event), (Some(signed + 3600), false));
+
+    // …until the new expiry.
+    world.devnet.increase_time(3600).await.unwrap();
+    let expired = session.execute(vec![increase(world.counter, 1)]).await.unwrap_err();
+    assert!(matches!(expired, SdkError::SessionExpired { .. }), "{expired:?}");
+    assert_eq!(world.count().await, 3);
+}
+
+#[tokio::test]
 async fn a_call_limit_counts_every_validated_call() {
     let world = World::start().await;
     let mut session = game_session(&world, Policy { max_calls: Some(3), ..Policy::default() }).await;

@@ -60,7 +60,8 @@ pub mod SessionErrors {
     pub const LIMIT_ABOVE_U128: felt252 = 'Session: limit above u128';
     /// A spend limit's window is 2^32 seconds (136 years) or longer.
     pub const WINDOW_TOO_LONG: felt252 = 'Session: window too long';
-    /// An argument rule's kind is none of `'equal'`, `'one of'`, `'at most'`, `'at most u256'`.
+    /// An argument rule's kind is none of `'equal'`, `'not equal'`, `'one of'`, `'at most'`,
+    /// `'at most u256'`, `'at least'`, `'at least u256'`.
     pub const UNKNOWN_RULE: felt252 = 'Session: unknown argument rule';
     /// An argument rule's values or bound do not fit its kind (e.g. `'equal'` with two values).
     pub const MALFORMED_RULE: felt252 = 'Session: malformed rule';
@@ -72,6 +73,8 @@ pub mod SessionErrors {
     pub const BAD_AMOUNT: felt252 = 'Session: bad amount';
     /// The calls would move more of a token than the session has left.
     pub const SPEND_LIMIT_EXCEEDED: felt252 = 'Session: spend limit exceeded';
+    /// The calls would take a `total at most u256` argument rule past its bound.
+    pub const RULE_TOTAL_EXCEEDED: felt252 = 'Session: rule total exceeded';
     /// The calls would take the session past its maximum number of calls.
     pub const CALL_LIMIT_REACHED: felt252 = 'Session: call limit reached';
     /// The transaction's maximum fee is above the session's per-transaction cap.
@@ -84,6 +87,14 @@ pub mod SessionErrors {
     pub const ALREADY_REVOKED: felt252 = 'Session: already revoked';
     /// The session is already registered.
     pub const ALREADY_REGISTERED: felt252 = 'Session: already registered';
+    /// The owner paused the session (its counters are kept; `resume_session` resumes it).
+    pub const PAUSED: felt252 = 'Session: paused';
+    /// The session is already paused.
+    pub const ALREADY_PAUSED: felt252 = 'Session: already paused';
+    /// The session is not paused.
+    pub const NOT_PAUSED: felt252 = 'Session: not paused';
+    /// A new expiry not after the session's current one.
+    pub const NOT_AN_EXTENSION: felt252 = 'Session: not an extension';
 }
 
 /// Errors of WebAuthn (passkey) owner signatures.

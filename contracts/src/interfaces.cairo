@@ -200,6 +200,24 @@ pub trait ISession<TState> {
     /// Whether the session proved this allowed-method leaf and asked the account to remember it:
     /// calls of that method then need no Merkle proof.
     fn is_session_leaf_remembered(self: @TState, session_hash: felt252, leaf: felt252) -> bool;
+    /// Pauses a stored session (registered or cached in the current epoch): its transactions are
+    /// refused with `Session: paused` until `resume_session`; its counters are kept. Owner only.
+    fn pause_session(ref self: TState, session_hash: felt252);
+    /// Resumes a paused session. Owner only.
+    fn resume_session(ref self: TState, session_hash: felt252);
+    /// Moves a stored session's expiry later, to `expires_at`, keeping its counters; its
+    /// by-reference signatures then carry the new expiry. Owner only.
+    fn extend_session(ref self: TState, session_hash: felt252, expires_at: u64);
+    /// Whether the owner paused the session (stored in the current epoch).
+    fn is_session_paused(self: @TState, session_hash: felt252) -> bool;
+    /// What the session's `total at most u256` rule `rule` of the allowed-method leaf `leaf` has
+    /// counted (in the current window, for a rule per window).
+    fn get_session_rule_total(
+        self: @TState, session_hash: felt252, leaf: felt252, rule: ArgumentRule,
+    ) -> u128;
+    /// The expiry of the session as stored (extensions included); 0 when it is not stored in the
+    /// current epoch (never stored, revoked, or of an earlier epoch).
+    fn get_session_expiry(self: @TState, session_hash: felt252) -> u64;
 }
 
 /// SNIP-9 version 2: executing calls signed by the account and submitted by someone else.

@@ -32,6 +32,11 @@ pub const RULE_AT_LEAST: felt252 = 'at least';
 pub const RULE_AT_LEAST_U256: felt252 = 'at least u256';
 /// Kind of an argument rule: the argument is none of the values.
 pub const RULE_NOT_EQUAL: felt252 = 'not equal';
+/// Kind of an argument rule: the `u256` arguments of all the session's calls of the method add up
+/// to at most the bound — in total (no values), or per window (`values` = `[window seconds]`,
+/// whole hours). Counted when the transaction is validated. E.g. the total `amount_in` a swap
+/// method may spend, on any router.
+pub const RULE_TOTAL_AT_MOST_U256: felt252 = 'total at most u256';
 
 /// Panics with `Session: argument not allowed` unless `calldata` obeys every rule (and with
 /// `Session: unknown argument rule` / `Session: malformed rule` for a rule that is neither).
@@ -69,6 +74,19 @@ fn argument_obeys(rule: @ArgumentRule, calldata: Span<felt252>) -> bool {
             }
         }
         return listed != (kind == RULE_NOT_EQUAL);
+    }
+    if kind == RULE_TOTAL_AT_MOST_U256 {
+        assert(bound.high == 0 && values.len() <= 1, SessionErrors::MALFORMED_RULE);
+        if let Some(window) = values.get(0) {
+            let window: u64 = (*window.unbox()).try_into().expect(SessionErrors::MALFORMED_RULE);
+            assert(window != 0 && window % 3600 == 0, SessionErrors::MALFORMED_RULE);
+            assert(window < 0x100000000, SessionErrors::WINDOW_TOO_LONG);
+        }
+        // One call alone within the bound; the session's total is counted by the account.
+        return match read_u256(calldata, *rule.index) {
+            Some(argument) => argument <= bound,
+            None => false,
+        };
     }
     assert(values.is_empty(), SessionErrors::MALFORMED_RULE);
     if kind == RULE_AT_MOST || kind == RULE_AT_LEAST {
@@ -155,7 +173,8 @@ pub fn max_fee(resource_bounds: Span<ResourcesBounds>, tip: u128) -> u128 {
     total
 }
 
-fn read_u256(calldata: Span<felt252>, index: u32) -> Option<u256> {
+/// The `u256` at `calldata[index]` (low) and `calldata[index + 1]` (high), if both are `u128`s.
+pub fn read_u256(calldata: Span<felt252>, index: u32) -> Option<u256> {
     let low: u128 = (*calldata.get(index)?.unbox()).try_into()?;
     let high: u128 = (*calldata.get(index.checked_add(1)?)?.unbox()).try_into()?;
     Some(u256 { low, high })

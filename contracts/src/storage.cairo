@@ -24,6 +24,9 @@ pub const HAS_FEE_BUDGET: u128 = 4;
 pub const HAS_SPEND_LIMITS: u128 = 8;
 /// Every limit flag.
 pub const LIMIT_FLAGS: u128 = 15;
+/// Record flag (above the limit flags, never in a signature's terms): the owner paused the
+/// session. A paused record matches no by-reference signature.
+pub const PAUSED: u128 = 16;
 
 /// The record of a session revoked by its hash (stored or not).
 pub const REVOKED_RECORD: felt252 = 1;
@@ -38,7 +41,7 @@ pub struct SessionRecord {
     pub binding: u128,
     /// Unix time from which the session no longer works.
     pub expires_at: u64,
-    /// The limit flags (`HAS_CALL_LIMIT`, …).
+    /// The limit flags (`HAS_CALL_LIMIT`, …), and `PAUSED` when the owner paused the session.
     pub limits: u128,
     /// 1 + the account's epoch count when the owner's authorization was verified: the
     /// authorization stands only while the account is in that epoch.

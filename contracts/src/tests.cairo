@@ -3,6 +3,7 @@
 
 mod common;
 mod test_account;
+mod test_lifecycle;
 mod test_outside_execution;
 mod test_passkey;
 mod test_policy;

@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use cainome::cairo_serde::ContractAddress;
 use local_devnet::Devnet;
@@ -88,16 +89,16 @@ impl World {
     }
 
     /// The owner's signer, unlocked from the keystore for this one action.
-    pub fn owner_signer(&self) -> Box<dyn OwnerSigner> {
+    pub fn owner_signer(&self) -> Arc<dyn OwnerSigner> {
         load_owner_signer(&self.owner_keystore, OWNER_PASSWORD).unwrap()
     }
 
     /// The owner's account, its key unlocked from the keystore for this one action.
-    pub fn owner(&self) -> OwnerAccount<Client, Box<dyn OwnerSigner>> {
+    pub fn owner(&self) -> OwnerAccount<Client, Arc<dyn OwnerSigner>> {
         OwnerAccount::new(self.devnet.provider(), self.devnet.chain_id(), self.account, self.owner_signer())
     }
 
-    pub fn admin(&self) -> SessionAdmin<OwnerAccount<Client, Box<dyn OwnerSigner>>> {
+    pub fn admin(&self) -> SessionAdmin<OwnerAccount<Client, Arc<dyn OwnerSigner>>> {
         SessionAdmin::new(self.owner())
     }
 

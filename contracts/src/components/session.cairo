@@ -43,21 +43,25 @@ pub mod SessionComponent {
     use crate::components::owner::OwnerComponent;
     use crate::components::owner::OwnerComponent::InternalTrait as OwnerInternalTrait;
     use crate::errors::{AccountErrors, SessionErrors};
-    use crate::interfaces::{ISession, Policy, Session};
-    use crate::policy::{assert_arguments_allowed, assert_spend_limits_ordered, max_fee, value_moved};
+    use crate::interfaces::{ArgumentRule, ISession, Policy, Session};
+    use crate::policy::{
+        RULE_TOTAL_AT_MOST_U256, assert_arguments_allowed, assert_spend_limits_ordered, max_fee,
+        read_u256, value_moved,
+    };
     use crate::signature::{
         AccountSignature, CallPermission, MAX_SESSION_CALLS, SESSION_MAGIC, SESSION_REF_MAGIC,
         SessionRefSignature, SessionSignature, StarkSignature, WEBAUTHN_MAGIC, is_valid_stark_signature,
         parse_signature,
     };
     use crate::snip12::{
-        UNLIMITED_POLICY_HASH, allowed_method_leaf, next_epoch, policy_struct_hash, session_hash,
-        poseidon_2, session_key_message, verify_merkle_proof,
+        UNLIMITED_POLICY_HASH, allowed_method_leaf, argument_rule_struct_hash, next_epoch,
+        policy_struct_hash, poseidon_2, poseidon_3, session_hash, session_key_message,
+        verify_merkle_proof,
     };
     use crate::storage::{
-        Allowance, HAS_CALL_LIMIT, HAS_FEE_BUDGET, HAS_FEE_CAP, HAS_SPEND_LIMITS, REVOKED_RECORD,
-        SessionRecord, SpendEntry, pack_record, record_felt, session_binding, spend_key,
-        split_terms, terms_of, unpack_record,
+        Allowance, HAS_CALL_LIMIT, HAS_FEE_BUDGET, HAS_FEE_CAP, HAS_SPEND_LIMITS, LIMIT_FLAGS, PAUSED,
+        REVOKED_RECORD, SessionRecord, SpendEntry, pack_record, record_felt, session_binding,
+        spend_key, split_terms, terms_of, unpack_record,
     };
 
     /// `SessionLimitReached.limit` of the call limit.
@@ -73,6 +77,9 @@ pub mod SessionComponent {
         pub Session_registered_in: Map<felt252, u32>,
         /// Leaves a session proved and asked to remember, by `poseidon(session_hash, leaf)`.
         pub Session_remembered_leaves: Map<felt252, bool>,
+        /// What `total at most u256` rules counted, by `poseidon(session_hash, leaf, rule hash)`:
+        /// `used + 2^128 × window` (window 0 for a rule over the whole session).
+        pub Session_rule_totals: Map<felt252, felt252>,
         /// The current epoch; sessions of other epochs are revoked.
         pub Session_epoch: felt252,
         /// How many epochs were started since deployment (revoke-alls and owner rotations).
@@ -98,6 +105,42 @@ pub mod SessionComponent {
         SessionLimitReached: SessionLimitReached,
         SessionRevoked: SessionRevoked,
         AllSessionsRevoked: AllSessionsRevoked,
+        SessionPaused: SessionPaused,
+        SessionResumed: SessionResumed,
+        SessionExtended: SessionExtended,
+        SessionRuleTotalReached: SessionRuleTotalReached,
+    }
+
+    /// A `total at most u256` argument rule of the method `leaf` reached its bound (in `window`:
+    /// `now / window seconds`, or 0 for a rule over the whole session).
+    #[derive(Drop, PartialEq, Debug, starknet::Event)]
+    pub struct SessionRuleTotalReached {
+        #[key]
+        pub session_hash: felt252,
+        pub leaf: felt252,
+        pub window: u64,
+    }
+
+    /// The owner paused a session (its counters are kept).
+    #[derive(Drop, PartialEq, Debug, starknet::Event)]
+    pub struct SessionPaused {
+        #[key]
+        pub session_hash: felt252,
+    }
+
+    /// The owner resumed a paused session.
+    #[derive(Drop, PartialEq, Debug, starknet::Event)]
+    pub struct SessionResumed {
+        #[key]
+        pub session_hash: felt252,
+    }
+
+    /// The owner moved a session's expiry later (its counters are kept).
+    #[derive(Drop, PartialEq, Debug, starknet::Event)]
+    pub struct SessionExtended {
+        #[key]
+        pub session_hash: felt252,
+        pub expires_at: u64,
     }
 
     /// The owner registered a session on-chain.
@@ -354,6 +397,75 @@ pub mod SessionComponent {
         ) -> bool {
             self.Session_remembered_leaves.read(poseidon_2(session_hash, leaf))
         }
+
+        /// Pauses a stored session: its transactions fail with `Session: paused` until resumed.
+        ///
+        /// Requirements: called by the account itself; the session is stored in the current epoch
+        /// (else `Session: not authorized`, `Session: revoked` or `Session: stale epoch`) and not
+        /// paused. Emits `SessionPaused`.
+        fn pause_session(ref self: ComponentState<TContractState>, session_hash: felt252) {
+            get_dep_component!(@self, Owner).assert_only_self();
+            let mut record = self.stored_record(session_hash);
+            assert((record.limits & PAUSED) == 0, SessionErrors::ALREADY_PAUSED);
+            record.limits = record.limits | PAUSED;
+            self.Session_records.write(session_hash, pack_record(record));
+            self.emit(SessionPaused { session_hash });
+        }
+
+        /// Resumes a paused session, its counters as they were.
+        ///
+        /// Requirements: called by the account itself; the session is stored in the current epoch
+        /// and paused. Emits `SessionResumed`.
+        fn resume_session(ref self: ComponentState<TContractState>, session_hash: felt252) {
+            get_dep_component!(@self, Owner).assert_only_self();
+            let mut record = self.stored_record(session_hash);
+            assert((record.limits & PAUSED) != 0, SessionErrors::NOT_PAUSED);
+            record.limits = record.limits & LIMIT_FLAGS;
+            self.Session_records.write(session_hash, pack_record(record));
+            self.emit(SessionResumed { session_hash });
+        }
+
+        /// Moves a stored session's expiry to `expires_at`, later than its current one; limits,
+        /// counters, key and methods stay. By-reference signatures then carry the new expiry (a
+        /// full-form signature keeps the signed one).
+        ///
+        /// Requirements: called by the account itself; the session is stored in the current
+        /// epoch; `expires_at` is after the stored expiry (`Session: not an extension`).
+        /// Emits `SessionExtended`.
+        fn extend_session(ref self: ComponentState<TContractState>, session_hash: felt252, expires_at: u64) {
+            get_dep_component!(@self, Owner).assert_only_self();
+            let mut record = self.stored_record(session_hash);
+            assert(expires_at > record.expires_at, SessionErrors::NOT_AN_EXTENSION);
+            record.expires_at = expires_at;
+            self.Session_records.write(session_hash, pack_record(record));
+            self.emit(SessionExtended { session_hash, expires_at });
+        }
+
+        /// What the session's `total at most u256` rule `rule` of the method `leaf` has counted
+        /// (in the current window, for a rule per window).
+        fn get_session_rule_total(
+            self: @ComponentState<TContractState>, session_hash: felt252, leaf: felt252, rule: ArgumentRule,
+        ) -> u128 {
+            let now = get_execution_info().unbox().block_info.unbox().block_timestamp;
+            self.rule_total(session_hash, leaf, @rule, now)
+        }
+
+        /// Whether the owner paused the session (stored in the current epoch).
+        fn is_session_paused(self: @ComponentState<TContractState>, session_hash: felt252) -> bool {
+            let record = self.Session_records.read(session_hash);
+            self.is_stored_in(record, self.current_authorization_mark())
+                && (unpack_record(record).limits & PAUSED) != 0
+        }
+
+        /// The stored expiry (extensions included); 0 unless stored in the current epoch.
+        fn get_session_expiry(self: @ComponentState<TContractState>, session_hash: felt252) -> u64 {
+            let record = self.Session_records.read(session_hash);
+            if self.is_stored_in(record, self.current_authorization_mark()) {
+                unpack_record(record).expires_at
+            } else {
+                0
+            }
+        }
     }
 
     /// Panics with `Session: policy mismatch` unless `policy` is what `session` commits to (none
@@ -552,7 +664,11 @@ pub mod SessionComponent {
             }
             let session_hash = session_hash(@session, chain_id, account);
             let record = unpack_record(self.Session_records.read(session_hash));
-            Some(SessionUse { session_hash, expires_at: session.expires_at, limits: record.limits })
+            Some(
+                SessionUse {
+                    session_hash, expires_at: session.expires_at, limits: record.limits & LIMIT_FLAGS,
+                },
+            )
         }
 
         /// At execution time (exact clock `now`), for a validated session use: panics if the
@@ -609,7 +725,9 @@ pub mod SessionComponent {
             let record = self.Session_records.read(session_hash);
             assert(record != REVOKED_RECORD, SessionErrors::REVOKED);
             let stored = self.is_stored_in(record, self.current_authorization_mark());
-            if !stored {
+            if stored {
+                assert((unpack_record(record).limits & PAUSED) == 0, SessionErrors::PAUSED);
+            } else {
                 let Some(authorization) = signature.owner_authorization else {
                     core::panic_with_felt252(SessionErrors::NOT_AUTHORIZED)
                 };
@@ -637,6 +755,7 @@ pub mod SessionComponent {
                     Some(*signature.permissions),
                     *session.allowed_methods_root,
                     !stored,
+                    context.now,
                 );
             SessionUse { session_hash, expires_at: *session.expires_at, limits: limit_flags(policy) }
         }
@@ -673,7 +792,10 @@ pub mod SessionComponent {
             assert_session_key_signed(
                 context.hash, session_hash, session_key, *signature.session_signature,
             );
-            self.assert_calls_allowed(session_hash, context.account, calls, permissions, root, false);
+            self
+                .assert_calls_allowed(
+                    session_hash, context.account, calls, permissions, root, false, context.now,
+                );
             SessionUse { session_hash, expires_at, limits }
         }
 
@@ -690,6 +812,7 @@ pub mod SessionComponent {
             permissions: Option<Span<CallPermission>>,
             root: felt252,
             fresh: bool,
+            now: u64,
         ) {
             let mut proven: Array<felt252> = array![];
             for i in 0..calls.len() {
@@ -720,6 +843,72 @@ pub mod SessionComponent {
                     proven.append(leaf);
                 }
                 assert_arguments_allowed(rules, *call.calldata);
+                for rule in rules {
+                    if *rule.kind == RULE_TOTAL_AT_MOST_U256 {
+                        self.count_rule_total(session_hash, leaf, rule, *call.calldata, now);
+                    }
+                }
+            }
+        }
+
+        /// Adds the call's `u256` argument to what its `total at most u256` rule counted for the
+        /// session (this window's, for a rule per window); panics with `Session: rule total
+        /// exceeded` past the bound. Emits `SessionRuleTotalReached` when the bound is reached.
+        fn count_rule_total(
+            ref self: ComponentState<TContractState>,
+            session_hash: felt252,
+            leaf: felt252,
+            rule: @ArgumentRule,
+            calldata: Span<felt252>,
+            now: u64,
+        ) {
+            let amount = read_u256(calldata, *rule.index).expect(SessionErrors::ARGUMENT_NOT_ALLOWED);
+            let window: u64 = match (*rule.values).get(0) {
+                Some(seconds) => {
+                    let seconds: u64 = (*seconds.unbox()).try_into().unwrap(); // checked by the rule
+                    now / seconds
+                },
+                None => 0,
+            };
+            let key = poseidon_3(session_hash, leaf, argument_rule_struct_hash(rule));
+            let stored: u256 = self.Session_rule_totals.read(key).into();
+            let used: u128 = if stored.high == window.into() {
+                stored.low
+            } else {
+                0
+            };
+            // The rule already checked `amount <= bound < 2^128`.
+            let total: u256 = used.into() + amount;
+            assert(total <= *rule.bound, SessionErrors::RULE_TOTAL_EXCEEDED);
+            let total: u128 = total.low;
+            let packed: felt252 = total.into() + 0x100000000000000000000000000000000 * window.into();
+            self.Session_rule_totals.write(key, packed);
+            if total.into() == *rule.bound {
+                self.emit(SessionRuleTotalReached { session_hash, leaf, window });
+            }
+        }
+
+        /// What a session's `total at most u256` rule of the method `leaf` has counted so far (in
+        /// the current window, for a rule per window).
+        fn rule_total(
+            self: @ComponentState<TContractState>,
+            session_hash: felt252,
+            leaf: felt252,
+            rule: @ArgumentRule,
+            now: u64,
+        ) -> u128 {
+            let window: u64 = match (*rule.values).get(0) {
+                Some(seconds) => now / (*seconds.unbox()).try_into().expect(SessionErrors::MALFORMED_RULE),
+                None => 0,
+            };
+            let stored: u256 = self
+                .Session_rule_totals
+                .read(poseidon_3(session_hash, leaf, argument_rule_struct_hash(rule)))
+                .into();
+            if stored.high == window.into() {
+                stored.low
+            } else {
+                0
             }
         }
 
@@ -886,6 +1075,17 @@ pub mod SessionComponent {
             self.Session_epoch_count.read() + 1
         }
 
+        /// The record of a session stored in the current epoch; panics with `Session: not
+        /// authorized` (never stored), `Session: revoked` or `Session: stale epoch`.
+        fn stored_record(self: @ComponentState<TContractState>, session_hash: felt252) -> SessionRecord {
+            let record = self.Session_records.read(session_hash);
+            assert(record != 0, SessionErrors::NOT_AUTHORIZED);
+            assert(record != REVOKED_RECORD, SessionErrors::REVOKED);
+            let stored = unpack_record(record);
+            assert(stored.authorized_in == self.current_authorization_mark(), SessionErrors::STALE_EPOCH);
+            stored
+        }
+
         /// Whether `record` is a session stored (and not revoked) in the epoch of `mark`.
         fn is_stored_in(self: @ComponentState<TContractState>, record: felt252, mark: u32) -> bool {
             record != 0 && record != REVOKED_RECORD && unpack_record(record).authorized_in == mark
@@ -894,13 +1094,14 @@ pub mod SessionComponent {
 
     /// Panics with why a by-reference signature's fields do not reproduce the stored `record`:
     /// `Session: not authorized` (never stored), `Session: revoked`, `Session: stale epoch`,
-    /// `Session: terms mismatch` (expiry or limit flags), else `Session: reference mismatch` (the
-    /// session key or root).
+    /// `Session: paused`, `Session: terms mismatch` (expiry — an extended session's new one — or
+    /// limit flags), else `Session: reference mismatch` (the session key or root).
     fn explain_record_mismatch(record: felt252, terms: u128, mark: u32) {
         assert(record != 0, SessionErrors::NOT_AUTHORIZED);
         assert(record != REVOKED_RECORD, SessionErrors::REVOKED);
         let stored = unpack_record(record);
         assert(stored.authorized_in == mark, SessionErrors::STALE_EPOCH);
+        assert((stored.limits & PAUSED) == 0, SessionErrors::PAUSED);
         let (expires_at, limits) = split_terms(terms);
         assert(
             stored.expires_at == expires_at && stored.limits == limits, SessionErrors::TERMS_MISMATCH,

@@ -418,7 +418,8 @@ fn test___validate___rejects_loosened_rules() {
 }
 
 // A trading bot's rules, signed by the owner: increase(x ≥ 5, x ≠ 7), transfer_from(amount ≥ 100
-// as u256): lower bounds (a swap's minimum amount out) and refused values.
+// as u256, at most 1,000 a day in total): lower bounds (a swap's minimum amount out), refused
+// values, and a total over the session's calls.
 
 fn bot_calls(increase: felt252, amount: felt252) -> Array<Call> {
     array![
@@ -437,6 +438,36 @@ fn test___validate___accepts_lower_bounds_at_their_bound() {
 fn test___validate___accepts_arguments_above_lower_bounds() {
     let mut state = setup();
     validate(ref state, vectors::sig_bot_full_rules(), bot_calls(8, 1000));
+}
+
+#[test]
+fn test___validate___counts_a_rule_total_up_to_its_bound() {
+    let mut state = setup();
+    validate(ref state, vectors::sig_bot_full_rules(), bot_calls(5, 400));
+    validate(ref state, vectors::sig_bot_full_rules(), bot_calls(5, 600)); // 1,000: the bound
+    // transfer_from's leaf and its `total at most u256` rule, as the session lists them.
+    let (_, _, serialized, leaf, _) = *vectors::bot_methods().at(1);
+    let mut serialized = serialized;
+    let rules: Span<ArgumentRule> = Serde::deserialize(ref serialized).unwrap();
+    let mut total_rule = *rules.at(0);
+    for rule in rules {
+        if *rule.kind == 'total at most u256' {
+            total_rule = *rule;
+        }
+    }
+    assert_eq!(total_rule.kind, 'total at most u256');
+    assert_eq!(state.get_session_rule_total(vectors::BOT_SESSION_HASH, leaf, total_rule), 1000);
+    // The next day's window starts from 0.
+    set_block_timestamp(vectors::NOW + 86_400);
+    validate(ref state, vectors::sig_bot_full_rules(), bot_calls(5, 1000));
+}
+
+#[test]
+#[should_panic(expected: 'Session: rule total exceeded')]
+fn test___validate___rejects_one_unit_past_a_rule_total() {
+    let mut state = setup();
+    validate(ref state, vectors::sig_bot_full_rules(), bot_calls(5, 400));
+    validate(ref state, vectors::sig_bot_full_rules(), bot_calls(5, 601));
 }
 
 #[test]

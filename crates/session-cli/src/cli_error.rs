@@ -117,6 +117,9 @@ fn classify_sdk(error: &SdkError) -> (u8, Option<String>) {
             (EXIT_REJECTED, "the session used up a limit; the owner can create a new session")
         }
         SdkError::SessionExpired { .. } => (EXIT_REJECTED, "the session has expired; create a new one"),
+        SdkError::SessionPaused { .. } => {
+            (EXIT_REJECTED, "the owner paused this session; `session resume` resumes it")
+        }
         SdkError::SessionRevoked { .. } => {
             (EXIT_REJECTED, "the owner revoked this session; create a new one")
         }

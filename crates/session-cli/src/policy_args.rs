@@ -33,10 +33,12 @@ pub struct PolicyArgs {
     #[arg(long, value_name = "FRI", value_parser = parse_u128_amount)]
     fee_budget: Option<u128>,
     /// A rule on an argument of an allowed method,
-    /// `<contract>:<entrypoint>:<index>:<eq|ne|in|le|le-u256|ge|ge-u256>:<value[,value…]>`
+    /// `<contract>:<entrypoint>:<index>:<eq|ne|in|le|le-u256|ge|ge-u256|total-le-u256>:<value[,value…]>`
     /// (calldata index from 0; `in` takes several values; `ne` refuses one value; `le`/`ge` bound
     /// a felt as an integer, `le-u256`/`ge-u256` the u256 at index, index+1 — `ge` is a slippage
-    /// bound). Repeat to combine; the method is then allowed only when all its rules hold.
+    /// bound; `total-le-u256:AMOUNT[/1d]` bounds what the session's calls of the method add up to,
+    /// in total or per window). Repeat to combine; the method is then allowed only when all its
+    /// rules hold.
     #[arg(long = "arg-rule", value_name = "RULE")]
     arg_rules: Vec<String>,
 }
@@ -99,7 +101,7 @@ impl PolicyArgs {
             let bad = |why: &str| {
                 usage(
                     format!("--arg-rule {text:?}: {why}"),
-                    Some("expected <contract>:<entrypoint>:<index>:<eq|ne|in|le|le-u256|ge|ge-u256>:<value[,value…]>"),
+                    Some("expected <contract>:<entrypoint>:<index>:<eq|ne|in|le|le-u256|ge|ge-u256|total-le-u256>:<value[,value…]>"),
                 )
             };
             let parts: Vec<&str> = text.splitn(5, ':').collect();
@@ -138,7 +140,25 @@ impl PolicyArgs {
                     index,
                     bound: parse_amount(values.trim()).map_err(|reason| bad(&reason))?,
                 },
-                _ => return Err(bad("the rule must be eq, ne, in, le, le-u256, ge or ge-u256")),
+                "total-le-u256" => {
+                    let (amount, period) = match values.trim().split_once('/') {
+                        Some((amount, window)) => {
+                            (amount, parse_duration(window).map_err(|reason| bad(&reason))?)
+                        }
+                        None => (values.trim(), 0),
+                    };
+                    if period % 3600 != 0 {
+                        return Err(bad("the window must be a whole number of hours (1h, 24h, 1d, 7d…)"));
+                    }
+                    ArgumentRule::TotalAtMostU256 {
+                        index,
+                        bound: parse_amount(amount).map_err(|reason| bad(&reason))?,
+                        period,
+                    }
+                }
+                _ => {
+                    return Err(bad("the rule must be eq, ne, in, le, le-u256, ge, ge-u256 or total-le-u256"))
+                }
             };
             grouped.entry((contract, entrypoint.to_owned())).or_default().push(rule);
         }
@@ -246,6 +266,7 @@ mod tests {
                 "0x5a:swap:2:ge-u256:0.5strk",
                 "0x5a:swap:0:ne:0x70ce",
                 "0x5a:swap:4:ge:10",
+                "0x5a:swap:2:total-le-u256:10strk/1d",
             ],
         )
         .rules()
@@ -256,6 +277,11 @@ mod tests {
                 ArgumentRule::AtLeastU256 { index: 2, bound: U256::from(500_000_000_000_000_000u64) },
                 ArgumentRule::NotEqual { index: 0, value: Felt::from(0x70ceu32) },
                 ArgumentRule::AtLeast { index: 4, bound: Felt::from(10u8) },
+                ArgumentRule::TotalAtMostU256 {
+                    index: 2,
+                    bound: U256::from(10_000_000_000_000_000_000u128),
+                    period: 86_400
+                },
             ]
         );
         assert_eq!(
@@ -285,7 +311,9 @@ mod tests {
         assert!(error(args(&[], &["0x70ce:transfer:0:eq"]).rules()).contains("five"));
         assert!(error(args(&[], &["0x70ce:transfer:x:eq:1"]).rules()).contains("index"));
         assert!(error(args(&[], &["0x70ce:transfer:0:gt:1"]).rules())
-            .contains("eq, ne, in, le, le-u256, ge or ge-u256"));
+            .contains("eq, ne, in, le, le-u256, ge, ge-u256 or total-le-u256"));
+        assert!(error(args(&[], &["0x70ce:swap:0:total-le-u256:5/90m"]).rules())
+            .contains("whole number of hours"));
         assert!(error(args(&[], &["0x70ce:transfer:0:ne:1,2"]).rules()).contains("one value"));
         assert!(error(args(&[], &["0x70ce:transfer:0:eq:1,2"]).rules()).contains("one value"));
         let zero = PolicyArgs { max_calls: Some(0), ..PolicyArgs::default() };

@@ -99,6 +99,40 @@ async fn a_passkey_owner_created_by_the_cli_authorizes_and_revokes_sessions() {
 }
 
 #[tokio::test]
+async fn the_owner_pauses_resumes_and_extends_a_session_from_the_cli() {
+    let chain = Chain::start().await;
+    let account = chain.deployed_account().await;
+    let (keystore, session_file) = (chain.path("owner.json"), chain.path("session.json"));
+    let allow = format!("{}:increase", hex(chain.game));
+    chain.ok(&strs(&chain.session_create_args(&allow, &session_file)));
+    // Not stored yet: nothing to pause.
+    let (code, _, stderr) = chain.run(&["session", "pause", &session_file, "--keystore", &keystore]);
+    assert_eq!(code, EXIT_REJECTED, "{stderr}");
+    assert!(stderr.contains("is not stored on-chain"), "{stderr}");
+
+    chain.ok(&["session", "exec", &session_file, &hex(chain.game), "increase", "1"]);
+    chain.ok(&["session", "pause", &session_file, "--keystore", &keystore]);
+    assert_eq!(chain.ok(&["session", "inspect", &session_file])["status"], "paused");
+    let (code, _, stderr) = chain.run(&["session", "exec", &session_file, &hex(chain.game), "increase", "1"]);
+    assert_eq!(code, EXIT_REJECTED, "{stderr}");
+    assert!(stderr.contains("paused"), "{stderr}");
+    chain.ok(&["session", "resume", &session_file, "--keystore", &keystore]);
+    chain.ok(&["session", "exec", &session_file, &hex(chain.game), "increase", "1"]);
+    assert_eq!(chain.count(account).await, 2);
+
+    let before = chain.ok(&["session", "inspect", &session_file])["expires_at"].as_u64().unwrap();
+    let extended = chain.ok(&["session", "extend", &session_file, "--by", "1h", "--keystore", &keystore]);
+    assert_eq!(extended["expires_at"].as_u64(), Some(before + 3600));
+    let inspected = chain.ok(&["session", "inspect", &session_file]);
+    assert_eq!(
+        (inspected["expires_at"].as_u64(), inspected["signed_expires_at"].as_u64()),
+        (Some(before + 3600), Some(before))
+    );
+    chain.ok(&["session", "exec", &session_file, &hex(chain.game), "increase", "1"]);
+    assert_eq!(chain.count(account).await, 3);
+}
+
+#[tokio::test]
 async fn create_use_revoke_then_inspect_and_policy_say_revoked() {
     let chain = Chain::start().await;
     let account = chain.deployed_account().await;

@@ -309,6 +309,20 @@ pub enum ArgumentRule {
         /// Refused value.
         value: Felt,
     },
+    /// The `u256` arguments at `calldata[index]` of all the session's calls of the method add up
+    /// to at most `bound` (at most `u128` max) — over the whole session (`period` 0) or per
+    /// window of `period` seconds (whole hours). The account counts them when it validates each
+    /// transaction (`Session: rule total exceeded`).
+    TotalAtMostU256 {
+        /// Calldata index of the low word.
+        index: u32,
+        /// Inclusive bound on the total.
+        #[serde(with = "u256_serde")]
+        bound: U256,
+        /// Window in seconds; 0: the whole session.
+        #[serde(default)]
+        period: u64,
+    },
 }
 
 impl ArgumentRule {
@@ -334,6 +348,10 @@ impl ArgumentRule {
             Self::NotEqual { index, value } => {
                 calldata.get(*index as usize).is_some_and(|argument| argument != value)
             }
+            // One call alone within the bound; what earlier calls used is the account's count.
+            Self::TotalAtMostU256 { index, bound, .. } => {
+                read_u256(calldata, *index as usize).is_some_and(|v| v <= *bound)
+            }
         }
     }
 
@@ -346,13 +364,14 @@ impl ArgumentRule {
             | Self::AtMostU256 { index, .. }
             | Self::AtLeast { index, .. }
             | Self::AtLeastU256 { index, .. }
-            | Self::NotEqual { index, .. } => *index,
+            | Self::NotEqual { index, .. }
+            | Self::TotalAtMostU256 { index, .. } => *index,
         }
     }
 
     /// Whether the rule reads a `u256` (two calldata felts from its index).
     pub fn reads_u256(&self) -> bool {
-        matches!(self, Self::AtMostU256 { .. } | Self::AtLeastU256 { .. })
+        matches!(self, Self::AtMostU256 { .. } | Self::AtLeastU256 { .. } | Self::TotalAtMostU256 { .. })
     }
 
     /// The rule in plain words, e.g. `argument 0 = 0xb0b`, `u256 argument 1 ≤ 500`.
@@ -368,6 +387,12 @@ impl ArgumentRule {
             Self::AtLeast { index, bound } => format!("argument {index} ≥ {bound}"),
             Self::AtLeastU256 { index, bound } => format!("u256 argument {index} ≥ {bound}"),
             Self::NotEqual { index, value } => format!("argument {index} ≠ {value:#x}"),
+            Self::TotalAtMostU256 { index, bound, period: 0 } => {
+                format!("u256 argument {index} adds up to ≤ {bound} over the session")
+            }
+            Self::TotalAtMostU256 { index, bound, period } => {
+                format!("u256 argument {index} adds up to ≤ {bound} per {period}-second window")
+            }
         }
     }
 
@@ -410,6 +435,12 @@ impl ArgumentRule {
                 Some(_) => format!("argument {index} is {value:#x}, which the session refuses"),
                 None => missing(),
             },
+            Self::TotalAtMostU256 { bound, .. } => match read_u256(calldata, index as usize) {
+                Some(argument) => {
+                    format!("u256 argument {index} is {argument}, more than the total of {bound} the session allows")
+                }
+                None => format!("u256 argument {index} is missing or not a u256"),
+            },
         }
     }
 
@@ -424,6 +455,7 @@ impl ArgumentRule {
             Self::AtLeast { .. } => "at least",
             Self::AtLeastU256 { .. } => "at least u256",
             Self::NotEqual { .. } => "not equal",
+            Self::TotalAtMostU256 { .. } => "total at most u256",
         }
     }
 
@@ -435,6 +467,10 @@ impl ArgumentRule {
             Self::OneOf { values, .. } => (values.clone(), zero),
             Self::AtMost { bound, .. } | Self::AtLeast { bound, .. } => (vec![], U256::from(*bound)),
             Self::AtMostU256 { bound, .. } | Self::AtLeastU256 { bound, .. } => (vec![], *bound),
+            Self::TotalAtMostU256 { bound, period, .. } => {
+                let values = if *period == 0 { vec![] } else { vec![Felt::from(*period)] };
+                (values, *bound)
+            }
         }
     }
 
@@ -508,9 +544,34 @@ pub fn argument_rules_from_felts(felts: &[Felt]) -> Result<(Vec<ArgumentRule>, u
             k if k == short_string("at least u256") && values.is_empty() => {
                 ArgumentRule::AtLeastU256 { index, bound }
             }
-            k if ["equal", "one of", "at most", "at most u256", "at least", "at least u256", "not equal"]
-                .iter()
-                .any(|name| short_string(name) == k) =>
+            k if k == short_string("total at most u256") && values.len() <= 1 && bound.high() == 0 => {
+                let period = match values.first() {
+                    None => 0,
+                    Some(window) => {
+                        let window =
+                            u64::try_from(*window).map_err(|_| "argument rule window is too long")?;
+                        if window == 0 || window % 3600 != 0 || window >= 1 << 32 {
+                            return Err(
+                                "argument rule window is not a whole number of hours below 2^32 seconds",
+                            );
+                        }
+                        window
+                    }
+                };
+                ArgumentRule::TotalAtMostU256 { index, bound, period }
+            }
+            k if [
+                "equal",
+                "one of",
+                "at most",
+                "at most u256",
+                "at least",
+                "at least u256",
+                "not equal",
+                "total at most u256",
+            ]
+            .iter()
+            .any(|name| short_string(name) == k) =>
             {
                 return Err("argument rule values or bound do not fit its kind")
             }
@@ -792,6 +853,27 @@ mod tests {
         let mut unknown = argument_rules_felts(&rules[..1]);
         unknown[1] = short_string("greater than");
         assert_eq!(argument_rules_from_felts(&unknown), Err("unknown argument rule"));
+    }
+
+    #[test]
+    fn a_rule_total_round_trips_and_bounds_each_call() {
+        let daily = ArgumentRule::TotalAtMostU256 { index: 1, bound: u256(1_000), period: 86_400 };
+        let total = ArgumentRule::TotalAtMostU256 { index: 1, bound: u256(1_000), period: 0 };
+        let felts = argument_rules_felts(&[daily.clone(), total.clone()]);
+        assert_eq!(argument_rules_from_felts(&felts), Ok((vec![daily.clone(), total.clone()], felts.len())));
+        assert_ne!(daily.struct_hash(), total.struct_hash(), "the window is signed");
+        let calldata = |amount: u64| vec![Felt::ONE, Felt::from(amount), Felt::ZERO];
+        assert!(daily.allows(&calldata(1_000)) && !daily.allows(&calldata(1_001)));
+        assert_eq!(daily.describe(), "u256 argument 1 adds up to ≤ 1000 per 86400-second window");
+        // Windows the account refuses: not whole hours, 2^32 seconds or more; bounds above u128.
+        for (window, high) in
+            [(Felt::from(5_400u32), 0u128), (Felt::from(1u64 << 32), 0), (Felt::from(3_600u32), 1)]
+        {
+            let mut bad = argument_rules_felts(std::slice::from_ref(&daily));
+            bad[4] = window;
+            bad[6] = Felt::from(high);
+            assert!(argument_rules_from_felts(&bad).is_err(), "{window} {high}");
+        }
     }
 
     #[test]

@@ -323,6 +323,11 @@ impl Session {
     /// What a by-reference signature carries of the stored session: `expires_at + 2^64 ×
     /// limit flags`, as the account stores them.
     pub fn terms(&self) -> Felt {
+        self.terms_with_expiry(self.expires_at)
+    }
+
+    /// [`Session::terms`] of the session once the owner extended it to `expires_at`.
+    pub fn terms_with_expiry(&self, expires_at: u64) -> Felt {
         let policy = &self.policy;
         let flags = [
             (policy.max_calls.is_some(), HAS_CALL_LIMIT),
@@ -333,7 +338,7 @@ impl Session {
         .into_iter()
         .filter(|(set, _)| *set)
         .fold(0u128, |flags, (_, flag)| flags | flag);
-        Felt::from(u128::from(self.expires_at) + (flags << 64))
+        Felt::from(u128::from(expires_at) + (flags << 64))
     }
 
     /// What the account stores to bind this session's by-reference signatures (hash

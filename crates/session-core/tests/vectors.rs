@@ -445,7 +445,8 @@ fn sessions() -> Vec<(&'static str, Session)> {
         )
         .build()
         .unwrap();
-    // A trading bot's rules: increase(x ≥ 5, x ≠ 7), transfer_from(amount ≥ 100 as u256).
+    // A trading bot's rules: increase(x ≥ 5, x ≠ 7), transfer_from(amount ≥ 100 as u256, and
+    // at most 1,000 a day in total).
     let bot = SessionBuilder::new(session_key)
         .expires_at(EXPIRES_AT)
         .allow_with_rules(
@@ -459,7 +460,10 @@ fn sessions() -> Vec<(&'static str, Session)> {
         .allow_with_rules(
             TOKEN,
             "transfer_from",
-            vec![ArgumentRule::AtLeastU256 { index: 2, bound: U256::from(100u64) }],
+            vec![
+                ArgumentRule::AtLeastU256 { index: 2, bound: U256::from(100u64) },
+                ArgumentRule::TotalAtMostU256 { index: 2, bound: U256::from(1_000u64), period: 86_400 },
+            ],
         )
         .build()
         .unwrap();

@@ -104,6 +104,8 @@ struct SigningState {
     by_reference: bool,
     /// Leaves the account remembers for the session (their calls need no proof).
     remembered: std::collections::BTreeSet<Felt>,
+    /// The stored expiry, when the owner extended the session past its signed one.
+    extended_to: Option<u64>,
 }
 
 impl<P> SessionAccount<P> {
@@ -133,7 +135,7 @@ impl<P> SessionAccount<P> {
             preflight: true,
             block_id: BlockId::Tag(BlockTag::PreConfirmed),
             next_nonce: Mutex::new(None),
-            signing: std::sync::Mutex::new(SigningState { by_reference, remembered: Default::default() }),
+            signing: std::sync::Mutex::new(SigningState { by_reference, ..SigningState::default() }),
         }
     }
 
@@ -225,8 +227,11 @@ impl<P> SessionAccount<P> {
             })
             .encode());
         }
-        let reference =
+        let mut reference =
             self.session.reference_signature(self.session_hash, session_signature, calls, entries);
+        if let Some(expires_at) = state.extended_to {
+            reference.terms = self.session.terms_with_expiry(expires_at);
+        }
         Ok(AccountSignature::SessionRef(reference).encode())
     }
 
@@ -282,6 +287,28 @@ impl<P> SessionAccount<P> {
         P: Provider + Sync,
     {
         session_usage(&self.provider, self.address, &self.session, self.session_hash).await
+    }
+
+    /// Reads the session's on-chain state and signs accordingly: by reference once it is stored
+    /// (registered or cached), with the expiry the owner extended it to, if any.
+    pub async fn refresh_from_chain(&self) -> Result<(), SdkError>
+    where
+        P: Provider + Sync,
+    {
+        let mut reader =
+            session_bindings::session_account::SessionAccountReader::new(self.address, &self.provider);
+        reader.set_block(self.block_id);
+        let stored_expiry = reader
+            .get_session_expiry(&self.session_hash)
+            .call()
+            .await
+            .map_err(|error| SdkError::from_call("get_session_expiry", self.address, error))?;
+        let mut state = self.signing_state();
+        if stored_expiry != 0 {
+            state.by_reference = true;
+            state.extended_to = (stored_expiry != self.session.expires_at).then_some(stored_expiry);
+        }
+        Ok(())
     }
 
     /// A SNIP-9 outside execution of `calls`, signed by the session key, that a relayer may

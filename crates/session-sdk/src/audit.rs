@@ -48,6 +48,10 @@ pub struct SessionRecord {
     pub cached_for_owner: Option<Felt>,
     /// Revoked by hash (`SessionRevoked`).
     pub revoked_event: bool,
+    /// Paused by the owner and not resumed since (`SessionPaused` / `SessionResumed`).
+    pub paused_event: bool,
+    /// The expiry the owner last extended it to (`SessionExtended`).
+    pub extended_to: Option<u64>,
 }
 
 /// A limit a session used up, as a `SessionLimitReached` event tells it.
@@ -63,6 +67,14 @@ pub enum LimitReached {
         token: Felt,
         /// The limit's period (0: lifetime).
         period: u64,
+    },
+    /// A `total at most u256` argument rule of the allowed method `leaf` (in `window`, the
+    /// event's `now / window seconds`; 0 for a rule over the whole session).
+    RuleTotal {
+        /// The allowed-method leaf.
+        leaf: Felt,
+        /// The window index.
+        window: u64,
     },
 }
 
@@ -217,6 +229,8 @@ impl AccountHistory {
                     registered_event: false,
                     cached_for_owner: None,
                     revoked_event: false,
+                    paused_event: false,
+                    extended_to: None,
                 });
                 self.sessions.len() - 1
             }
@@ -282,6 +296,19 @@ impl AccountHistory {
             AccountEvent::SessionEvent(SessionEvent::SessionRevoked(revoked)) => {
                 self.session(revoked.session_hash).revoked_event = true;
             }
+            AccountEvent::SessionEvent(SessionEvent::SessionRuleTotalReached(reached)) => {
+                let limit = LimitReached::RuleTotal { leaf: reached.leaf, window: reached.window };
+                self.session(reached.session_hash).limits_reached.push(limit);
+            }
+            AccountEvent::SessionEvent(SessionEvent::SessionPaused(paused)) => {
+                self.session(paused.session_hash).paused_event = true;
+            }
+            AccountEvent::SessionEvent(SessionEvent::SessionResumed(resumed)) => {
+                self.session(resumed.session_hash).paused_event = false;
+            }
+            AccountEvent::SessionEvent(SessionEvent::SessionExtended(extended)) => {
+                self.session(extended.session_hash).extended_to = Some(extended.expires_at);
+            }
             AccountEvent::SessionEvent(SessionEvent::AllSessionsRevoked(revoked)) => {
                 self.revoke_all_epochs.push(revoked.new_epoch);
             }
@@ -308,12 +335,17 @@ pub struct SessionStatus {
     pub registered: bool,
     /// Its authorization is stored on-chain for the current epoch (registered or cached).
     pub cached: bool,
+    /// The owner paused it (stored; resumable with its counters).
+    pub paused: bool,
+    /// The expiry as stored on-chain when the owner extended the session past its signed one.
+    pub extended_to: Option<u64>,
 }
 
 impl SessionStatus {
     /// One word for people: `revoked`, `revoked-all` (its epoch ended: revoke-all or owner
     /// rotation), `wrong-epoch` (an epoch the account never had), `expired`, `registered`,
-    /// `cached`, or `not-on-chain` (usable only with the owner's signature in each transaction).
+    /// `paused`, `cached`, or `not-on-chain` (usable only with the owner's signature in each
+    /// transaction).
     pub fn verdict(&self) -> &'static str {
         if self.revoked {
             "revoked"
@@ -321,6 +353,8 @@ impl SessionStatus {
             "revoked-all"
         } else if self.unknown_epoch {
             "wrong-epoch"
+        } else if self.paused {
+            "paused"
         } else if self.expired {
             "expired"
         } else if self.registered {
@@ -347,6 +381,16 @@ pub async fn session_status<P: Provider + Sync>(
     let now = latest_block_timestamp(provider).await?;
     let current_epoch =
         reader.get_session_epoch().call().await.map_err(view_failed("get_session_epoch", account))?;
+    let stored_expiry = reader
+        .get_session_expiry(&session_hash)
+        .call()
+        .await
+        .map_err(view_failed("get_session_expiry", account))?;
+    let paused = reader
+        .is_session_paused(&session_hash)
+        .call()
+        .await
+        .map_err(view_failed("is_session_paused", account))?;
     let (stale_epoch, unknown_epoch) = if epoch == current_epoch {
         (false, false)
     } else {
@@ -361,7 +405,7 @@ pub async fn session_status<P: Provider + Sync>(
             .map_err(view_failed("is_session_revoked", account))?,
         stale_epoch,
         unknown_epoch,
-        expired: expires_at <= now,
+        expired: expires_at.max(stored_expiry) <= now,
         registered: reader
             .is_session_registered(&session_hash)
             .call()
@@ -372,6 +416,8 @@ pub async fn session_status<P: Provider + Sync>(
             .call()
             .await
             .map_err(view_failed("is_session_cached", account))?,
+        paused,
+        extended_to: (stored_expiry > expires_at).then_some(stored_expiry),
     })
 }
 

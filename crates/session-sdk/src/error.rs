@@ -38,6 +38,12 @@ pub enum SdkError {
         /// What was being done.
         context: String,
     },
+    /// The owner paused the session (`SessionAdmin::resume_session` resumes it, counters kept).
+    #[error("{context}: the session is paused by the owner")]
+    SessionPaused {
+        /// What was being done.
+        context: String,
+    },
     /// The account rejected the session as revoked (by its hash, or by revoke-all).
     #[error("{context}: the session was revoked ({reason})")]
     SessionRevoked {
@@ -154,6 +160,7 @@ const REJECTIONS: &[(&str, Rejection)] = &[
     ("Session: expired", Rejection::Expired),
     ("Session: revoked", Rejection::Revoked),
     ("Session: stale epoch", Rejection::Revoked),
+    ("Session: paused", Rejection::Paused),
     ("Session: method not allowed", Rejection::Policy),
     ("Session: call to self", Rejection::Policy),
     ("Session: too many calls", Rejection::Policy),
@@ -166,6 +173,7 @@ const REJECTIONS: &[(&str, Rejection)] = &[
     ("Session: spend limits unordered", Rejection::Policy),
     ("Session: spend limit exceeded", Rejection::Limit),
     ("Session: call limit reached", Rejection::Limit),
+    ("Session: rule total exceeded", Rejection::Limit),
     ("Session: fee budget exceeded", Rejection::Limit),
     ("Session: policy mismatch", Rejection::Unauthorized),
     ("Session: not authorized", Rejection::Unauthorized),
@@ -177,6 +185,7 @@ const REJECTIONS: &[(&str, Rejection)] = &[
 enum Rejection {
     Expired,
     Revoked,
+    Paused,
     Policy,
     Limit,
     Unauthorized,
@@ -192,6 +201,7 @@ impl SdkError {
         let message = innermost_revert_reason(&message).unwrap_or(message);
         match found {
             Some((_, Rejection::Expired)) => SdkError::SessionExpired { context },
+            Some((_, Rejection::Paused)) => SdkError::SessionPaused { context },
             Some(&(reason, Rejection::Revoked)) => {
                 SdkError::SessionRevoked { context, reason: reason.into() }
             }

@@ -272,6 +272,39 @@ impl<A: ConnectedAccount + Sync> SessionAdmin<A> {
         self.finish("revoke_session", sent).await
     }
 
+    /// Pauses a stored session (registered, or cached by its first transaction): its
+    /// transactions fail with [`SdkError::SessionPaused`] until [`resume_session`](Self::resume_session);
+    /// its counters are kept.
+    pub async fn pause_session(&self, session_hash: Felt) -> Result<Felt, SdkError> {
+        let sent = self.contract.pause_session(&session_hash).send().await;
+        self.finish("pause_session", sent).await
+    }
+
+    /// Resumes a paused session, its counters as they were.
+    pub async fn resume_session(&self, session_hash: Felt) -> Result<Felt, SdkError> {
+        let sent = self.contract.resume_session(&session_hash).send().await;
+        self.finish("resume_session", sent).await
+    }
+
+    /// Moves a stored session's expiry later, to `expires_at` (Unix seconds), keeping its limits
+    /// and counters. The session's key keeps working by reference with the new expiry
+    /// ([`SessionAccount::refresh_from_chain`] picks it up).
+    pub async fn extend_session(&self, session_hash: Felt, expires_at: u64) -> Result<Felt, SdkError> {
+        let sent = self.contract.extend_session(&session_hash, &expires_at).send().await;
+        self.finish("extend_session", sent).await
+    }
+
+    /// Whether the owner paused the session.
+    pub async fn is_session_paused(&self, session_hash: Felt) -> Result<bool, SdkError> {
+        self.view("is_session_paused", self.contract.is_session_paused(&session_hash).call().await)
+    }
+
+    /// The session's expiry as stored on-chain (extensions included); 0 when it is not stored in
+    /// the current epoch.
+    pub async fn session_expiry(&self, session_hash: Felt) -> Result<u64, SdkError> {
+        self.view("get_session_expiry", self.contract.get_session_expiry(&session_hash).call().await)
+    }
+
     /// Revokes every session issued so far.
     pub async fn revoke_all_sessions(&self) -> Result<Felt, SdkError> {
         let sent = self.contract.revoke_all_sessions().send().await;

@@ -6,6 +6,7 @@
 
 use std::path::Path;
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use p256::ecdsa::signature::hazmat::PrehashSigner;
@@ -240,31 +241,16 @@ impl OwnerSigner for ExternalPasskey {
 
 /// The owner signer saved at `path`: a software passkey ([`SoftwarePasskey::save`]) or a Stark
 /// key in a starkli-compatible keystore.
-pub fn load_owner_signer(path: &Path, password: &str) -> Result<Box<dyn OwnerSigner>, KeystoreError> {
+pub fn load_owner_signer(path: &Path, password: &str) -> Result<Arc<dyn OwnerSigner>, KeystoreError> {
     if SoftwarePasskey::is_passkey_file(path) {
-        Ok(Box::new(SoftwarePasskey::load(path, password)?))
+        Ok(Arc::new(SoftwarePasskey::load(path, password)?))
     } else {
-        Ok(Box::new(crate::load_keystore(path, password)?))
+        Ok(Arc::new(crate::load_keystore(path, password)?))
     }
 }
 
 #[async_trait]
-impl<S: OwnerSigner + ?Sized> OwnerSigner for std::sync::Arc<S> {
-    fn owner_key(&self) -> OwnerKey {
-        (**self).owner_key()
-    }
-
-    async fn sign_owner_hash(&self, hash: Felt) -> Result<OwnerSignature, SdkError> {
-        (**self).sign_owner_hash(hash).await
-    }
-
-    fn is_interactive(&self) -> bool {
-        (**self).is_interactive()
-    }
-}
-
-#[async_trait]
-impl<S: OwnerSigner + ?Sized> OwnerSigner for Box<S> {
+impl<S: OwnerSigner + ?Sized> OwnerSigner for Arc<S> {
     fn owner_key(&self) -> OwnerKey {
         (**self).owner_key()
     }

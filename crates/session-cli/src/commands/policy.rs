@@ -110,6 +110,9 @@ pub async fn run(command: PolicyCommand, out: Output) -> Result<()> {
                         "        used up a window of its {period}-second spend limit of token {token:#066x}"
                     )
                 }
+                LimitReached::RuleTotal { leaf, .. } => {
+                    format!("        reached the total a rule of allowed method {leaf:#066x} allows")
+                }
             });
         }
         sessions.push(json!({ "record": record, "status": verdict, "allowed_methods": methods }));

@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::Result;
 use clap::{Args, Subcommand};
@@ -41,6 +42,12 @@ pub enum SessionCommand {
     Register(RegisterArgs),
     /// Revoke one session by hash (or session file), or every session with --all.
     Revoke(RevokeArgs),
+    /// Pause a stored session: its transactions are refused until `resume`; its counters are kept.
+    Pause(LifecycleArgs),
+    /// Resume a paused session.
+    Resume(LifecycleArgs),
+    /// Move a stored session's expiry later (same key, methods, limits and counters).
+    Extend(ExtendArgs),
     /// Decode a session file, recompute its hash and root, list its permissions, limits and status.
     Inspect(InspectArgs),
     /// List session files (in folders or given by name) with their status and remaining limits.
@@ -126,6 +133,34 @@ pub struct RevokeArgs {
     network: NetworkArgs,
 }
 
+/// Options of `session pause` and `session resume`.
+#[derive(Args)]
+pub struct LifecycleArgs {
+    /// The session hash, or a session file.
+    session: String,
+    /// The session account: an address or an account file (read from the session file if omitted).
+    #[arg(long)]
+    account: Option<String>,
+    /// The owner keystore.
+    #[arg(long)]
+    keystore: PathBuf,
+    #[command(flatten)]
+    network: NetworkArgs,
+}
+
+/// Options of `session extend`.
+#[derive(Args)]
+pub struct ExtendArgs {
+    #[command(flatten)]
+    target: LifecycleArgs,
+    /// How much longer the session lasts, from its current expiry (`30m`, `1h`, `1d`).
+    #[arg(long, value_parser = parse_duration, required_unless_present = "expires_at", conflicts_with = "expires_at")]
+    by: Option<u64>,
+    /// The new expiry, as a UTC date: `2026-12-01` or `2026-12-01T18:30:00Z`.
+    #[arg(long, value_parser = parse_time)]
+    expires_at: Option<u64>,
+}
+
 /// Options of `session inspect`.
 #[derive(Args)]
 pub struct InspectArgs {
@@ -151,6 +186,9 @@ pub async fn run(command: SessionCommand, out: Output) -> Result<()> {
         SessionCommand::Exec(args) => exec(args, out).await,
         SessionCommand::Register(args) => register(args, out).await,
         SessionCommand::Revoke(args) => revoke(args, out).await,
+        SessionCommand::Pause(args) => pause_or_resume(args, true, out).await,
+        SessionCommand::Resume(args) => pause_or_resume(args, false, out).await,
+        SessionCommand::Extend(args) => extend(args, out).await,
         SessionCommand::Inspect(args) => inspect(args, out).await,
         SessionCommand::List(args) => list(args, out).await,
     }
@@ -158,7 +196,7 @@ pub async fn run(command: SessionCommand, out: Output) -> Result<()> {
 
 /// The owner signer (Stark keystore or passkey file) from `keystore`, refused unless it is
 /// `account`'s on-chain owner.
-async fn owner_signer(keystore: &Path, provider: &Client, account: Felt) -> Result<Box<dyn OwnerSigner>> {
+async fn owner_signer(keystore: &Path, provider: &Client, account: Felt) -> Result<Arc<dyn OwnerSigner>> {
     let signer =
         load_owner_signer(keystore, &password(OWNER_PASSWORD_ENV, "Owner keystore password", false)?)?;
     assert_owner(provider, account, &signer.owner_key()).await?;
@@ -172,7 +210,7 @@ async fn owner_account(
     provider: Client,
     account: Felt,
     chain_id: Felt,
-) -> Result<OwnerAccount<Client, Box<dyn OwnerSigner>>> {
+) -> Result<OwnerAccount<Client, Arc<dyn OwnerSigner>>> {
     let signer = owner_signer(keystore, &provider, account).await?;
     Ok(OwnerAccount::new(provider, chain_id, account, signer))
 }
@@ -390,6 +428,7 @@ async fn exec(args: ExecArgs, out: Output) -> Result<()> {
         calls.push(Call { to: contract, selector: target.selector, calldata });
     }
     let session = file.open(provider, &password(SESSION_PASSWORD_ENV, "Session file password", false)?)?;
+    session.refresh_from_chain().await?; // stored? extended by the owner?
     let readable = |error: SdkError| -> anyhow::Error {
         match &error {
             SdkError::Preflight(preflight) => {
@@ -498,14 +537,93 @@ async fn revoke(args: RevokeArgs, out: Output) -> Result<()> {
     Ok(())
 }
 
-/// A session's standing in one word: `active`, `expired`, `revoked` (by hash, revoke-all or owner
-/// rotation), `exhausted` (a limit used up), `wrong-epoch` (signed for an epoch the account never
-/// had), or `unusable` (its authorization is not the current owner's).
+/// The session hash and account a lifecycle command names (a hash, or a session file).
+fn lifecycle_target(target: &LifecycleArgs) -> Result<(Felt, Felt)> {
+    let (session_hash, file_account) = if target.session.starts_with("0x") {
+        (parse_felt(&target.session, "session hash")?, None)
+    } else {
+        let file = SessionFile::load(Path::new(&target.session))?;
+        (file.session_hash, Some(file.account))
+    };
+    let account = match (&target.account, file_account) {
+        (Some(value), _) => account_address(value)?,
+        (None, Some(account)) => account,
+        (None, None) => {
+            return Err(usage("which account?", Some("pass --account <address or account file>")))
+        }
+    };
+    Ok((session_hash, account))
+}
+
+/// The owner's admin for a lifecycle command, refusing a session that is not stored (pausing
+/// and extending work on registered or cached sessions).
+async fn stored_session_admin(
+    target: &LifecycleArgs,
+) -> Result<(Felt, SessionAdmin<OwnerAccount<Client, Arc<dyn OwnerSigner>>>)> {
+    let (session_hash, account) = lifecycle_target(target)?;
+    let (provider, chain_id) = target.network.connect().await?;
+    session_epoch(&provider, account).await?;
+    let admin = SessionAdmin::new(owner_account(&target.keystore, provider, account, chain_id).await?);
+    if admin.session_expiry(session_hash).await? == 0 {
+        return Err(refusal(
+            format!("session {session_hash:#x} is not stored on-chain in the current epoch"),
+            Some("only a registered session, or one that has sent a transaction, can be paused or extended"),
+        ));
+    }
+    Ok((session_hash, admin))
+}
+
+async fn pause_or_resume(args: LifecycleArgs, pause: bool, out: Output) -> Result<()> {
+    let (hash, admin) = stored_session_admin(&args).await?;
+    let paused = admin.is_session_paused(hash).await?;
+    if paused == pause {
+        let state = if pause { "already paused" } else { "not paused" };
+        return Err(refusal(format!("session {hash:#x} is {state}"), None));
+    }
+    let (done, tx) = if pause {
+        ("Paused", out.waiting("pausing the session", admin.pause_session(hash)).await?)
+    } else {
+        ("Resumed", out.waiting("resuming the session", admin.resume_session(hash)).await?)
+    };
+    out.result(
+        format!("{done} session {hash:#066x}, its counters kept (transaction {tx:#x})"),
+        json!({ "session_hash": hash, "paused": pause, "transaction_hash": tx }),
+    );
+    Ok(())
+}
+
+async fn extend(args: ExtendArgs, out: Output) -> Result<()> {
+    let (hash, admin) = stored_session_admin(&args.target).await?;
+    let current = admin.session_expiry(hash).await?;
+    let expires_at = match (args.expires_at, args.by) {
+        (Some(expires_at), _) => expires_at,
+        (None, Some(by)) => current.checked_add(by).ok_or_else(|| usage("--by is too long", None))?,
+        (None, None) => return Err(usage("how long?", Some("pass --by 1h or --expires-at <date>"))),
+    };
+    if expires_at <= current {
+        return Err(usage(
+            format!("the session already lasts until {}: the new expiry must be later", format_time(current)),
+            None,
+        ));
+    }
+    let tx = out.waiting("extending the session", admin.extend_session(hash, expires_at)).await?;
+    out.result(
+        format!("Session {hash:#066x} now expires at {} (transaction {tx:#x})", format_time(expires_at)),
+        json!({ "session_hash": hash, "expires_at": expires_at, "previous_expires_at": current, "transaction_hash": tx }),
+    );
+    Ok(())
+}
+
+/// A session's standing in one word: `active`, `paused` (by the owner), `expired`, `revoked` (by
+/// hash, revoke-all or owner rotation), `exhausted` (a limit used up), `wrong-epoch` (signed for an
+/// epoch the account never had), or `unusable` (its authorization is not the current owner's).
 fn plain_status(status: &SessionStatus, exhausted: bool, authorized: bool) -> &'static str {
     if status.revoked || status.stale_epoch {
         "revoked"
     } else if status.unknown_epoch {
         "wrong-epoch"
+    } else if status.paused {
+        "paused"
     } else if status.expired {
         "expired"
     } else if exhausted {
@@ -577,8 +695,16 @@ async fn inspect(args: InspectArgs, out: Output) -> Result<()> {
             )
         })
         .collect();
-    let expiry =
-        format!("{} ({})", format_time(file.expires_at), format_relative(file.expires_at, standing.now));
+    let expires_at = standing.status.extended_to.unwrap_or(file.expires_at);
+    let expiry = match standing.status.extended_to {
+        Some(_) => format!(
+            "{} ({}; extended by the owner from {})",
+            format_time(expires_at),
+            format_relative(expires_at, standing.now),
+            format_time(file.expires_at)
+        ),
+        None => format!("{} ({})", format_time(expires_at), format_relative(expires_at, standing.now)),
+    };
     let text = format!(
         "Session {:#066x} (hash recomputed: matches)\n  status:         {}\n  account:        {:#066x}\n  chain:          {:#x}\n  session key:    {:#066x}\n  expires at:     {expiry}\n  epoch:          {:#x}\n  methods root:   {:#066x} (recomputed: matches)\n  permissions:\n    {}\n  limits:\n    {}\n  remaining:      {}\n  authorization:  {}\n  on-chain:       {}",
         file.session_hash,
@@ -603,7 +729,7 @@ async fn inspect(args: InspectArgs, out: Output) -> Result<()> {
     out.result(
         text,
         json!({ "session_hash": file.session_hash, "account": file.account, "chain_id": file.chain_id,
-                "session_key": file.session_public_key, "expires_at": file.expires_at, "epoch": file.epoch,
+                "session_key": file.session_public_key, "expires_at": expires_at, "signed_expires_at": file.expires_at, "epoch": file.epoch,
                 "allowed_methods_root": file.allowed_methods_root, "permissions": permissions,
                 "policy": file.policy, "limits": limits, "remaining": standing.remaining,
                 "usage": { "calls": standing.usage.calls.to_string(),
@@ -655,8 +781,8 @@ async fn list(args: ListArgs, out: Output) -> Result<()> {
             "{}  {:<11} expires {} ({})  account {:#x}  allows {}{}",
             path.display(),
             standing.word,
-            format_time(file.expires_at),
-            format_relative(file.expires_at, standing.now),
+            format_time(standing.status.extended_to.unwrap_or(file.expires_at)),
+            format_relative(standing.status.extended_to.unwrap_or(file.expires_at), standing.now),
             file.account,
             allows.join(", "),
             if standing.remaining.is_empty() {
