@@ -842,10 +842,12 @@ pub mod SessionComponent {
                     }
                     proven.append(leaf);
                 }
-                assert_arguments_allowed(rules, *call.calldata);
-                for rule in rules {
-                    if *rule.kind == RULE_TOTAL_AT_MOST_U256 {
-                        self.count_rule_total(session_hash, leaf, rule, *call.calldata, now);
+                if !rules.is_empty() {
+                    assert_arguments_allowed(rules, *call.calldata);
+                    for rule in rules {
+                        if *rule.kind == RULE_TOTAL_AT_MOST_U256 {
+                            self.count_rule_total(session_hash, leaf, rule, *call.calldata, now);
+                        }
                     }
                 }
             }

@@ -495,12 +495,46 @@ async fn measure_limits(bench: &Bench) -> Result<Vec<Row>> {
         ArgumentRule::Equal { index: 0, value: RECIPIENT },
         ArgumentRule::AtMostU256 { index: 1, bound: U256::from(1_000u32) },
     ];
-    let session =
-        bench.session_with(|b| b.allow_with_rules(STRK_TOKEN, "transfer", rules).policy(spend)).await?;
+    let session = bench
+        .session_with(|b| b.allow_with_rules(STRK_TOKEN, "transfer", rules).policy(spend.clone()))
+        .await?;
     rows.push(
         bench
             .cached_row(
                 "session, cached — STRK transfer: spend limit + 2 argument rules",
+                session,
+                vec![transfer.clone()],
+            )
+            .await?,
+    );
+    // Issue 18's rules, each alone on a cached session.
+    let lower_bounds = vec![
+        ArgumentRule::AtLeast { index: 0, bound: Felt::ONE },
+        ArgumentRule::NotEqual { index: 0, value: Felt::from(7u8) },
+    ];
+    let session = bench.session_with(|b| b.allow_with_rules(game, "increase", lower_bounds)).await?;
+    rows.push(bench.cached_row("session, cached — increase: at least + not equal", session, increase).await?);
+    let at_least = vec![ArgumentRule::AtLeastU256 { index: 1, bound: U256::from(1u8) }];
+    let session = bench
+        .session_with(|b| b.allow_with_rules(STRK_TOKEN, "transfer", at_least).policy(spend.clone()))
+        .await?;
+    rows.push(
+        bench
+            .cached_row(
+                "session, cached — STRK transfer: spend limit + at least u256",
+                session,
+                vec![transfer.clone()],
+            )
+            .await?,
+    );
+    let total =
+        vec![ArgumentRule::TotalAtMostU256 { index: 1, bound: U256::from(1_000_000u32), period: 86_400 }];
+    let session =
+        bench.session_with(|b| b.allow_with_rules(STRK_TOKEN, "transfer", total).policy(spend)).await?;
+    rows.push(
+        bench
+            .cached_row(
+                "session, cached — STRK transfer: spend limit + total at most u256 per day",
                 session,
                 vec![transfer],
             )
