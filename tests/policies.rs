@@ -232,6 +232,34 @@ async fn lower_bounds_and_refused_values_hold_at_their_bound() {
 }
 
 #[tokio::test]
+async fn a_subscription_starts_at_its_valid_after_and_is_rate_limited_per_window() {
+    let world = World::start().await;
+    // Start on a whole hour (windows are aligned to the Unix epoch), the session two hours later.
+    let hour = (world.now().await / 3600 + 1) * 3600;
+    world.devnet.set_time(hour).await.unwrap();
+    let starts = hour + 7200;
+    let policy = Policy { max_calls: Some(2), limits_window: 3600, valid_after: starts, ..Policy::default() };
+    let session =
+        session(&world, |b| b.expires_at(hour + 86_400).allow(world.counter, "increase").policy(policy))
+            .await;
+    let early = session.execute(vec![increase(world.counter, 1)]).await.unwrap_err();
+    assert!(matches!(early, SdkError::SessionNotYetValid { .. }), "{early:?}");
+
+    world.devnet.set_time(starts).await.unwrap();
+    session.execute(vec![increase(world.counter, 1)]).await.unwrap(); // from its start
+    session.execute(vec![increase(world.counter, 1)]).await.unwrap(); // 2 calls: this hour's limit
+    let refused = session.execute(vec![increase(world.counter, 1)]).await.unwrap_err();
+    assert!(
+        matches!(refused, SdkError::Preflight(PreflightError::CallLimitReached { used: 2, max: 2, .. })),
+        "{refused:?}"
+    );
+    world.devnet.set_time(starts + 3600).await.unwrap();
+    session.execute(vec![increase(world.counter, 1)]).await.unwrap(); // a new hour
+    assert_eq!(session.usage().await.unwrap().calls, 1, "counted in this hour");
+    assert_eq!(world.count().await, 3);
+}
+
+#[tokio::test]
 async fn a_rule_total_bounds_what_a_methods_calls_add_up_to() {
     let world = World::start().await;
     let now = world.now().await;

@@ -87,6 +87,10 @@ pub mod SessionErrors {
     pub const ALREADY_REVOKED: felt252 = 'Session: already revoked';
     /// The session is already registered.
     pub const ALREADY_REGISTERED: felt252 = 'Session: already registered';
+    /// The session's policy sets a later `valid_after` than the transaction's time.
+    pub const NOT_YET_VALID: felt252 = 'Session: not yet valid';
+    /// The policy's `limits_window` is not a whole number of hours below 2^32 seconds.
+    pub const BAD_LIMITS_WINDOW: felt252 = 'Session: bad limits window';
     /// The owner paused the session (its counters are kept; `resume_session` resumes it).
     pub const PAUSED: felt252 = 'Session: paused';
     /// The session is already paused.

@@ -73,6 +73,13 @@ pub struct Policy {
     /// may have several limits (e.g. per day and in total), each with its own counter. Tokens
     /// not listed may move nothing, in every session.
     pub spend_limits: Span<SpendLimit>,
+    /// Unix time before which the session may not be used (0: at once), exact at execution: a
+    /// subscription's first payment next month, a session registered ahead of time.
+    pub valid_after: u64,
+    /// The window `max_calls` and `fee_budget` apply to, in seconds (a whole number of hours,
+    /// below 2^32; windows start at multiples of it since the Unix epoch): e.g. at most 10 calls
+    /// and 1 STRK of fees per hour. 0: the session's whole lifetime.
+    pub limits_window: u64,
 }
 
 /// The most value of one ERC-20 token a session may transfer or approve, over its lifetime or
@@ -210,6 +217,8 @@ pub trait ISession<TState> {
     fn extend_session(ref self: TState, session_hash: felt252, expires_at: u64);
     /// Whether the owner paused the session (stored in the current epoch).
     fn is_session_paused(self: @TState, session_hash: felt252) -> bool;
+    /// The Unix time before which the stored session may not be used (0: none).
+    fn get_session_valid_after(self: @TState, session_hash: felt252) -> u64;
     /// What the session's `total at most u256` rule `rule` of the allowed-method leaf `leaf` has
     /// counted (in the current window, for a rule per window).
     fn get_session_rule_total(

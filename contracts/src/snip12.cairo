@@ -14,11 +14,11 @@ pub const STARKNET_DOMAIN_TYPE_HASH: felt252 = selector!(
 /// `starknet_keccak` of the session type, with the types it references appended in name order
 /// (its `merkletree` leaf type is not appended).
 pub const SESSION_TYPE_HASH: felt252 = selector!(
-    "\"Session\"(\"Session Key\":\"felt\",\"Expires At\":\"timestamp\",\"Allowed Methods\":\"merkletree\",\"Policy\":\"Policy\",\"Epoch\":\"felt\")\"Policy\"(\"Max Fee Per Transaction\":\"u128\",\"Fee Budget\":\"u128\",\"Max Calls\":\"u128\",\"Spend Limits\":\"Spend Limit*\")\"Spend Limit\"(\"Token Amount\":\"TokenAmount\",\"Window Seconds\":\"u128\")\"TokenAmount\"(\"token_address\":\"ContractAddress\",\"amount\":\"u256\")\"u256\"(\"low\":\"u128\",\"high\":\"u128\")",
+    "\"Session\"(\"Session Key\":\"felt\",\"Expires At\":\"timestamp\",\"Allowed Methods\":\"merkletree\",\"Policy\":\"Policy\",\"Epoch\":\"felt\")\"Policy\"(\"Max Fee Per Transaction\":\"u128\",\"Fee Budget\":\"u128\",\"Max Calls\":\"u128\",\"Spend Limits\":\"Spend Limit*\",\"Valid After\":\"timestamp\",\"Calls And Fees Window\":\"u128\")\"Spend Limit\"(\"Token Amount\":\"TokenAmount\",\"Window Seconds\":\"u128\")\"TokenAmount\"(\"token_address\":\"ContractAddress\",\"amount\":\"u256\")\"u256\"(\"low\":\"u128\",\"high\":\"u128\")",
 );
 /// `starknet_keccak` of the policy type (what a wallet displays as the session's limits).
 pub const POLICY_TYPE_HASH: felt252 = selector!(
-    "\"Policy\"(\"Max Fee Per Transaction\":\"u128\",\"Fee Budget\":\"u128\",\"Max Calls\":\"u128\",\"Spend Limits\":\"Spend Limit*\")\"Spend Limit\"(\"Token Amount\":\"TokenAmount\",\"Window Seconds\":\"u128\")\"TokenAmount\"(\"token_address\":\"ContractAddress\",\"amount\":\"u256\")\"u256\"(\"low\":\"u128\",\"high\":\"u128\")",
+    "\"Policy\"(\"Max Fee Per Transaction\":\"u128\",\"Fee Budget\":\"u128\",\"Max Calls\":\"u128\",\"Spend Limits\":\"Spend Limit*\",\"Valid After\":\"timestamp\",\"Calls And Fees Window\":\"u128\")\"Spend Limit\"(\"Token Amount\":\"TokenAmount\",\"Window Seconds\":\"u128\")\"TokenAmount\"(\"token_address\":\"ContractAddress\",\"amount\":\"u256\")\"u256\"(\"low\":\"u128\",\"high\":\"u128\")",
 );
 /// `starknet_keccak` of one spend limit's type.
 pub const SPEND_LIMIT_TYPE_HASH: felt252 = selector!(
@@ -42,7 +42,7 @@ pub const EMPTY_ARRAY_HASH: felt252 =
 /// The struct hash of the policy without limits (every field at its maximum, no spend limit):
 /// sessions with it need not send their policy.
 pub const UNLIMITED_POLICY_HASH: felt252 =
-    0x292c3c51ee7b2b45b3395b20656ddbcc0a8325990c9a4a3099bde0c69c4d78f;
+    0x245cbea356a6b68b09e885f7fb8c9af814a3780d6d7f81023d8ce056a5faf5a;
 /// `starknet_keccak` of the SNIP-9 v2 outside execution type (with its `Call` type appended).
 pub const OUTSIDE_EXECUTION_TYPE_HASH: felt252 = selector!(
     "\"OutsideExecution\"(\"Caller\":\"ContractAddress\",\"Nonce\":\"felt\",\"Execute After\":\"u128\",\"Execute Before\":\"u128\",\"Calls\":\"Call*\")\"Call\"(\"To\":\"ContractAddress\",\"Selector\":\"selector\",\"Calldata\":\"felt*\")",
@@ -113,12 +113,14 @@ pub fn policy_struct_hash(policy: @Policy) -> felt252 {
         limits.append(spend_limit_struct_hash(limit));
     }
     let max_calls: felt252 = (*policy.max_calls).into();
-    poseidon_5(
-        POLICY_TYPE_HASH,
-        (*policy.max_fee_per_tx).into(),
-        (*policy.fee_budget).into(),
-        max_calls,
-        poseidon_hash_span(limits.span()),
+    let valid_after: felt252 = (*policy.valid_after).into();
+    let limits_window: felt252 = (*policy.limits_window).into();
+    poseidon_hash_span(
+        array![
+            POLICY_TYPE_HASH, (*policy.max_fee_per_tx).into(), (*policy.fee_budget).into(), max_calls,
+            poseidon_hash_span(limits.span()), valid_after, limits_window,
+        ]
+            .span(),
     )
 }
 

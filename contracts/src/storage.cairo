@@ -22,11 +22,15 @@ pub const HAS_FEE_CAP: u128 = 2;
 pub const HAS_FEE_BUDGET: u128 = 4;
 /// Limit flag: the session lists spend limits (without, no call may move value).
 pub const HAS_SPEND_LIMITS: u128 = 8;
+/// Limit flag: the session may not be used before its policy's `valid_after`.
+pub const HAS_START: u128 = 16;
+/// Limit flag: the call limit and fee budget apply per window (`limits_window`).
+pub const HAS_LIMITS_WINDOW: u128 = 32;
 /// Every limit flag.
-pub const LIMIT_FLAGS: u128 = 15;
+pub const LIMIT_FLAGS: u128 = 63;
 /// Record flag (above the limit flags, never in a signature's terms): the owner paused the
 /// session. A paused record matches no by-reference signature.
-pub const PAUSED: u128 = 16;
+pub const PAUSED: u128 = 64;
 
 /// The record of a session revoked by its hash (stored or not).
 pub const REVOKED_RECORD: felt252 = 1;
@@ -101,23 +105,60 @@ pub fn session_binding(session_hash: felt252, session_key: felt252, root: felt25
 }
 
 /// What a session may still use of its call limit and fee budget (one slot: both are charged
-/// when a transaction is validated).
+/// when a transaction is validated), in the current window for limits per window.
 #[derive(Copy, Drop, Debug, PartialEq)]
 pub struct Allowance {
     /// Calls left (for a session with a call limit).
     pub calls_left: u64,
     /// Fees left (for a session with a fee budget).
     pub fee_budget_left: u128,
+    /// For limits per window: the window the amounts left are for (`time / window length`).
+    pub window: u32,
+    /// For limits per window: the window's length in hours (0: limits over the lifetime).
+    pub window_hours: u32,
 }
+
+const TWO_POW_192: felt252 = 0x1000000000000000000000000000000000000000000000000;
+const TWO_POW_224: felt252 = 0x100000000000000000000000000000000000000000000000000000000;
 
 impl AllowancePacking of StorePacking<Allowance, felt252> {
     fn pack(value: Allowance) -> felt252 {
-        value.fee_budget_left.into() + TWO_POW_128 * value.calls_left.into()
+        value.fee_budget_left.into()
+            + TWO_POW_128 * value.calls_left.into()
+            + TWO_POW_192 * value.window.into()
+            + TWO_POW_224 * value.window_hours.into()
     }
 
     fn unpack(value: felt252) -> Allowance {
         let value: u256 = value.into();
-        Allowance { calls_left: value.high.try_into().unwrap(), fee_budget_left: value.low }
+        let (windowing, calls_left) = DivRem::div_rem(value.high, TWO_POW_64.try_into().unwrap());
+        let (window_hours, window) = DivRem::div_rem(windowing, 0x100000000_u128.try_into().unwrap());
+        Allowance {
+            calls_left: calls_left.try_into().unwrap(),
+            fee_budget_left: value.low,
+            window: window.try_into().unwrap(),
+            window_hours: window_hours.try_into().unwrap(),
+        }
+    }
+}
+
+/// A session's call limit and fee budget, what each window starts with (for limits per window).
+#[derive(Copy, Drop, Debug, PartialEq)]
+pub struct LimitMaxima {
+    /// The call limit.
+    pub max_calls: u64,
+    /// The fee budget.
+    pub fee_budget: u128,
+}
+
+impl LimitMaximaPacking of StorePacking<LimitMaxima, felt252> {
+    fn pack(value: LimitMaxima) -> felt252 {
+        value.fee_budget.into() + TWO_POW_128 * value.max_calls.into()
+    }
+
+    fn unpack(value: felt252) -> LimitMaxima {
+        let value: u256 = value.into();
+        LimitMaxima { max_calls: value.high.try_into().unwrap(), fee_budget: value.low }
     }
 }
 

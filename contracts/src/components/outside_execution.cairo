@@ -90,7 +90,7 @@ pub mod OutsideExecutionComponent {
             let context = Context { hash, chain_id, account, now };
             let session_hash = match session.validate_signature(context, outside_execution.calls, signature) {
                 Some(used) => {
-                    session.charge(used, outside_execution.calls.len(), None);
+                    session.charge(used, outside_execution.calls.len(), None, now);
                     session.use_session(used, outside_execution.calls, now);
                     used.session_hash
                 },

@@ -59,9 +59,9 @@ pub mod SessionComponent {
         verify_merkle_proof,
     };
     use crate::storage::{
-        Allowance, HAS_CALL_LIMIT, HAS_FEE_BUDGET, HAS_FEE_CAP, HAS_SPEND_LIMITS, LIMIT_FLAGS, PAUSED,
-        REVOKED_RECORD, SessionRecord, SpendEntry, pack_record, record_felt, session_binding,
-        spend_key, split_terms, terms_of, unpack_record,
+        Allowance, HAS_CALL_LIMIT, HAS_FEE_BUDGET, HAS_FEE_CAP, HAS_LIMITS_WINDOW, HAS_SPEND_LIMITS,
+        HAS_START, LIMIT_FLAGS, LimitMaxima, PAUSED, REVOKED_RECORD, SessionRecord, SpendEntry,
+        pack_record, record_felt, session_binding, spend_key, split_terms, terms_of, unpack_record,
     };
 
     /// `SessionLimitReached.limit` of the call limit.
@@ -88,6 +88,10 @@ pub mod SessionComponent {
         pub Session_allowances: Map<felt252, Allowance>,
         /// Fee cap per transaction, per session with one.
         pub Session_fee_caps: Map<felt252, u128>,
+        /// `valid_after` of sessions that have one.
+        pub Session_valid_after: Map<felt252, u64>,
+        /// The call limit and fee budget each window starts with (sessions with limits per window).
+        pub Session_limit_maxima: Map<felt252, LimitMaxima>,
         /// Spend limits and what is left of them, by `storage::spend_key(session, token, index)`.
         pub Session_spending: Map<felt252, SpendEntry>,
         /// The amount per window of each spend limit per window, by the same key.
@@ -353,7 +357,7 @@ pub mod SessionComponent {
 
         /// Calls the session may still make (for a session with a call limit; 0 otherwise).
         fn get_session_calls_left(self: @ComponentState<TContractState>, session_hash: felt252) -> u64 {
-            self.Session_allowances.read(session_hash).calls_left
+            self.current_allowance(session_hash).calls_left
         }
 
         /// Fees the session's transactions may still commit (for a session with a fee budget; 0
@@ -361,7 +365,12 @@ pub mod SessionComponent {
         fn get_session_fee_budget_left(
             self: @ComponentState<TContractState>, session_hash: felt252,
         ) -> u128 {
-            self.Session_allowances.read(session_hash).fee_budget_left
+            self.current_allowance(session_hash).fee_budget_left
+        }
+
+        /// The Unix time before which the session may not be used (0: none; stored sessions).
+        fn get_session_valid_after(self: @ComponentState<TContractState>, session_hash: felt252) -> u64 {
+            self.Session_valid_after.read(session_hash)
         }
 
         /// What the session may still move of `token` under its limit of this `period` (0:
@@ -488,6 +497,10 @@ pub mod SessionComponent {
                     );
                     assert(*limit.period < 0x100000000, SessionErrors::WINDOW_TOO_LONG);
                 }
+                assert(
+                    policy.limits_window % 3600 == 0 && policy.limits_window < 0x100000000,
+                    SessionErrors::BAD_LIMITS_WINDOW,
+                );
             },
             None => assert(
                 *session.policy_hash == UNLIMITED_POLICY_HASH, SessionErrors::POLICY_MISMATCH,
@@ -512,6 +525,12 @@ pub mod SessionComponent {
         }
         if !policy.spend_limits.is_empty() {
             flags = flags | HAS_SPEND_LIMITS;
+        }
+        if policy.valid_after != 0 {
+            flags = flags | HAS_START;
+        }
+        if policy.limits_window != 0 && (flags & (HAS_CALL_LIMIT | HAS_FEE_BUDGET)) != 0 {
+            flags = flags | HAS_LIMITS_WINDOW;
         }
         flags
     }
@@ -573,7 +592,7 @@ pub mod SessionComponent {
             } else {
                 None
             };
-            self.charge(used, calls.len(), fee);
+            self.charge(used, calls.len(), fee, context.now);
         }
 
         /// For a validated session use: checks `fee` (a transaction's maximum fee; `None` for an
@@ -584,7 +603,11 @@ pub mod SessionComponent {
         /// Emits `SessionCharged` when it charges anything, and `SessionLimitReached` when the call
         /// limit is used up exactly.
         fn charge(
-            ref self: ComponentState<TContractState>, used: SessionUse, calls: u32, fee: Option<u128>,
+            ref self: ComponentState<TContractState>,
+            used: SessionUse,
+            calls: u32,
+            fee: Option<u128>,
+            now: u64,
         ) {
             let session_hash = used.session_hash;
             let has_call_limit = (used.limits & HAS_CALL_LIMIT) != 0;
@@ -607,7 +630,10 @@ pub mod SessionComponent {
             if !has_call_limit && fee_charged == 0 {
                 return;
             }
-            let allowance = self.Session_allowances.read(session_hash);
+            let mut allowance = self.Session_allowances.read(session_hash);
+            if (used.limits & HAS_LIMITS_WINDOW) != 0 {
+                allowance = self.in_window(session_hash, allowance, now);
+            }
             let calls_charged: u32 = if has_call_limit {
                 calls
             } else {
@@ -620,7 +646,9 @@ pub mod SessionComponent {
                 .Session_allowances
                 .write(
                     session_hash,
-                    Allowance { calls_left, fee_budget_left: allowance.fee_budget_left - fee_charged },
+                    Allowance {
+                        calls_left, fee_budget_left: allowance.fee_budget_left - fee_charged, ..allowance
+                    },
                 );
             self.emit(SessionCharged { session_hash, calls: calls_charged, fee: fee_charged });
             if has_call_limit && calls_left == 0 {
@@ -683,6 +711,9 @@ pub mod SessionComponent {
         ) {
             assert(now < used.expires_at, SessionErrors::EXPIRED);
             let session_hash = used.session_hash;
+            if (used.limits & HAS_START) != 0 {
+                assert(now >= self.Session_valid_after.read(session_hash), SessionErrors::NOT_YET_VALID);
+            }
             let has_spend_limits = (used.limits & HAS_SPEND_LIMITS) != 0;
             for call in calls {
                 if let Some(amount) = value_moved(call) {
@@ -721,6 +752,9 @@ pub mod SessionComponent {
             self.assert_usable(session, context.now);
             let policy = *signature.policy;
             assert_policy_matches(session, policy);
+            if let Some(policy) = policy {
+                assert_started(policy.valid_after, context.now);
+            }
             let session_hash = session_hash(session, context.chain_id, context.account);
             let record = self.Session_records.read(session_hash);
             assert(record != REVOKED_RECORD, SessionErrors::REVOKED);
@@ -789,6 +823,9 @@ pub mod SessionComponent {
             }
             let (expires_at, limits) = split_terms(terms);
             assert(context.now < expires_at, SessionErrors::EXPIRED);
+            if (limits & HAS_START) != 0 {
+                assert_started(self.Session_valid_after.read(session_hash), context.now);
+            }
             assert_session_key_signed(
                 context.hash, session_hash, session_key, *signature.session_signature,
             );
@@ -1007,7 +1044,21 @@ pub mod SessionComponent {
                 } else {
                     0
                 };
-                self.Session_allowances.write(session_hash, Allowance { calls_left, fee_budget_left });
+                let window_hours: u32 = if (limits & HAS_LIMITS_WINDOW) != 0 {
+                    self
+                        .Session_limit_maxima
+                        .write(session_hash, LimitMaxima { max_calls: calls_left, fee_budget: fee_budget_left });
+                    (policy.limits_window / 3600).try_into().unwrap() // checked by the policy
+                } else {
+                    0
+                };
+                // Window 0 is before any real time: the first charge starts the current window.
+                self
+                    .Session_allowances
+                    .write(session_hash, Allowance { calls_left, fee_budget_left, window: 0, window_hours });
+            }
+            if (limits & HAS_START) != 0 {
+                self.Session_valid_after.write(session_hash, policy.valid_after);
             }
             if (limits & HAS_FEE_CAP) != 0 {
                 self.Session_fee_caps.write(session_hash, policy.max_fee_per_tx);
@@ -1077,6 +1128,32 @@ pub mod SessionComponent {
             self.Session_epoch_count.read() + 1
         }
 
+        /// `allowance` as of time `now`: a new window starts with the call limit and fee budget
+        /// whole (one more read, on the first charge of each window).
+        fn in_window(
+            self: @ComponentState<TContractState>, session_hash: felt252, allowance: Allowance, now: u64,
+        ) -> Allowance {
+            let window: u32 = (now / (allowance.window_hours.into() * 3600)).try_into().unwrap();
+            if window == allowance.window {
+                return allowance;
+            }
+            let maxima = self.Session_limit_maxima.read(session_hash);
+            Allowance {
+                calls_left: maxima.max_calls, fee_budget_left: maxima.fee_budget, window, ..allowance
+            }
+        }
+
+        /// What the session has left of its call limit and fee budget now (in the current window,
+        /// for limits per window).
+        fn current_allowance(self: @ComponentState<TContractState>, session_hash: felt252) -> Allowance {
+            let allowance = self.Session_allowances.read(session_hash);
+            if allowance.window_hours == 0 {
+                return allowance;
+            }
+            let now = get_execution_info().unbox().block_info.unbox().block_timestamp;
+            self.in_window(session_hash, allowance, now)
+        }
+
         /// The record of a session stored in the current epoch; panics with `Session: not
         /// authorized` (never stored), `Session: revoked` or `Session: stale epoch`.
         fn stored_record(self: @ComponentState<TContractState>, session_hash: felt252) -> SessionRecord {
@@ -1092,6 +1169,13 @@ pub mod SessionComponent {
         fn is_stored_in(self: @ComponentState<TContractState>, record: felt252, mark: u32) -> bool {
             record != 0 && record != REVOKED_RECORD && unpack_record(record).authorized_in == mark
         }
+    }
+
+    /// Panics with `Session: not yet valid` when a transaction validated at `now` (floored to the
+    /// hour by Starknet) cannot reach `valid_after` even at the end of that hour; execution checks
+    /// the exact time.
+    fn assert_started(valid_after: u64, now: u64) {
+        assert(now + 3600 > valid_after, SessionErrors::NOT_YET_VALID);
     }
 
     /// Panics with why a by-reference signature's fields do not reproduce the stored `record`:

@@ -185,3 +185,94 @@ fn test_expiry_and_pause_views_of_sessions_not_stored() {
     assert_eq!(state.get_session_expiry(vectors::MAIN_SESSION_HASH), 0);
     assert!(!state.is_session_paused(vectors::MAIN_SESSION_HASH));
 }
+
+// A subscription: usable from a day after `NOW` (`valid_after`), 2 calls and 1,000 FRI of fees per
+// hour (`limits_window`), 100 of the token a day.
+
+fn start() -> u64 {
+    vectors::NOW + 86_400
+}
+
+fn validate_subscription(ref state: SessionAccount::ContractState, calls: Array<Call>) {
+    as_protocol();
+    sign_with(
+        if calls.len() == 2 {
+            vectors::sig_subscription_full_increase_twice()
+        } else {
+            vectors::sig_subscription_full_increase()
+        },
+    );
+    assert_eq!(state.__validate__(calls), 'VALID');
+}
+
+#[test]
+#[should_panic(expected: 'Session: not yet valid')]
+fn test_a_session_is_refused_an_hour_before_its_valid_after() {
+    let mut state = setup();
+    // Validation sees time floored to the hour: an hour before, it surely is too early.
+    set_block_timestamp(start() - 3600);
+    validate_subscription(ref state, array![increase()]);
+}
+
+#[test]
+#[should_panic(expected: 'Session: not yet valid')]
+fn test_a_session_executes_only_from_its_valid_after_to_the_second() {
+    let mut state = setup();
+    set_block_timestamp(start() - 1);
+    validate_subscription(ref state, array![increase()]); // within the hour: validation lets it pass
+    state.__execute__(array![]); // execution checks the exact time
+}
+
+#[test]
+fn test_a_session_runs_from_its_valid_after() {
+    let mut state = setup();
+    set_block_timestamp(start());
+    validate_subscription(ref state, array![increase()]);
+    state.__execute__(array![]);
+    assert_eq!(state.get_session_valid_after(vectors::SUBSCRIPTION_SESSION_HASH), start());
+}
+
+/// The first whole hour (windows are aligned to the Unix epoch) after the subscription starts.
+fn first_hour() -> u64 {
+    (start() / 3600 + 1) * 3600
+}
+
+#[test]
+fn test_a_call_limit_per_window_starts_whole_in_each_window() {
+    let mut state = setup();
+    set_block_timestamp(first_hour());
+    validate_subscription(ref state, array![increase(), increase()]); // 2 calls: the hour's limit
+    assert_eq!(state.get_session_calls_left(vectors::SUBSCRIPTION_SESSION_HASH), 0);
+    set_block_timestamp(first_hour() + 3600);
+    assert_eq!(state.get_session_calls_left(vectors::SUBSCRIPTION_SESSION_HASH), 2, "a new hour");
+    validate_subscription(ref state, array![increase()]);
+    assert_eq!(state.get_session_calls_left(vectors::SUBSCRIPTION_SESSION_HASH), 1);
+}
+
+#[test]
+#[should_panic(expected: 'Session: call limit reached')]
+fn test_a_call_limit_per_window_refuses_one_call_past_it_in_the_window() {
+    let mut state = setup();
+    set_block_timestamp(first_hour());
+    validate_subscription(ref state, array![increase(), increase()]);
+    set_block_timestamp(first_hour() + 3599); // the same hour
+    validate_subscription(ref state, array![increase()]);
+}
+
+#[test]
+#[should_panic(expected: 'Session: bad limits window')]
+fn test_a_calls_and_fees_window_must_be_whole_hours() {
+    let mut state = setup();
+    let policy = crate::interfaces::Policy {
+        max_fee_per_tx: core::num::traits::Bounded::MAX,
+        fee_budget: core::num::traits::Bounded::MAX,
+        max_calls: 2,
+        spend_limits: array![].span(),
+        valid_after: 0,
+        limits_window: 5400,
+    };
+    let mut session = vectors::main_session();
+    session.policy_hash = crate::snip12::policy_struct_hash(@policy);
+    as_account();
+    state.register_session(session, Some(policy));
+}

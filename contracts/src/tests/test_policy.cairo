@@ -760,6 +760,8 @@ fn test_register_session_rejects_a_window_of_2_pow_32_seconds() {
             SpendLimit { token: token(vectors::TOKEN), amount: 1, period: 0x100000000 },
         ]
             .span(),
+        valid_after: 0,
+        limits_window: 0,
     };
     let mut session = vectors::two_limits_session();
     session.policy_hash = crate::snip12::policy_struct_hash(@policy);
@@ -906,7 +908,7 @@ fn test_charge_without_a_fee_charges_calls_only() {
         .session
         .session_use_of(vectors::sig_policy_cached_get().span(), vectors::CHAIN_ID, ACCOUNT_ADDRESS())
         .expect('not a session signature');
-    state.session.charge(used, 3, None);
+    state.session.charge(used, 3, None, vectors::NOW);
     assert_eq!(state.get_session_calls_left(vectors::POLICY_SESSION_HASH), 2);
     assert_eq!(state.get_session_fee_budget_left(vectors::POLICY_SESSION_HASH), 2500);
     assert_eq!(next_event(), charged(3, 0));

@@ -110,6 +110,8 @@ fn test_policy_hashes_match_rust() {
         fee_budget: core::num::traits::Bounded::MAX,
         max_calls: core::num::traits::Bounded::MAX,
         spend_limits: array![].span(),
+        valid_after: 0,
+        limits_window: 0,
     };
     assert_eq!(policy_struct_hash(@unlimited), UNLIMITED_POLICY_HASH);
     assert_eq!(UNLIMITED_POLICY_HASH, vectors::UNLIMITED_POLICY_HASH);

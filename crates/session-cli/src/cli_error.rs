@@ -117,6 +117,9 @@ fn classify_sdk(error: &SdkError) -> (u8, Option<String>) {
             (EXIT_REJECTED, "the session used up a limit; the owner can create a new session")
         }
         SdkError::SessionExpired { .. } => (EXIT_REJECTED, "the session has expired; create a new one"),
+        SdkError::SessionNotYetValid { .. } => {
+            (EXIT_REJECTED, "the session starts later (see `session inspect`); try again then")
+        }
         SdkError::SessionPaused { .. } => {
             (EXIT_REJECTED, "the owner paused this session; `session resume` resumes it")
         }

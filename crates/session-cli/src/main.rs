@@ -42,7 +42,7 @@ enum Command {
     Account(commands::account::AccountCommand),
     /// Create, use, register, revoke, inspect and list sessions.
     #[command(subcommand)]
-    Session(commands::session::SessionCommand),
+    Session(Box<commands::session::SessionCommand>),
     /// What an account allows: owner, epoch, and every session seen on-chain.
     #[command(subcommand)]
     Policy(commands::policy::PolicyCommand),
@@ -68,7 +68,7 @@ async fn main() -> ExitCode {
         Command::Demo(demo) => commands::demo::run(demo, cli.json).await,
         Command::Devnet(devnet) => commands::devnet::run(devnet, out).await,
         Command::Account(command) => commands::account::run(command, out).await,
-        Command::Session(command) => commands::session::run(command, out).await,
+        Command::Session(command) => commands::session::run(*command, out).await,
         Command::Policy(command) => commands::policy::run(command, out).await,
         Command::Call(args) => commands::call::run(args, out).await,
         Command::Class(command) => commands::class::run(command, out).await,

@@ -9,7 +9,9 @@ use session_sdk::protocol::{ArgumentRule, Policy, SessionUsage, SpendLimit, U256
 use starknet::core::types::Felt;
 
 use crate::cli_error::usage;
-use crate::input::{parse_address, parse_amount, parse_duration, parse_felt, parse_u128_amount};
+use crate::input::{
+    format_time, parse_address, parse_amount, parse_duration, parse_felt, parse_time, parse_u128_amount,
+};
 
 /// Limits of a new session. Without any, the session is bounded only by its methods and expiry
 /// (and can move no token value: every token is denied unless given a `--max-spend`).
@@ -23,13 +25,23 @@ pub struct PolicyArgs {
     /// day). Tokens not listed can move nothing.
     #[arg(long = "max-spend", value_name = "TOKEN:AMOUNT[/WINDOW]")]
     max_spend: Vec<String>,
-    /// Most calls the session may make in total (successful transactions only).
+    /// Most calls the session may make in total, or per `--limits-window`.
     #[arg(long, value_name = "N")]
     max_calls: Option<u64>,
+    /// The window `--max-calls` and `--fee-budget` apply to instead of the session's lifetime:
+    /// `1h`, `1d`… (whole hours, aligned to the Unix epoch). E.g. `--max-calls 10 --limits-window
+    /// 1h`: at most 10 calls an hour (a trading bot's rate limit).
+    #[arg(long, value_name = "WINDOW", value_parser = parse_duration)]
+    limits_window: Option<u64>,
+    /// When the session starts, as a UTC date (`2026-12-01` or `2026-12-01T18:30:00Z`): refused
+    /// before it, to the second (e.g. a subscription whose first payment is next month).
+    #[arg(long, value_name = "DATE", value_parser = parse_time)]
+    valid_after: Option<u64>,
     /// Most fee one session transaction may commit to: FRI (1 STRK = 10^18 FRI) or `0.5strk`.
     #[arg(long, value_name = "FRI", value_parser = parse_u128_amount)]
     max_fee: Option<u128>,
-    /// Most fee all the session's transactions together may commit to: FRI or `2strk`.
+    /// Most fee all the session's transactions together may commit to (or per `--limits-window`):
+    /// FRI or `2strk`.
     #[arg(long, value_name = "FRI", value_parser = parse_u128_amount)]
     fee_budget: Option<u128>,
     /// A rule on an argument of an allowed method,
@@ -51,7 +63,23 @@ impl PolicyArgs {
             fee_budget: self.fee_budget,
             max_calls: self.max_calls,
             spend_limits: Vec::new(),
+            valid_after: self.valid_after.unwrap_or(0),
+            limits_window: self.limits_window.unwrap_or(0),
         };
+        if let Some(window) = self.limits_window {
+            if self.max_calls.is_none() && self.fee_budget.is_none() {
+                return Err(usage(
+                    "--limits-window applies to --max-calls and --fee-budget: give one of them",
+                    None,
+                ));
+            }
+            if window == 0 || !window.is_multiple_of(3600) {
+                return Err(usage(
+                    format!("--limits-window of {window} s: windows are whole hours (1h, 24h, 1d…)"),
+                    None,
+                ));
+            }
+        }
         for (flag, value) in [
             ("--max-calls", self.max_calls.map(u128::from)),
             ("--max-fee", self.max_fee),
@@ -147,7 +175,7 @@ impl PolicyArgs {
                         }
                         None => (values.trim(), 0),
                     };
-                    if period % 3600 != 0 {
+                    if !period.is_multiple_of(3600) {
                         return Err(bad("the window must be a whole number of hours (1h, 24h, 1d, 7d…)"));
                     }
                     ArgumentRule::TotalAtMostU256 {
@@ -194,16 +222,24 @@ pub fn describe_policy(policy: &Policy, usage: Option<&SessionUsage>) -> Vec<Str
         ));
     }
     lines.push("may move no value of any other token".into());
+    let span = match policy.limits_window {
+        0 => "in total".to_owned(),
+        window => format!("per {} (windows from the Unix epoch)", describe_period(window)),
+    };
+    if policy.valid_after != 0 {
+        lines
+            .push(format!("usable from {} (refused before, to the second)", format_time(policy.valid_after)));
+    }
     if let Some(max) = policy.max_calls {
         let used = usage.map(|usage| format!(" ({} made)", usage.calls)).unwrap_or_default();
-        lines.push(format!("at most {max} calls in total{used}"));
+        lines.push(format!("at most {max} calls {span}{used}"));
     }
     if let Some(cap) = policy.max_fee_per_tx {
         lines.push(format!("at most {cap} FRI of fee per transaction"));
     }
     if let Some(budget) = policy.fee_budget {
         let used = usage.map(|usage| format!(" ({} committed)", usage.fees_committed)).unwrap_or_default();
-        lines.push(format!("at most {budget} FRI of fees in total{used}"));
+        lines.push(format!("at most {budget} FRI of fees {span}{used}"));
     }
     lines
 }
@@ -318,5 +354,23 @@ mod tests {
         assert!(error(args(&[], &["0x70ce:transfer:0:eq:1,2"]).rules()).contains("one value"));
         let zero = PolicyArgs { max_calls: Some(0), ..PolicyArgs::default() };
         assert!(error(zero.policy()).contains("--max-calls 0"));
+        let lone_window = PolicyArgs { limits_window: Some(3600), ..PolicyArgs::default() };
+        assert!(error(lone_window.policy()).contains("give one of them"));
+        let odd_window =
+            PolicyArgs { max_calls: Some(3), limits_window: Some(5400), ..PolicyArgs::default() };
+        assert!(error(odd_window.policy()).contains("whole hours"));
+        let rate = PolicyArgs {
+            max_calls: Some(10),
+            limits_window: Some(3600),
+            valid_after: Some(1_900_000_000),
+            ..PolicyArgs::default()
+        };
+        let policy = rate.policy().unwrap();
+        assert_eq!(
+            (policy.max_calls, policy.limits_window, policy.valid_after),
+            (Some(10), 3600, 1_900_000_000)
+        );
+        let words = describe_policy(&policy, None).join("; ");
+        assert!(words.contains("at most 10 calls per hour") && words.contains("usable from"), "{words}");
     }
 }

@@ -44,6 +44,15 @@ pub struct Policy {
     /// [`Policy::normalized`]).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub spend_limits: Vec<SpendLimit>,
+    /// Unix time before which the session may not be used (0: at once), exact at execution: a
+    /// subscription's first payment next month, a session registered ahead of time.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub valid_after: u64,
+    /// The window `max_calls` and `fee_budget` apply to, in seconds (a whole number of hours,
+    /// windows from the Unix epoch): e.g. 10 calls and 1 STRK of fees per hour. 0: the whole
+    /// session.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub limits_window: u64,
 }
 
 /// How much of one token a session may move or approve, in total or per window.
@@ -128,6 +137,11 @@ pub enum PolicyError {
         /// The window.
         period: u64,
     },
+    /// The window of the call limit and fee budget is not a whole number of hours below 2^32
+    /// seconds (`Session: bad limits window`), or there is no call limit or fee budget to apply
+    /// it to.
+    #[error("the calls and fees window of {0} s must be a whole number of hours below 2^32 s, with a call limit or fee budget")]
+    BadLimitsWindow(u64),
     /// The serialized policy is malformed (`Session: malformed signature`).
     #[error("malformed policy: {0}")]
     Malformed(&'static str),
@@ -160,6 +174,13 @@ impl Policy {
         }
         if let Some(limit) = self.spend_limits.iter().find(|limit| limit.period > MAX_WINDOW_SECONDS) {
             return Err(PolicyError::WindowTooLong { token: limit.token, period: limit.period });
+        }
+        let windowed = self.max_calls.is_some() || self.fee_budget.is_some();
+        if !self.limits_window.is_multiple_of(3600)
+            || self.limits_window > MAX_WINDOW_SECONDS
+            || (self.limits_window != 0 && !windowed)
+        {
+            return Err(PolicyError::BadLimitsWindow(self.limits_window));
         }
         self.spend_limits.sort_by_key(|limit| (limit.token, limit.period));
         if let Some(pair) = self
@@ -198,6 +219,7 @@ impl Policy {
                 Felt::from(limit.period),
             ]);
         }
+        felts.extend([Felt::from(self.valid_after), Felt::from(self.limits_window)]);
         felts
     }
 
@@ -211,6 +233,8 @@ impl Policy {
             budget,
             calls,
             poseidon_hash_many(&limits),
+            Felt::from(self.valid_after),
+            Felt::from(self.limits_window),
         ])
     }
 
@@ -231,6 +255,11 @@ impl Policy {
             let period = reader.u64().map_err(malformed)?;
             spend_limits.push(SpendLimit { token, amount, period });
         }
+        let valid_after = reader.u64().map_err(malformed)?;
+        let limits_window = reader.u64().map_err(malformed)?;
+        if !limits_window.is_multiple_of(3600) || limits_window > MAX_WINDOW_SECONDS {
+            return Err(PolicyError::BadLimitsWindow(limits_window));
+        }
         if let Some(pair) = spend_limits
             .windows(2)
             .find(|pair| (pair[0].token, pair[0].period) >= (pair[1].token, pair[1].period))
@@ -246,6 +275,8 @@ impl Policy {
             fee_budget: (fee_budget != u128::MAX).then_some(fee_budget),
             max_calls: (max_calls != u64::MAX).then_some(max_calls),
             spend_limits,
+            valid_after,
+            limits_window,
         };
         Ok((policy, reader.used))
     }
@@ -550,7 +581,7 @@ pub fn argument_rules_from_felts(felts: &[Felt]) -> Result<(Vec<ArgumentRule>, u
                     Some(window) => {
                         let window =
                             u64::try_from(*window).map_err(|_| "argument rule window is too long")?;
-                        if window == 0 || window % 3600 != 0 || window >= 1 << 32 {
+                        if window == 0 || !window.is_multiple_of(3600) || window >= 1 << 32 {
                             return Err(
                                 "argument rule window is not a whole number of hours below 2^32 seconds",
                             );
@@ -763,11 +794,19 @@ mod tests {
                 SpendLimit::per_window(token, U256::from(9u8), 86_400),
                 SpendLimit::unlimited(Felt::from(8u8)),
             ],
+            valid_after: 1_900_000_000,
+            limits_window: 3_600,
         };
         let felts = policy.to_felts();
-        assert_eq!(felts.len(), 16);
-        assert_eq!(Policy::from_felts(&felts), Ok((policy.clone(), 16)));
-        assert_eq!(Policy::from_felts(&felts[..15]), Err(PolicyError::Malformed("truncated")));
+        assert_eq!(felts.len(), 18);
+        assert_eq!(Policy::from_felts(&felts), Ok((policy.clone(), 18)));
+        assert_eq!(Policy::from_felts(&felts[..17]), Err(PolicyError::Malformed("truncated")));
+        // A calls-and-fees window that is not whole hours is refused, built or decoded.
+        let mut odd = felts.clone();
+        odd[17] = Felt::from(5_400u32);
+        assert_eq!(Policy::from_felts(&odd), Err(PolicyError::BadLimitsWindow(5_400)));
+        let no_limit = Policy { limits_window: 3_600, ..Policy::default() };
+        assert_eq!(no_limit.normalized(), Err(PolicyError::BadLimitsWindow(3_600)));
         let json = serde_json::to_string(&policy).unwrap();
         assert!(json.contains(r#""max_fee_per_tx":"10""#), "{json}");
         assert_eq!(serde_json::from_str::<Policy>(&json).unwrap(), policy);

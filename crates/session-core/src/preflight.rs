@@ -306,6 +306,7 @@ mod tests {
                     SpendLimit::per_window(TOKEN, U256::from(600u64), 86_400),
                     SpendLimit::unlimited(UNLIMITED_TOKEN),
                 ],
+                ..Policy::default()
             })
             .build()
             .unwrap()

@@ -21,6 +21,10 @@ pub const HAS_FEE_CAP: u128 = 2;
 pub const HAS_FEE_BUDGET: u128 = 4;
 /// Limit flag: spend limits (a token without one moves nothing).
 pub const HAS_SPEND_LIMITS: u128 = 8;
+/// Limit flag: a `valid_after` (the session may not be used before it).
+pub const HAS_START: u128 = 16;
+/// Limit flag: the call limit and fee budget apply per window.
+pub const HAS_LIMITS_WINDOW: u128 = 32;
 
 /// One `(contract address, entrypoint selector)` a session may call.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -334,6 +338,11 @@ impl Session {
             (policy.max_fee_per_tx.is_some(), HAS_FEE_CAP),
             (policy.fee_budget.is_some(), HAS_FEE_BUDGET),
             (!policy.spend_limits.is_empty(), HAS_SPEND_LIMITS),
+            (policy.valid_after != 0, HAS_START),
+            (
+                policy.limits_window != 0 && (policy.max_calls.is_some() || policy.fee_budget.is_some()),
+                HAS_LIMITS_WINDOW,
+            ),
         ]
         .into_iter()
         .filter(|(set, _)| *set)

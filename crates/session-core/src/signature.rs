@@ -235,6 +235,7 @@ impl AccountSignature {
                 PolicyError::WindowTooLong { .. } => {
                     DecodeError::Malformed { reason: "spend limit window too long" }
                 }
+                PolicyError::BadLimitsWindow(_) => DecodeError::Malformed { reason: "bad limits window" },
             })?;
             Some(reader.take(used)?.to_vec())
         };

@@ -13,7 +13,7 @@ pub const TOKEN_AMOUNT_TYPE: &str = r#""TokenAmount"("token_address":"ContractAd
 /// One spend limit of a policy.
 pub const SPEND_LIMIT_TYPE: &str = r#""Spend Limit"("Token Amount":"TokenAmount","Window Seconds":"u128")"#;
 /// A session's limits.
-pub const POLICY_TYPE: &str = r#""Policy"("Max Fee Per Transaction":"u128","Fee Budget":"u128","Max Calls":"u128","Spend Limits":"Spend Limit*")"#;
+pub const POLICY_TYPE: &str = r#""Policy"("Max Fee Per Transaction":"u128","Fee Budget":"u128","Max Calls":"u128","Spend Limits":"Spend Limit*","Valid After":"timestamp","Calls And Fees Window":"u128")"#;
 /// The session type itself (a `merkletree` field's leaf type is not referenced).
 pub const SESSION_TYPE: &str = r#""Session"("Session Key":"felt","Expires At":"timestamp","Allowed Methods":"merkletree","Policy":"Policy","Epoch":"felt")"#;
 /// The allowed-method leaf type.

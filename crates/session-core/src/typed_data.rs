@@ -55,7 +55,9 @@ pub fn session_types() -> Value {
             { "name": "Max Fee Per Transaction", "type": "u128" },
             { "name": "Fee Budget", "type": "u128" },
             { "name": "Max Calls", "type": "u128" },
-            { "name": "Spend Limits", "type": "Spend Limit*" }
+            { "name": "Spend Limits", "type": "Spend Limit*" },
+            { "name": "Valid After", "type": "timestamp" },
+            { "name": "Calls And Fees Window", "type": "u128" }
         ],
         "Spend Limit": [
             { "name": "Token Amount", "type": "TokenAmount" },
@@ -95,6 +97,8 @@ impl Policy {
             "Fee Budget": decimal(self.fee_budget.unwrap_or(u128::MAX)),
             "Max Calls": decimal(self.max_calls.unwrap_or(u64::MAX)),
             "Spend Limits": self.spend_limits.iter().map(SpendLimit::typed_data_value).collect::<Vec<_>>(),
+            "Valid After": decimal(self.valid_after),
+            "Calls And Fees Window": decimal(self.limits_window),
         })
     }
 }

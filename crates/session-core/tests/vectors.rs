@@ -76,6 +76,20 @@ fn policy() -> Policy {
             SpendLimit::per_window(DAILY_TOKEN, U256::from(100u64), 86_400),
             SpendLimit::unlimited(UNLIMITED_TOKEN),
         ],
+        ..Policy::default()
+    }
+}
+
+/// A subscription's policy: usable from a day after `NOW`, 2 calls and 1,000 FRI of fees per
+/// hour, 100 of the token a day.
+fn subscription_policy() -> Policy {
+    Policy {
+        max_calls: Some(2),
+        fee_budget: Some(1_000),
+        spend_limits: vec![SpendLimit::per_window(TOKEN, U256::from(100u64), 86_400)],
+        valid_after: NOW + 86_400,
+        limits_window: 3_600,
+        ..Policy::default()
     }
 }
 
@@ -467,6 +481,13 @@ fn sessions() -> Vec<(&'static str, Session)> {
         )
         .build()
         .unwrap();
+    let subscription = SessionBuilder::new(session_key)
+        .expires_at(EXPIRES_AT)
+        .policy(subscription_policy())
+        .allow(GAME, "increase")
+        .allow(TOKEN, "transfer")
+        .build()
+        .unwrap();
     let two_limits = SessionBuilder::new(session_key)
         .expires_at(EXPIRES_AT)
         .policy(two_limits_policy())
@@ -483,6 +504,7 @@ fn sessions() -> Vec<(&'static str, Session)> {
         ("policy", with_policy),
         ("two_limits", two_limits),
         ("bot", bot),
+        ("subscription", subscription),
     ]
 }
 
@@ -501,11 +523,13 @@ fn cairo_policy(name: &str, policy: &Policy) -> String {
         })
         .collect();
     format!(
-        "\npub fn {name}() -> Policy {{\n    Policy {{ max_fee_per_tx: {}, fee_budget: {}, max_calls: {}, spend_limits: array![{}].span() }}\n}}\n",
+        "\npub fn {name}() -> Policy {{\n    Policy {{ max_fee_per_tx: {}, fee_budget: {}, max_calls: {}, spend_limits: array![{}].span(), valid_after: {}, limits_window: {} }}\n}}\n",
         policy.max_fee_per_tx.unwrap_or(u128::MAX),
         policy.fee_budget.unwrap_or(u128::MAX),
         policy.max_calls.unwrap_or(u64::MAX),
-        limits.join(", ")
+        limits.join(", "),
+        policy.valid_after,
+        policy.limits_window
     )
 }
 
@@ -724,6 +748,14 @@ fn generate() -> Vectors {
             true,
         ),
         ("single_full_increase", by_name("single"), TX_HASH, vec![call(GAME, "increase")], true),
+        ("subscription_full_increase", by_name("subscription"), TX_HASH, vec![call(GAME, "increase")], true),
+        (
+            "subscription_full_increase_twice",
+            by_name("subscription"),
+            TX_HASH,
+            vec![call(GAME, "increase"), call(GAME, "increase")],
+            true,
+        ),
         (
             "bot_full_rules",
             by_name("bot"),
@@ -944,6 +976,7 @@ fn generate() -> Vectors {
         ("policy", policy()),
         ("two_limits_policy", two_limits_policy()),
         ("duplicate_limits_policy", duplicate_limits_policy()),
+        ("subscription_policy", subscription_policy()),
     ] {
         cairo.push_str(&cairo_policy(name, &policy));
         writeln!(cairo, "pub const {}_HASH: felt252 = {};", name.to_uppercase(), hex(policy.struct_hash()))

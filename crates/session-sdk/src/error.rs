@@ -38,6 +38,12 @@ pub enum SdkError {
         /// What was being done.
         context: String,
     },
+    /// The session's policy starts later (`valid_after`).
+    #[error("{context}: the session is not valid yet (its policy starts later)")]
+    SessionNotYetValid {
+        /// What was being done.
+        context: String,
+    },
     /// The owner paused the session (`SessionAdmin::resume_session` resumes it, counters kept).
     #[error("{context}: the session is paused by the owner")]
     SessionPaused {
@@ -161,6 +167,7 @@ const REJECTIONS: &[(&str, Rejection)] = &[
     ("Session: revoked", Rejection::Revoked),
     ("Session: stale epoch", Rejection::Revoked),
     ("Session: paused", Rejection::Paused),
+    ("Session: not yet valid", Rejection::NotYetValid),
     ("Session: method not allowed", Rejection::Policy),
     ("Session: call to self", Rejection::Policy),
     ("Session: too many calls", Rejection::Policy),
@@ -186,6 +193,7 @@ enum Rejection {
     Expired,
     Revoked,
     Paused,
+    NotYetValid,
     Policy,
     Limit,
     Unauthorized,
@@ -202,6 +210,7 @@ impl SdkError {
         match found {
             Some((_, Rejection::Expired)) => SdkError::SessionExpired { context },
             Some((_, Rejection::Paused)) => SdkError::SessionPaused { context },
+            Some((_, Rejection::NotYetValid)) => SdkError::SessionNotYetValid { context },
             Some(&(reason, Rejection::Revoked)) => {
                 SdkError::SessionRevoked { context, reason: reason.into() }
             }

@@ -193,6 +193,8 @@ pub(crate) fn policy_to_binding(policy: &Policy) -> bindings::Policy {
                 period: limit.period,
             })
             .collect(),
+        valid_after: policy.valid_after,
+        limits_window: policy.limits_window,
     }
 }
 
@@ -212,6 +214,8 @@ pub(crate) fn policy_from_binding(policy: &bindings::Policy) -> Policy {
                 period: limit.period,
             })
             .collect(),
+        valid_after: policy.valid_after,
+        limits_window: policy.limits_window,
     }
 }
 
