@@ -75,8 +75,9 @@ pub struct SessionSignature {
     pub owner_authorization: Option<OwnerSignature>,
     /// The session key's signature of `session_key_message(hash, session_hash)`.
     pub session_signature: StarkSignature,
-    /// The session's policy (`None` when its `policy_hash` is the unlimited policy's).
-    pub policy: Option<Policy>,
+    /// The session's policy (`None` when its `policy_hash` is the unlimited policy's), boxed:
+    /// every signature form moves through one enum, which stays as small as its other variants.
+    pub policy: Option<Box<Policy>>,
     /// One permission per call, in call order.
     pub permissions: Span<CallPermission>,
 }
@@ -189,7 +190,7 @@ fn parse_session_body(ref rest: Span<felt252>, call_count: u32) -> SessionSignat
     let policy = if session.policy_hash == UNLIMITED_POLICY_HASH {
         None
     } else {
-        Some(Serde::<Policy>::deserialize(ref rest).expect(SessionErrors::MALFORMED_SIGNATURE))
+        Some(BoxTrait::new(Serde::<Policy>::deserialize(ref rest).expect(SessionErrors::MALFORMED_SIGNATURE)))
     };
     let permissions = parse_permissions(ref rest, call_count);
     SessionSignature { session, owner_authorization, session_signature, policy, permissions }

@@ -706,18 +706,19 @@ pub mod SessionComponent {
         ///
         /// Emits `SessionSpent` for what it counts, and `SessionLimitReached` when a spend limit is
         /// used up exactly.
+        #[inline(always)]
         fn use_session(
             ref self: ComponentState<TContractState>, used: SessionUse, calls: Span<Call>, now: u64,
         ) {
             assert(now < used.expires_at, SessionErrors::EXPIRED);
             let session_hash = used.session_hash;
-            if (used.limits & HAS_START) != 0 {
-                assert(now >= self.Session_valid_after.read(session_hash), SessionErrors::NOT_YET_VALID);
+            // Start and limits window are the top flags: one comparison for sessions with neither.
+            if used.limits >= HAS_START {
+                self.assert_started_at(session_hash, used.limits, now + 1);
             }
-            let has_spend_limits = (used.limits & HAS_SPEND_LIMITS) != 0;
             for call in calls {
                 if let Some(amount) = value_moved(call) {
-                    assert(has_spend_limits, SessionErrors::TOKEN_NOT_ALLOWED);
+                    assert((used.limits & HAS_SPEND_LIMITS) != 0, SessionErrors::TOKEN_NOT_ALLOWED);
                     self.spend(session_hash, *call.to, amount, now);
                 }
             }
@@ -750,7 +751,10 @@ pub mod SessionComponent {
             assert(calls.len() <= MAX_SESSION_CALLS, SessionErrors::TOO_MANY_CALLS);
             let session = signature.session;
             self.assert_usable(session, context.now);
-            let policy = *signature.policy;
+            let policy = match *signature.policy {
+                Some(policy) => Some(policy.unbox()),
+                None => None,
+            };
             assert_policy_matches(session, policy);
             if let Some(policy) = policy {
                 assert_started(policy.valid_after, context.now);
@@ -797,6 +801,7 @@ pub mod SessionComponent {
         /// A by-reference signature: its hash, terms, key and root, with the current epoch, must
         /// reproduce the stored record exactly (one comparison; a mismatch is explained by
         /// `explain_record_mismatch`).
+        #[inline(always)]
         fn validate_by_reference(
             ref self: ComponentState<TContractState>,
             context: Context,
@@ -823,9 +828,11 @@ pub mod SessionComponent {
             }
             let (expires_at, limits) = split_terms(terms);
             assert(context.now < expires_at, SessionErrors::EXPIRED);
-            if (limits & HAS_START) != 0 {
-                assert_started(self.Session_valid_after.read(session_hash), context.now);
+            if limits >= HAS_START {
+                // Validation sees the hour floored: refuse only what is surely early.
+                self.assert_started_at(session_hash, limits, context.now + 3600);
             }
+
             assert_session_key_signed(
                 context.hash, session_hash, session_key, *signature.session_signature,
             );
@@ -1126,6 +1133,18 @@ pub mod SessionComponent {
         /// `SessionRecord.authorized_in` of a session authorized in the current epoch.
         fn current_authorization_mark(self: @ComponentState<TContractState>) -> u32 {
             self.Session_epoch_count.read() + 1
+        }
+
+        /// For a session with these limit flags: panics with `Session: not yet valid` if it has a
+        /// `valid_after` and it is not before `bound` (exclusive). Out of line: the common path
+        /// stays small.
+        #[inline(never)]
+        fn assert_started_at(
+            self: @ComponentState<TContractState>, session_hash: felt252, limits: u128, bound: u64,
+        ) {
+            if (limits & HAS_START) != 0 {
+                assert(bound > self.Session_valid_after.read(session_hash), SessionErrors::NOT_YET_VALID);
+            }
         }
 
         /// `allowance` as of time `now`: a new window starts with the call limit and fee budget

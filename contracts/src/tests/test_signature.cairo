@@ -85,7 +85,7 @@ fn test_parse_long_reference_with_remember_flags() {
 fn test_parse_policy_and_argument_rules() {
     match parse_signature(vectors::sig_policy_cached_rules().span(), 4) {
         AccountSignature::Session(parsed) => {
-            let policy = parsed.policy.expect('no policy');
+            let policy = parsed.policy.expect('no policy').unbox();
             assert_eq!(policy, vectors::policy());
             assert_eq!(policy_struct_hash(@policy), vectors::POLICY_HASH);
             assert_eq!(parsed.permissions.len(), 4);
