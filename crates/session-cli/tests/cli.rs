@@ -29,6 +29,9 @@ fn demo_completes_with_one_owner_signature() {
             "no call to the account",
             "argument rule",
             "spend limit (on-chain)",
+            "slippage bound (at least)",
+            "rate limit (calls per hour)",
+            "not before its start",
             "expiry",
             "revocation",
             "revoke all"

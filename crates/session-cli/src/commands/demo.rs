@@ -257,6 +257,58 @@ pub async fn run(args: Demo, json: bool) -> Result<()> {
     ctx.out.say(format!("    1 FRI more with the pre-flight check bypassed, the account: {reason}"));
     protections.push(Protection { rule: "spend limit (on-chain)", rejected_with: reason });
 
+    // A trading bot: a slippage bound on its "swap" (here `increase`: at least 2) and a rate limit
+    // of 2 calls an hour. Windows are aligned to the Unix epoch: start on a whole hour.
+    let hour = (ctx.now().await? / 3600 + 1) * 3600;
+    ctx.devnet.set_time(hour).await?;
+    let (provider, chain_id) = (ctx.devnet.provider(), ctx.devnet.chain_id());
+    let trader = create_session(&ctx.owner, provider, account, chain_id, |builder| {
+        builder
+            .expires_at(hour + 86_400)
+            .allow_with_rules(
+                ctx.game,
+                "increase",
+                vec![ArgumentRule::AtLeast { index: 0, bound: Felt::TWO }],
+            )
+            .policy(Policy { max_calls: Some(2), limits_window: 3600, ..Policy::default() })
+    })
+    .await?;
+    ctx.out.say(
+        "  a trading bot's session (another owner signature): a slippage bound (at least 2), 2 calls an hour",
+    );
+    let reason = expect_rejection(trader.send(vec![ctx.call("increase", vec![Felt::ONE])?]).await, |e| {
+        matches!(e, SdkError::Preflight(PreflightError::ArgumentNotAllowed { .. }))
+    })?;
+    ctx.out.say(format!("    below its slippage bound, pre-flight: {reason}"));
+    protections.push(Protection { rule: "slippage bound (at least)", rejected_with: reason });
+    for _ in 0..2 {
+        ctx.play(&trader, vec![ctx.call("increase", vec![Felt::TWO])?]).await?;
+    }
+    let reason = expect_rejection(trader.send(vec![ctx.call("increase", vec![Felt::TWO])?]).await, |e| {
+        matches!(e, SdkError::Preflight(PreflightError::CallLimitReached { .. }))
+    })?;
+    ctx.out.say(format!("    a third call in the hour, pre-flight: {reason}"));
+    protections.push(Protection { rule: "rate limit (calls per hour)", rejected_with: reason });
+
+    // A subscription that starts in two hours: refused before, to the second, then it pays.
+    let now = ctx.now().await?;
+    let (provider, chain_id) = (ctx.devnet.provider(), ctx.devnet.chain_id());
+    let subscription = create_session(&ctx.owner, provider, account, chain_id, |builder| {
+        builder
+            .expires_at(now + 86_400)
+            .allow(ctx.game, "increase")
+            .policy(Policy { valid_after: now + 7_200, ..Policy::default() })
+    })
+    .await?;
+    let reason = expect_rejection(subscription.execute(vec![one_move.clone()]).await, |e| {
+        matches!(e, SdkError::SessionNotYetValid { .. })
+    })?;
+    ctx.out.say(format!("  a subscription starting in 2 hours, used now: {reason}"));
+    protections.push(Protection { rule: "not before its start", rejected_with: reason });
+    ctx.devnet.increase_time(7_200).await?;
+    ctx.play(&subscription, vec![one_move.clone()]).await?;
+    ctx.out.say("    two hours later it runs");
+
     ctx.devnet.increase_time(3601).await?;
     let reason = expect_rejection(session.execute(vec![one_move.clone()]).await, |e| {
         matches!(e, SdkError::SessionExpired { .. })
