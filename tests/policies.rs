@@ -253,6 +253,7 @@ async fn a_subscription_starts_at_its_valid_after_and_is_rate_limited_per_window
         matches!(refused, SdkError::Preflight(PreflightError::CallLimitReached { used: 2, max: 2, .. })),
         "{refused:?}"
     );
+    assert!(refused.to_string().contains("limit of 2 calls per hour"), "{refused}");
     world.devnet.set_time(starts + 3600).await.unwrap();
     session.execute(vec![increase(world.counter, 1)]).await.unwrap(); // a new hour
     assert_eq!(session.usage().await.unwrap().calls, 1, "counted in this hour");

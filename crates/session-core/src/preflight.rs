@@ -70,14 +70,16 @@ pub enum PreflightError {
         remaining: U256,
     },
     /// The calls would take the session past its call limit (`Session: call limit reached`).
-    #[error("{calls} more calls exceed the session's limit of {max} calls ({used} made)")]
+    #[error("{calls} more calls exceed the session's limit of {max} calls{} ({used} made)", per_window(*window))]
     CallLimitReached {
         /// Calls in this transaction.
         calls: usize,
-        /// Calls the session made so far.
+        /// Calls the session made so far (in the current window, for a limit per window).
         used: u64,
         /// The limit.
         max: u64,
+        /// The limit's window in seconds (0: the session's lifetime).
+        window: u64,
     },
     /// The transaction's maximum fee is above the per-transaction cap (`Session: fee cap exceeded`).
     #[error("the transaction's maximum fee {max_fee} exceeds the session's cap of {cap} per transaction")]
@@ -97,6 +99,17 @@ pub enum PreflightError {
         /// What is left of the budget.
         remaining: u128,
     },
+}
+
+/// ` per hour`, ` per 6-hour window`, or nothing for a limit over the session's lifetime.
+fn per_window(window: u64) -> String {
+    match window {
+        0 => String::new(),
+        3600 => " per hour".into(),
+        86_400 => " per day".into(),
+        window if window.is_multiple_of(3600) => format!(" per {}-hour window", window / 3600),
+        window => format!(" per {window}-second window"),
+    }
 }
 
 /// "in total" or "in this 1-day window".
@@ -217,7 +230,12 @@ pub fn check_session_calls(
     }
     if let Some(max) = policy.max_calls {
         if usage.calls.saturating_add(calls.len() as u64) > max {
-            return Err(PreflightError::CallLimitReached { calls: calls.len(), used: usage.calls, max });
+            return Err(PreflightError::CallLimitReached {
+                calls: calls.len(),
+                used: usage.calls,
+                max,
+                window: policy.limits_window,
+            });
         }
     }
     for (token, amount) in moved {
@@ -446,7 +464,7 @@ mod tests {
         assert_eq!(check_session_calls(&s, ACCOUNT, &[call(GAME, "increase")], 0, &once), Ok(()));
         assert_eq!(
             check_session_calls(&s, ACCOUNT, &[call(GAME, "increase"), call(GAME, "increase")], 0, &once),
-            Err(PreflightError::CallLimitReached { calls: 2, used: 1, max: 2 })
+            Err(PreflightError::CallLimitReached { calls: 2, used: 1, max: 2, window: 0 })
         );
         let approve = |spender: u64| Call {
             calldata: vec![Felt::from(spender), Felt::ONE, Felt::ZERO],

@@ -486,21 +486,7 @@ async fn register(args: RegisterArgs, out: Output) -> Result<()> {
 }
 
 async fn revoke(args: RevokeArgs, out: Output) -> Result<()> {
-    let (session_hash, file_account) = match args.session.as_deref() {
-        None => (None, None),
-        Some(value) if value.starts_with("0x") => (Some(parse_felt(value, "session hash")?), None),
-        Some(path) => {
-            let file = SessionFile::load(Path::new(path))?;
-            (Some(file.session_hash), Some(file.account))
-        }
-    };
-    let account = match (&args.account, file_account) {
-        (Some(value), _) => account_address(value)?,
-        (None, Some(account)) => account,
-        (None, None) => {
-            return Err(usage("which account?", Some("pass --account <address or account file>")))
-        }
-    };
+    let (session_hash, account) = session_and_account(args.session.as_deref(), args.account.as_deref())?;
     let (provider, chain_id) = args.network.connect().await?;
     session_epoch(&provider, account).await?;
     if let Some(hash) = session_hash {
@@ -537,15 +523,18 @@ async fn revoke(args: RevokeArgs, out: Output) -> Result<()> {
     Ok(())
 }
 
-/// The session hash and account a lifecycle command names (a hash, or a session file).
-fn lifecycle_target(target: &LifecycleArgs) -> Result<(Felt, Felt)> {
-    let (session_hash, file_account) = if target.session.starts_with("0x") {
-        (parse_felt(&target.session, "session hash")?, None)
-    } else {
-        let file = SessionFile::load(Path::new(&target.session))?;
-        (file.session_hash, Some(file.account))
+/// The session hash (when one is named: a hash, or a session file) and the account a command
+/// acts on (`--account`, else the session file's).
+fn session_and_account(session: Option<&str>, account: Option<&str>) -> Result<(Option<Felt>, Felt)> {
+    let (session_hash, file_account) = match session {
+        None => (None, None),
+        Some(value) if value.starts_with("0x") => (Some(parse_felt(value, "session hash")?), None),
+        Some(path) => {
+            let file = SessionFile::load(Path::new(path))?;
+            (Some(file.session_hash), Some(file.account))
+        }
     };
-    let account = match (&target.account, file_account) {
+    let account = match (account, file_account) {
         (Some(value), _) => account_address(value)?,
         (None, Some(account)) => account,
         (None, None) => {
@@ -560,7 +549,8 @@ fn lifecycle_target(target: &LifecycleArgs) -> Result<(Felt, Felt)> {
 async fn stored_session_admin(
     target: &LifecycleArgs,
 ) -> Result<(Felt, SessionAdmin<OwnerAccount<Client, Arc<dyn OwnerSigner>>>)> {
-    let (session_hash, account) = lifecycle_target(target)?;
+    let (session_hash, account) = session_and_account(Some(&target.session), target.account.as_deref())?;
+    let session_hash = session_hash.ok_or_else(|| usage("which session?", None))?;
     let (provider, chain_id) = target.network.connect().await?;
     session_epoch(&provider, account).await?;
     let admin = SessionAdmin::new(owner_account(&target.keystore, provider, account, chain_id).await?);
