@@ -626,3 +626,42 @@ async fn references_work_only_for_the_stored_session() {
     assert!(format!("{stale:?}").contains("Session: stale epoch"), "{stale:?}");
     assert_eq!(world.count().await, 3);
 }
+
+#[tokio::test]
+async fn a_session_signs_only_the_off_chain_messages_its_owner_listed() {
+    // A bot may sign a DEX's orders (one SNIP-12 domain and type) while its session is stored.
+    let world = World::start().await;
+    let (domain_hash, type_hash) = (Felt::from(0xd0a11u32), Felt::from(0xde5u32));
+    let order = session_core::AllowedMessage { domain_hash, type_hash };
+    let owner = world.owner_signer();
+    let mut session = session_sdk::create_session(
+        &owner,
+        world.devnet.provider(),
+        world.account,
+        world.devnet.chain_id(),
+        |b| {
+            b.expires_at(2_000_000_000).allow(world.counter, "increase").allow_message(domain_hash, type_hash)
+        },
+    )
+    .await
+    .unwrap();
+    let mut reader = SessionAccountReader::new(world.account, world.devnet.provider());
+    reader.set_block(BlockId::Tag(BlockTag::PreConfirmed));
+    let fields = [Felt::from(0x5e11u32), Felt::from(100u8)];
+    let (hash, signature) = session.sign_message(order, &fields).unwrap();
+    // Not stored yet: refused.
+    assert_eq!(reader.is_valid_signature(&hash, &signature).call().await.unwrap(), Felt::ZERO);
+    world.admin().register_session(session.session()).await.unwrap();
+    session.use_on_chain_authorization();
+    assert_eq!(
+        reader.is_valid_signature(&hash, &signature).call().await.unwrap(),
+        session_core::snip12::short_string("VALID")
+    );
+    // Another type, even signed by the session key, and a transaction's hash: refused.
+    let other = session_core::AllowedMessage { domain_hash, type_hash: type_hash + Felt::ONE };
+    assert!(session.sign_message(other, &fields).is_err(), "the SDK refuses an unlisted kind");
+    assert_eq!(reader.is_valid_signature(&(hash + Felt::ONE), &signature).call().await.unwrap(), Felt::ZERO);
+    // Revoked: refused.
+    world.admin().revoke_session(session.session_hash()).await.unwrap();
+    assert_eq!(reader.is_valid_signature(&hash, &signature).call().await.unwrap(), Felt::ZERO);
+}

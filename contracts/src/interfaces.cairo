@@ -57,6 +57,20 @@ pub struct Session {
     /// The account's session epoch when the session was issued. Revoke-all and every owner
     /// rotation start a new, unpredictable epoch, ending every earlier session.
     pub epoch: felt252,
+    /// SNIP-12 hash of the `Allowed Message*` list: the (domain, type) pairs of off-chain messages
+    /// the session key may sign for the account (`is_valid_signature`), e.g. a DEX's orders. The
+    /// empty list's hash: none.
+    pub allowed_messages_hash: felt252,
+}
+
+/// An off-chain message kind a session may sign: a SNIP-12 domain hash and a type hash (what the
+/// owner's wallet displays for the session, like its methods).
+#[derive(Copy, Drop, Serde, PartialEq, Debug)]
+pub struct AllowedMessage {
+    /// The SNIP-12 domain (name, version, chain, revision) hash of the message.
+    pub domain_hash: felt252,
+    /// The SNIP-12 type hash of the message's primary type.
+    pub type_hash: felt252,
 }
 
 /// Limits of a session beyond its allowed methods and expiry. A field at its type's maximum sets

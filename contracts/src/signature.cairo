@@ -37,6 +37,9 @@ use crate::webauthn::WebAuthnAssertion;
 pub const SESSION_MAGIC: felt252 = 'session-v3';
 /// First felt of a by-reference session signature.
 pub const SESSION_REF_MAGIC: felt252 = 'session-v3-ref';
+/// First felt of a session key's signature of an off-chain message (`is_valid_signature`):
+/// `[SESSION_MESSAGE_MAGIC, Session…, Span<AllowedMessage>, index, Span<fields>, r, s]`.
+pub const SESSION_MESSAGE_MAGIC: felt252 = 'session-message-v1';
 /// First felt of a passkey owner's signature (a WebAuthn assertion).
 pub const WEBAUTHN_MAGIC: felt252 = 'webauthn-v1';
 /// Most calls a session transaction may carry.
@@ -176,6 +179,7 @@ fn parse_session_body(ref rest: Span<felt252>, call_count: u32) -> SessionSignat
         allowed_methods_root: take(ref rest),
         policy_hash: take(ref rest),
         epoch: take(ref rest),
+        allowed_messages_hash: take(ref rest),
     };
     let length = take_u32(ref rest);
     let owner_authorization = if length == 0 {

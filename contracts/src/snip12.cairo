@@ -5,7 +5,9 @@ use core::hash::HashStateTrait;
 use core::poseidon::{hades_permutation, poseidon_hash_span};
 use starknet::ContractAddress;
 use starknet::account::Call;
-use crate::interfaces::{ArgumentRule, OutsideExecution, Passkey, Policy, Session, SpendLimit};
+use crate::interfaces::{
+    AllowedMessage, ArgumentRule, OutsideExecution, Passkey, Policy, Session, SpendLimit,
+};
 
 /// `starknet_keccak` of the revision 1 domain type.
 pub const STARKNET_DOMAIN_TYPE_HASH: felt252 = selector!(
@@ -14,7 +16,11 @@ pub const STARKNET_DOMAIN_TYPE_HASH: felt252 = selector!(
 /// `starknet_keccak` of the session type, with the types it references appended in name order
 /// (its `merkletree` leaf type is not appended).
 pub const SESSION_TYPE_HASH: felt252 = selector!(
-    "\"Session\"(\"Session Key\":\"felt\",\"Expires At\":\"timestamp\",\"Allowed Methods\":\"merkletree\",\"Policy\":\"Policy\",\"Epoch\":\"felt\")\"Policy\"(\"Max Fee Per Transaction\":\"u128\",\"Fee Budget\":\"u128\",\"Max Calls\":\"u128\",\"Spend Limits\":\"Spend Limit*\",\"Valid After\":\"timestamp\",\"Calls And Fees Window\":\"u128\")\"Spend Limit\"(\"Token Amount\":\"TokenAmount\",\"Window Seconds\":\"u128\")\"TokenAmount\"(\"token_address\":\"ContractAddress\",\"amount\":\"u256\")\"u256\"(\"low\":\"u128\",\"high\":\"u128\")",
+    "\"Session\"(\"Session Key\":\"felt\",\"Expires At\":\"timestamp\",\"Allowed Methods\":\"merkletree\",\"Policy\":\"Policy\",\"Epoch\":\"felt\",\"Allowed Messages\":\"Allowed Message*\")\"Allowed Message\"(\"Domain Hash\":\"felt\",\"Type Hash\":\"felt\")\"Policy\"(\"Max Fee Per Transaction\":\"u128\",\"Fee Budget\":\"u128\",\"Max Calls\":\"u128\",\"Spend Limits\":\"Spend Limit*\",\"Valid After\":\"timestamp\",\"Calls And Fees Window\":\"u128\")\"Spend Limit\"(\"Token Amount\":\"TokenAmount\",\"Window Seconds\":\"u128\")\"TokenAmount\"(\"token_address\":\"ContractAddress\",\"amount\":\"u256\")\"u256\"(\"low\":\"u128\",\"high\":\"u128\")",
+);
+/// `starknet_keccak` of one allowed message kind's type.
+pub const ALLOWED_MESSAGE_TYPE_HASH: felt252 = selector!(
+    "\"Allowed Message\"(\"Domain Hash\":\"felt\",\"Type Hash\":\"felt\")",
 );
 /// `starknet_keccak` of the policy type (what a wallet displays as the session's limits).
 pub const POLICY_TYPE_HASH: felt252 = selector!(
@@ -76,14 +82,28 @@ pub fn message_hash(domain_hash: felt252, account: ContractAddress, struct_hash:
 /// Struct hash of a session.
 pub fn session_struct_hash(session: @Session) -> felt252 {
     let expires_at: felt252 = (*session.expires_at).into();
-    poseidon_6(
-        SESSION_TYPE_HASH,
-        *session.session_key,
-        expires_at,
-        *session.allowed_methods_root,
-        *session.policy_hash,
-        *session.epoch,
+    poseidon_hash_span(
+        array![
+            SESSION_TYPE_HASH, *session.session_key, expires_at, *session.allowed_methods_root,
+            *session.policy_hash, *session.epoch, *session.allowed_messages_hash,
+        ]
+            .span(),
     )
+}
+
+/// The SNIP-12 hash of an `Allowed Message*` list (what `Session.allowed_messages_hash` holds).
+pub fn allowed_messages_hash(messages: Span<AllowedMessage>) -> felt252 {
+    let mut hashes = array![];
+    for message in messages {
+        hashes.append(poseidon_3(ALLOWED_MESSAGE_TYPE_HASH, *message.domain_hash, *message.type_hash));
+    }
+    poseidon_hash_span(hashes.span())
+}
+
+/// What a session key signs to sign the off-chain message `message_hash` for the session
+/// `session_hash`: domain-separated from its transaction signatures.
+pub fn session_message_digest(message_hash: felt252, session_hash: felt252) -> felt252 {
+    poseidon_3('session message', message_hash, session_hash)
 }
 
 /// The session hash: the message hash the owner signs to authorize `session` for `account`.

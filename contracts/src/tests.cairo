@@ -4,6 +4,7 @@
 mod common;
 mod test_account;
 mod test_lifecycle;
+mod test_messages;
 mod test_outside_execution;
 mod test_passkey;
 mod test_policy;

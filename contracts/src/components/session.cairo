@@ -34,6 +34,7 @@
 #[starknet::component]
 pub mod SessionComponent {
     use core::num::traits::{Bounded, Zero};
+    use core::poseidon::poseidon_hash_span;
     use starknet::account::Call;
     use starknet::storage::{
         Map, StorageMapReadAccess, StorageMapWriteAccess, StoragePointerReadAccess,
@@ -43,18 +44,20 @@ pub mod SessionComponent {
     use crate::components::owner::OwnerComponent;
     use crate::components::owner::OwnerComponent::InternalTrait as OwnerInternalTrait;
     use crate::errors::{AccountErrors, SessionErrors};
-    use crate::interfaces::{ArgumentRule, ISession, Policy, Session};
+    use crate::interfaces::{AllowedMessage, ArgumentRule, ISession, Policy, Session};
     use crate::policy::{
         RULE_TOTAL_AT_MOST_U256, assert_arguments_allowed, assert_spend_limits_ordered, max_fee,
         read_u256, value_moved,
     };
     use crate::signature::{
-        AccountSignature, CallPermission, MAX_SESSION_CALLS, SESSION_MAGIC, SESSION_REF_MAGIC,
+        AccountSignature, CallPermission, MAX_SESSION_CALLS, SESSION_MAGIC, SESSION_MESSAGE_MAGIC,
+        SESSION_REF_MAGIC,
         SessionRefSignature, SessionSignature, StarkSignature, WEBAUTHN_MAGIC, is_valid_stark_signature,
         parse_signature,
     };
     use crate::snip12::{
-        UNLIMITED_POLICY_HASH, allowed_method_leaf, argument_rule_struct_hash, next_epoch,
+        UNLIMITED_POLICY_HASH, allowed_messages_hash, allowed_method_leaf, argument_rule_struct_hash,
+        message_hash, next_epoch, session_message_digest,
         policy_struct_hash, poseidon_2, poseidon_3, session_hash, session_key_message,
         verify_merkle_proof,
     };
@@ -722,6 +725,74 @@ pub mod SessionComponent {
                     self.spend(session_hash, *call.to, amount, now);
                 }
             }
+        }
+
+        /// Whether `signature` is a session key's signature of the off-chain message `hash`, of a
+        /// kind (domain and type) its session lists, the session stored on-chain for the current
+        /// epoch (registered or cached), not revoked, not paused, started and not expired. The
+        /// account recomputes `hash` from the domain, the type and the message's fields, so no
+        /// other hash (a transaction's, another type's) passes. Never panics: for
+        /// `is_valid_signature`.
+        fn is_session_message_signature(
+            self: @ComponentState<TContractState>, hash: felt252, signature: Span<felt252>,
+        ) -> bool {
+            let mut rest = signature;
+            match rest.pop_front() {
+                Some(magic) => if *magic != SESSION_MESSAGE_MAGIC {
+                    return false;
+                },
+                None => { return false; },
+            }
+            let Some(session) = Serde::<Session>::deserialize(ref rest) else {
+                return false;
+            };
+            let Some(messages) = Serde::<Span<AllowedMessage>>::deserialize(ref rest) else {
+                return false;
+            };
+            let Some(index) = rest.pop_front() else {
+                return false;
+            };
+            let Some(index) = (*index).try_into() else {
+                return false;
+            };
+            let Some(fields) = Serde::<Span<felt252>>::deserialize(ref rest) else {
+                return false;
+            };
+            let (Some(r), Some(s)) = (rest.pop_front(), rest.pop_front()) else {
+                return false;
+            };
+            if !rest.is_empty() || allowed_messages_hash(messages) != session.allowed_messages_hash {
+                return false;
+            }
+            let Some(message) = messages.get(index) else {
+                return false;
+            };
+            let message = *message.unbox();
+            let info = get_execution_info().unbox();
+            let account = info.contract_address;
+            let mut encoded = array![message.type_hash];
+            encoded.append_span(fields);
+            if message_hash(message.domain_hash, account, poseidon_hash_span(encoded.span())) != hash {
+                return false;
+            }
+            let session_hash = session_hash(@session, info.tx_info.unbox().chain_id, account);
+            let record = self.Session_records.read(session_hash);
+            if !self.is_stored_in(record, self.current_authorization_mark()) {
+                return false;
+            }
+            let stored = unpack_record(record);
+            let now = info.block_info.unbox().block_timestamp;
+            if (stored.limits & PAUSED) != 0 || now >= stored.expires_at {
+                return false;
+            }
+            if (stored.limits & HAS_START) != 0 && now < self.Session_valid_after.read(session_hash) {
+                return false;
+            }
+            is_valid_stark_signature(
+                session_message_digest(hash, session_hash),
+                session.session_key,
+                StarkSignature { r: *r, s: *s },
+            )
         }
 
         /// Ends every session issued so far: replaces the epoch with one derived from the current

@@ -115,12 +115,14 @@ pub mod SessionAccount {
         }
 
         /// Returns `'VALID'` if `signature` is the owner's over `hash` (`[r, s]` for a Stark
-        /// owner, a WebAuthn assertion whose challenge is `hash` for a passkey), else 0. Session
-        /// keys never qualify: they only act through the session rules.
+        /// owner, a WebAuthn assertion whose challenge is `hash` for a passkey), or a stored
+        /// session's over an off-chain message of a kind the session lists (the account recomputes
+        /// `hash` from the message), else 0. Never panics.
         fn is_valid_signature(
             self: @ContractState, hash: felt252, signature: Array<felt252>,
         ) -> felt252 {
-            if self.owner.is_owner_signature_span(hash, signature.span()) {
+            if self.owner.is_owner_signature_span(hash, signature.span())
+                || self.session.is_session_message_signature(hash, signature.span()) {
                 starknet::VALIDATED
             } else {
                 0

@@ -115,9 +115,9 @@ pub fn with_felt(felts: Array<felt252>, index: u32, value: felt252) -> Array<fel
 }
 
 /// Index of the first call's entry header in a cached-form signature of the vectors' policy
-/// session: magic, 5 session felts, auth length 0, session r and s, then the policy.
+/// session: magic, 6 session felts, auth length 0, session r and s, then the policy.
 pub fn first_entry_index() -> u32 {
     let mut policy = array![];
     super::vectors::policy().serialize(ref policy);
-    9 + policy.len()
+    10 + policy.len()
 }

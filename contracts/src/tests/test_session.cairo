@@ -107,9 +107,9 @@ fn test___validate___rejects_session_signature_of_another_transaction() {
 #[should_panic(expected: 'Session: invalid authorization')]
 fn test___validate___rejects_authorization_not_signed_by_owner() {
     let mut state = setup();
-    // index 7 = owner r, 8 = owner s: put the owner's transaction signature there instead.
+    // index 8 = owner r, 9 = owner s: put the owner's transaction signature there instead.
     let (r, s) = vectors::OWNER_TX_SIGNATURE;
-    let signature = with_felt(with_felt(vectors::sig_main_full_increase(), 7, r), 8, s);
+    let signature = with_felt(with_felt(vectors::sig_main_full_increase(), 8, r), 9, s);
     sign_with(signature);
     state.__validate__(array![increase()]);
 }

@@ -215,27 +215,27 @@ fn test_parse_expiry_out_of_range() {
 #[test]
 #[should_panic(expected: 'Session: bad authorization')]
 fn test_parse_bad_authorization_length() {
-    parse_signature(with_felt(vectors::sig_main_full_increase(), 6, 1).span(), 1);
+    parse_signature(with_felt(vectors::sig_main_full_increase(), 7, 1).span(), 1);
 }
 
 #[test]
 #[should_panic(expected: 'Session: too many calls')]
 fn test_parse_too_many_calls() {
-    // [magic, 5 session felts (no policy to carry), 0 (cached), r, s]
-    parse_signature(array![SESSION_MAGIC, 1, 2, 3, UNLIMITED_POLICY_HASH, 0, 0, 1, 2].span(), 33);
+    // [magic, 6 session felts (no policy to carry), 0 (cached), r, s]
+    parse_signature(array![SESSION_MAGIC, 1, 2, 3, UNLIMITED_POLICY_HASH, 0, 0, 0, 1, 2].span(), 33);
 }
 
 #[test]
 #[should_panic(expected: 'Session: proof too long')]
 fn test_parse_proof_too_long() {
-    parse_signature(array![SESSION_MAGIC, 1, 2, 3, UNLIMITED_POLICY_HASH, 0, 0, 1, 2, 17].span(), 1);
+    parse_signature(array![SESSION_MAGIC, 1, 2, 3, UNLIMITED_POLICY_HASH, 0, 0, 0, 1, 2, 17].span(), 1);
 }
 
 #[test]
 #[should_panic(expected: 'Session: malformed signature')]
 fn test_parse_huge_header_does_not_overflow() {
     parse_signature(
-        array![SESSION_MAGIC, 1, 2, 3, UNLIMITED_POLICY_HASH, 0, 0, 1, 2, 0x100000000].span(), 1,
+        array![SESSION_MAGIC, 1, 2, 3, UNLIMITED_POLICY_HASH, 0, 0, 0, 1, 2, 0x100000000].span(), 1,
     );
 }
 

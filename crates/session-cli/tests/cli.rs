@@ -31,6 +31,7 @@ fn demo_completes_with_one_owner_signature() {
             "spend limit (on-chain)",
             "slippage bound (at least)",
             "rate limit (calls per hour)",
+            "off-chain messages of listed kinds only",
             "not before its start",
             "expiry",
             "revocation",
@@ -133,6 +134,27 @@ async fn the_owner_pauses_resumes_and_extends_a_session_from_the_cli() {
     );
     chain.ok(&["session", "exec", &session_file, &hex(chain.game), "increase", "1"]);
     assert_eq!(chain.count(account).await, 3);
+}
+
+#[tokio::test]
+async fn a_session_that_may_sign_orders_says_so() {
+    let chain = Chain::start().await;
+    chain.deployed_account().await;
+    let session_file = chain.path("session.json");
+    let allow = format!("{}:increase", hex(chain.game));
+    let mut create = chain.session_create_args(&allow, &session_file);
+    create.extend(["--allow-message".to_owned(), "0xd0a11:0xde5".to_owned()]);
+    chain.ok(&strs(&create));
+    let inspected = chain.ok(&["session", "inspect", &session_file]);
+    assert_eq!(
+        inspected["permissions"][1], "may sign off-chain messages of type 0xde5 in domain 0xd0a11",
+        "{inspected}"
+    );
+    let mut bad = chain.session_create_args(&allow, &chain.path("bad.json"));
+    bad.extend(["--allow-message".to_owned(), "0xd0a11".to_owned()]);
+    let (code, _, stderr) = chain.run(&strs(&bad));
+    assert_eq!(code, EXIT_USAGE, "{stderr}");
+    assert!(stderr.contains("expected <domain hash>:<type hash>"), "{stderr}");
 }
 
 #[tokio::test]

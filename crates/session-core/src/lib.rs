@@ -32,9 +32,9 @@ pub use owner::{OwnerKey, OwnerSignature, WEBAUTHN_MAGIC};
 pub use policy::{parse_u256, ArgumentRule, Policy, PolicyError, SpendLimit, MAX_WINDOW_SECONDS, U256_MAX};
 pub use preflight::{check_session_calls, check_session_fee, PreflightError, Remaining, SessionUsage};
 pub use session::{
-    session_binding, AllowedMethod, BuildError, CallPermission, CallRefusal, MethodPermission, Session,
-    SessionBuilder, HAS_CALL_LIMIT, HAS_FEE_BUDGET, HAS_FEE_CAP, HAS_LIMITS_WINDOW, HAS_SPEND_LIMITS,
-    HAS_START, REMEMBER_FROM_PROOF_LENGTH,
+    session_binding, AllowedMessage, AllowedMethod, BuildError, CallPermission, CallRefusal,
+    MethodPermission, Session, SessionBuilder, HAS_CALL_LIMIT, HAS_FEE_BUDGET, HAS_FEE_CAP,
+    HAS_LIMITS_WINDOW, HAS_SPEND_LIMITS, HAS_START, REMEMBER_FROM_PROOF_LENGTH,
 };
 pub use signature::{
     AccountSignature, DecodeError, SessionRefSignature, SessionSignature, StarkSignature, HAS_RULES,

@@ -143,6 +143,28 @@ pub struct Session {
     policy: Policy,
     methods: Vec<MethodPermission>,
     tree: MethodTree,
+    messages: Vec<AllowedMessage>,
+}
+
+/// An off-chain message kind a session may sign for the account (`is_valid_signature`): a
+/// SNIP-12 domain hash and the type hash of the message's primary type.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+pub struct AllowedMessage {
+    /// The message's SNIP-12 domain hash.
+    pub domain_hash: Felt,
+    /// The type hash of the message's primary type.
+    pub type_hash: Felt,
+}
+
+impl AllowedMessage {
+    /// The SNIP-12 struct hash (`"Allowed Message"("Domain Hash":"felt","Type Hash":"felt")`).
+    pub fn struct_hash(&self) -> Felt {
+        poseidon_hash_many(&[
+            protocol_type_hash(crate::snip12::ALLOWED_MESSAGE_TYPE),
+            self.domain_hash,
+            self.type_hash,
+        ])
+    }
 }
 
 /// Why a session cannot cover a call (see [`Session::permissions_for`]).
@@ -316,7 +338,50 @@ impl Session {
             self.allowed_methods_root(),
             self.policy_hash(),
             self.epoch,
+            self.allowed_messages_hash(),
         ])
+    }
+
+    /// The off-chain message kinds the session may sign, in canonical (sorted) order.
+    pub fn allowed_messages(&self) -> &[AllowedMessage] {
+        &self.messages
+    }
+
+    /// The SNIP-12 hash of the session's `Allowed Message*` list.
+    pub fn allowed_messages_hash(&self) -> Felt {
+        poseidon_hash_many(&self.messages.iter().map(AllowedMessage::struct_hash).collect::<Vec<_>>())
+    }
+
+    /// The session key's signature of an off-chain message for `account` on `chain_id`, as
+    /// `is_valid_signature` takes it: `['session-message-v1', Session…, messages, index,
+    /// fields, r, s]`, where the message is of the listed kind `message` and its struct is
+    /// `poseidon(message.type_hash, fields…)`. Returns the message hash and the signature.
+    pub fn sign_message(
+        &self,
+        key: &crate::SessionKey,
+        chain_id: Felt,
+        account: Felt,
+        message: AllowedMessage,
+        fields: &[Felt],
+    ) -> Result<(Felt, Vec<Felt>), crate::KeyError> {
+        let index = self.messages.iter().position(|listed| *listed == message).unwrap_or(self.messages.len());
+        let struct_hash = poseidon_hash_many(
+            &std::iter::once(message.type_hash).chain(fields.iter().copied()).collect::<Vec<_>>(),
+        );
+        let hash = message_hash(message.domain_hash, account, struct_hash);
+        let digest = crate::snip12::session_message_digest(hash, self.hash(chain_id, account));
+        let signature = key.sign(digest)?;
+        let mut felts = vec![crate::snip12::short_string("session-message-v1")];
+        felts.extend(self.to_felts());
+        felts.push(Felt::from(self.messages.len()));
+        for listed in &self.messages {
+            felts.extend([listed.domain_hash, listed.type_hash]);
+        }
+        felts.push(Felt::from(index));
+        felts.push(Felt::from(fields.len()));
+        felts.extend_from_slice(fields);
+        felts.extend([signature.r, signature.s]);
+        Ok((hash, felts))
     }
 
     /// The session hash: the SNIP-12 message hash the owner signs for `account` on `chain_id`.
@@ -357,14 +422,15 @@ impl Session {
         session_binding(session_hash, self.session_key, self.allowed_methods_root())
     }
 
-    /// The session as the contract's `Session` struct serializes it (5 felts).
-    pub fn to_felts(&self) -> [Felt; 5] {
+    /// The session as the contract's `Session` struct serializes it (6 felts).
+    pub fn to_felts(&self) -> [Felt; 6] {
         [
             self.session_key,
             self.expires_at.into(),
             self.allowed_methods_root(),
             self.policy_hash(),
             self.epoch,
+            self.allowed_messages_hash(),
         ]
     }
 }
@@ -393,6 +459,7 @@ pub struct SessionBuilder {
     policy: Policy,
     epoch: Felt,
     methods: BTreeSet<MethodPermission>,
+    messages: BTreeSet<AllowedMessage>,
     error: Option<BuildError>,
 }
 
@@ -421,6 +488,13 @@ impl SessionBuilder {
     /// Sets the session's limits (spending, calls, fees).
     pub fn policy(mut self, policy: Policy) -> Self {
         self.policy = policy;
+        self
+    }
+
+    /// Allows the session key to sign off-chain messages of this SNIP-12 domain hash and primary
+    /// type hash for the account (e.g. a DEX's orders), checked by `is_valid_signature`.
+    pub fn allow_message(mut self, domain_hash: Felt, type_hash: Felt) -> Self {
+        self.messages.insert(AllowedMessage { domain_hash, type_hash });
         self
     }
 
@@ -493,6 +567,7 @@ impl SessionBuilder {
             epoch: self.epoch,
             methods,
             tree,
+            messages: self.messages.into_iter().collect(),
         })
     }
 }

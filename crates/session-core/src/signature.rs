@@ -49,8 +49,8 @@ pub struct StarkSignature {
 /// A full-form session signature: the session's fields travel with it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SessionSignature {
-    /// `[session_key, expires_at, allowed_methods_root, policy_hash, epoch]`.
-    pub session: [Felt; 5],
+    /// `[session_key, expires_at, allowed_methods_root, policy_hash, epoch, allowed_messages_hash]`.
+    pub session: [Felt; 6],
     /// The owner's signature of the session hash; `None` when registered or cached on-chain.
     pub owner_authorization: Option<OwnerSignature>,
     /// The session key's signature of `session_key_message(hash, session_hash)`.
@@ -212,7 +212,14 @@ impl AccountSignature {
             }
             first => return Err(DecodeError::UnknownFormat { first: first.copied() }),
         }
-        let session = [reader.felt()?, reader.u64()?.into(), reader.felt()?, reader.felt()?, reader.felt()?];
+        let session = [
+            reader.felt()?,
+            reader.u64()?.into(),
+            reader.felt()?,
+            reader.felt()?,
+            reader.felt()?,
+            reader.felt()?,
+        ];
         let owner_authorization = match reader.u32()? {
             0 => None,
             length => {
@@ -370,6 +377,7 @@ mod tests {
                         root,
                         policy.as_ref().map_or(Policy::unlimited_hash(), Policy::struct_hash),
                         epoch,
+                        Felt::ZERO,
                     ],
                     owner_authorization: auth.map(|(r, s)| OwnerSignature::Stark { r, s }),
                     session_signature: StarkSignature { r, s },
@@ -440,7 +448,7 @@ mod tests {
     fn rejects_each_malformation_specifically() {
         let rules = argument_rules_felts(&[ArgumentRule::Equal { index: 0, value: Felt::ONE }]);
         let valid = AccountSignature::Session(SessionSignature {
-            session: [Felt::ONE, Felt::TWO, Felt::THREE, Policy::unlimited_hash(), Felt::ZERO],
+            session: [Felt::ONE, Felt::TWO, Felt::THREE, Policy::unlimited_hash(), Felt::ZERO, Felt::ZERO],
             owner_authorization: None,
             session_signature: StarkSignature { r: Felt::ONE, s: Felt::TWO },
             policy: None,
@@ -460,26 +468,26 @@ mod tests {
             Err(DecodeError::Malformed { reason: "trailing felts" })
         );
         let mut bad_auth = valid.clone();
-        bad_auth[6] = Felt::ONE;
+        bad_auth[7] = Felt::ONE;
         assert_eq!(AccountSignature::decode(&bad_auth, 1), Err(DecodeError::BadAuthorization { length: 1 }));
         assert_eq!(AccountSignature::decode(&valid, 33), Err(DecodeError::TooManyCalls { count: 33 }));
         let mut long = valid.clone();
-        long[9] = Felt::from(HAS_RULES + 17);
+        long[10] = Felt::from(HAS_RULES + 17);
         assert_eq!(AccountSignature::decode(&long, 1), Err(DecodeError::ProofTooLong { length: 17 }));
         let mut unknown_flag = valid.clone();
-        unknown_flag[9] = Felt::from(0x401u64);
+        unknown_flag[10] = Felt::from(0x401u64);
         assert_eq!(
             AccountSignature::decode(&unknown_flag, 1),
             Err(DecodeError::Malformed { reason: "unknown entry flags" })
         );
-        let mut empty_rules = valid[..11].to_vec();
+        let mut empty_rules = valid[..12].to_vec();
         empty_rules.push(Felt::ZERO);
         assert_eq!(
             AccountSignature::decode(&empty_rules, 1),
             Err(DecodeError::Malformed { reason: "entry flags rules but has none" })
         );
         let mut bad_rule = valid.clone();
-        bad_rule[11] = Felt::TWO;
+        bad_rule[12] = Felt::TWO;
         assert!(matches!(AccountSignature::decode(&bad_rule, 1), Err(DecodeError::Malformed { .. })));
         assert!(AccountSignature::decode(&valid, 2).is_err(), "one entry per call");
         let reference = AccountSignature::SessionRef(SessionRefSignature {

@@ -15,7 +15,9 @@ pub const SPEND_LIMIT_TYPE: &str = r#""Spend Limit"("Token Amount":"TokenAmount"
 /// A session's limits.
 pub const POLICY_TYPE: &str = r#""Policy"("Max Fee Per Transaction":"u128","Fee Budget":"u128","Max Calls":"u128","Spend Limits":"Spend Limit*","Valid After":"timestamp","Calls And Fees Window":"u128")"#;
 /// The session type itself (a `merkletree` field's leaf type is not referenced).
-pub const SESSION_TYPE: &str = r#""Session"("Session Key":"felt","Expires At":"timestamp","Allowed Methods":"merkletree","Policy":"Policy","Epoch":"felt")"#;
+pub const SESSION_TYPE: &str = r#""Session"("Session Key":"felt","Expires At":"timestamp","Allowed Methods":"merkletree","Policy":"Policy","Epoch":"felt","Allowed Messages":"Allowed Message*")"#;
+/// An off-chain message kind a session may sign (`Session.Allowed Messages`).
+pub const ALLOWED_MESSAGE_TYPE: &str = r#""Allowed Message"("Domain Hash":"felt","Type Hash":"felt")"#;
 /// The allowed-method leaf type.
 pub const ALLOWED_METHOD_TYPE: &str = r#""Allowed Method"("Contract Address":"ContractAddress","Selector":"selector","Argument Rules":"Argument Rule*")"#;
 /// One argument rule of an allowed method.
@@ -39,6 +41,12 @@ const STARKNET_MESSAGE: &str = "StarkNet Message";
 /// `'ANY_CALLER'`: an outside execution anyone may submit.
 pub const ANY_CALLER: &str = "ANY_CALLER";
 
+/// What a session key signs to sign the off-chain message `message_hash` for `session_hash`:
+/// `poseidon('session message', message_hash, session_hash)` (never a transaction's digest).
+pub fn session_message_digest(message_hash: Felt, session_hash: Felt) -> Felt {
+    starknet_crypto::poseidon_hash_many(&[short_string("session message"), message_hash, session_hash])
+}
+
 /// `starknet_keccak` of an encoded type string (the type followed by every type it references,
 /// in name order, as `encode_type` writes it).
 pub fn type_hash(encoded_type: &str) -> Felt {
@@ -49,7 +57,7 @@ pub fn type_hash(encoded_type: &str) -> Felt {
 /// references, sorted by name (byte order, as starknet.js sorts them).
 pub fn encoded_type(primary: &str) -> String {
     let references: &[&str] = match primary {
-        SESSION_TYPE => &[POLICY_TYPE, SPEND_LIMIT_TYPE, TOKEN_AMOUNT_TYPE, U256_TYPE],
+        SESSION_TYPE => &[ALLOWED_MESSAGE_TYPE, POLICY_TYPE, SPEND_LIMIT_TYPE, TOKEN_AMOUNT_TYPE, U256_TYPE],
         POLICY_TYPE => &[SPEND_LIMIT_TYPE, TOKEN_AMOUNT_TYPE, U256_TYPE],
         SPEND_LIMIT_TYPE => &[TOKEN_AMOUNT_TYPE, U256_TYPE],
         TOKEN_AMOUNT_TYPE => &[U256_TYPE],

@@ -38,7 +38,12 @@ pub fn session_types() -> Value {
             { "name": "Expires At", "type": "timestamp" },
             { "name": "Allowed Methods", "type": "merkletree", "contains": "Allowed Method" },
             { "name": "Policy", "type": "Policy" },
-            { "name": "Epoch", "type": "felt" }
+            { "name": "Epoch", "type": "felt" },
+            { "name": "Allowed Messages", "type": "Allowed Message*" }
+        ],
+        "Allowed Message": [
+            { "name": "Domain Hash", "type": "felt" },
+            { "name": "Type Hash", "type": "felt" }
         ],
         "Allowed Method": [
             { "name": "Contract Address", "type": "ContractAddress" },
@@ -140,6 +145,11 @@ impl Session {
                 "Allowed Methods": methods,
                 "Policy": self.policy().typed_data_value(),
                 "Epoch": hex(self.epoch),
+                "Allowed Messages": self
+                    .allowed_messages()
+                    .iter()
+                    .map(|message| json!({ "Domain Hash": hex(message.domain_hash), "Type Hash": hex(message.type_hash) }))
+                    .collect::<Vec<_>>(),
             },
         })
     }

@@ -36,6 +36,14 @@ pub enum SessionSignError {
     /// Sessions cannot declare classes.
     #[error("session keys cannot sign declare transactions")]
     DeclareNotAllowed,
+    /// The session does not list this off-chain message kind.
+    #[error("the session may not sign messages of type {type_hash:#x} in domain {domain_hash:#x}")]
+    MessageNotAllowed {
+        /// The message's SNIP-12 domain hash.
+        domain_hash: Felt,
+        /// The message's primary type hash.
+        type_hash: Felt,
+    },
 }
 
 /// How often one transaction of a sequence is re-sent when the node's answer was lost.
@@ -251,6 +259,25 @@ impl<P> SessionAccount<P> {
             password,
             entrypoint_names,
         )
+    }
+
+    /// The session key's signature of an off-chain message for the account, of a kind the
+    /// session lists (`message`: its SNIP-12 domain hash and primary type hash), whose struct is
+    /// `poseidon(type_hash, fields…)`: what the account's `is_valid_signature` accepts while the
+    /// session is stored (registered, or cached by a transaction), unpaused and unexpired — e.g. a
+    /// DEX order a bot signs. Returns the message hash and the signature.
+    pub fn sign_message(
+        &self,
+        message: session_core::AllowedMessage,
+        fields: &[Felt],
+    ) -> Result<(Felt, Vec<Felt>), SessionSignError> {
+        if !self.session.allowed_messages().contains(&message) {
+            return Err(SessionSignError::MessageNotAllowed {
+                domain_hash: message.domain_hash,
+                type_hash: message.type_hash,
+            });
+        }
+        Ok(self.session.sign_message(&self.key, self.chain_id, self.address, message, fields)?)
     }
 
     /// What the session has used of its limits so far (calls, fees, spending), read from the

@@ -332,7 +332,9 @@ impl From<SessionSignError> for SdkError {
         match error {
             SessionSignError::Preflight(error) => SdkError::Preflight(error),
             SessionSignError::Key(error) => SdkError::Key(error),
-            SessionSignError::DeclareNotAllowed => SdkError::Signing(error.to_string()),
+            SessionSignError::DeclareNotAllowed | SessionSignError::MessageNotAllowed { .. } => {
+                SdkError::Signing(error.to_string())
+            }
         }
     }
 }

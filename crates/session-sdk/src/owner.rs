@@ -226,6 +226,7 @@ fn to_binding(session: &Session) -> bindings::Session {
         allowed_methods_root: session.allowed_methods_root(),
         policy_hash: session.policy_hash(),
         epoch: session.epoch,
+        allowed_messages_hash: session.allowed_messages_hash(),
     }
 }
 

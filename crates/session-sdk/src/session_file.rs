@@ -5,7 +5,9 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
-use session_core::{ArgumentRule, OwnerSignature, Policy, Session, SessionBuilder, SessionKey};
+use session_core::{
+    AllowedMessage, ArgumentRule, OwnerSignature, Policy, Session, SessionBuilder, SessionKey,
+};
 use starknet::core::types::Felt;
 use starknet::core::utils::get_selector_from_name;
 
@@ -56,6 +58,9 @@ pub struct SessionFile {
     pub allowed_methods_root: Felt,
     /// The allowed methods.
     pub allowed_methods: Vec<SessionFileMethod>,
+    /// The off-chain message kinds (SNIP-12 domain and type hashes) the session key may sign.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub allowed_messages: Vec<AllowedMessage>,
     /// The owner's signature of the session hash, as the account parses it (`[r, s]` for a Stark
     /// owner, a WebAuthn assertion for a passkey); `None` once registered on-chain only.
     pub owner_authorization: Option<Vec<Felt>>,
@@ -115,6 +120,7 @@ impl SessionFile {
                     argument_rules: permission.rules.clone(),
                 })
                 .collect(),
+            allowed_messages: session.allowed_messages().to_vec(),
             owner_authorization: owner_authorization.map(|signature| signature.encode()),
             session_key: EncryptedSecret::encrypt(&key.secret_bytes(), password)?,
         })
@@ -160,6 +166,9 @@ impl SessionFile {
                 method.selector,
                 method.argument_rules.clone(),
             );
+        }
+        for message in &self.allowed_messages {
+            builder = builder.allow_message(message.domain_hash, message.type_hash);
         }
         let session = builder.build()?;
         if session.policy_hash() != self.policy_hash {

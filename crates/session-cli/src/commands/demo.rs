@@ -59,6 +59,11 @@ struct Summary {
 
 /// The bot session's only allowed payee, and someone else.
 const PAYEE: Felt = Felt::from_hex_unchecked("0xb0b");
+/// The kind of off-chain order the demo's trading bot may sign (a DEX's SNIP-12 domain and type).
+const ORDER: session_core::AllowedMessage = session_core::AllowedMessage {
+    domain_hash: Felt::from_hex_unchecked("0xd0a11"),
+    type_hash: Felt::from_hex_unchecked("0xde5"),
+};
 const OTHER_PAYEE: Felt = Felt::from_hex_unchecked("0xca7");
 
 /// One protection shown working.
@@ -270,6 +275,7 @@ pub async fn run(args: Demo, json: bool) -> Result<()> {
                 "increase",
                 vec![ArgumentRule::AtLeast { index: 0, bound: Felt::TWO }],
             )
+            .allow_message(ORDER.domain_hash, ORDER.type_hash)
             .policy(Policy { max_calls: Some(2), limits_window: 3600, ..Policy::default() })
     })
     .await?;
@@ -289,6 +295,25 @@ pub async fn run(args: Demo, json: bool) -> Result<()> {
     })?;
     ctx.out.say(format!("    a third call in the hour, pre-flight: {reason}"));
     protections.push(Protection { rule: "rate limit (calls per hour)", rejected_with: reason });
+    // The bot signs an order off-chain; the account vouches for it (SRC-6), and only for that kind.
+    let (order_hash, order_signature) =
+        trader.sign_message(ORDER, &[Felt::from(0x5e11u32), Felt::from(100u8)])?;
+    let mut reader =
+        session_bindings::session_account::SessionAccountReader::new(account, ctx.devnet.provider());
+    reader.set_block(starknet::core::types::BlockId::Tag(starknet::core::types::BlockTag::PreConfirmed));
+    let verdict = reader.is_valid_signature(&order_hash, &order_signature).call().await?;
+    if verdict != session_core::snip12::short_string("VALID") {
+        bail!("the account did not vouch for the bot's order");
+    }
+    ctx.out.say("    it signs an order (a listed message kind) off-chain: the account's is_valid_signature says VALID");
+    let verdict = reader.is_valid_signature(&(order_hash + Felt::ONE), &order_signature).call().await?;
+    let reason = if verdict == Felt::ZERO {
+        "is_valid_signature: 0".to_owned()
+    } else {
+        bail!("accepted another message")
+    };
+    ctx.out.say(format!("    the same signature for another message: {reason}"));
+    protections.push(Protection { rule: "off-chain messages of listed kinds only", rejected_with: reason });
 
     // A subscription that starts in two hours: refused before, to the second, then it pays.
     let now = ctx.now().await?;

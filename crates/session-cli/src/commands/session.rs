@@ -72,6 +72,11 @@ pub struct CreateArgs {
     /// When the session ends instead, as a UTC date: `2026-12-01` or `2026-12-01T18:30:00Z`.
     #[arg(long, value_parser = parse_time)]
     expires_at: Option<u64>,
+    /// An off-chain message kind the session key may sign for the account (checked by its
+    /// `is_valid_signature`, e.g. a DEX's orders): `<SNIP-12 domain hash>:<primary type hash>`;
+    /// repeat for more.
+    #[arg(long = "allow-message", value_name = "DOMAIN_HASH:TYPE_HASH")]
+    allow_messages: Vec<String>,
     /// The session file to write (never overwritten).
     #[arg(long, default_value = "session.json")]
     output: PathBuf,
@@ -308,6 +313,15 @@ async fn create(args: CreateArgs, out: Output) -> Result<()> {
         described.push(format!("{contract:#x}:{name}{}", describe_when(&rules)));
         names.insert(target.selector, name);
         builder = builder.allow_selector(contract, target.selector, rules);
+    }
+    for text in &args.allow_messages {
+        let Some((domain, kind)) = text.split_once(':') else {
+            return Err(usage(format!("--allow-message {text:?}: expected <domain hash>:<type hash>"), None));
+        };
+        let domain_hash = parse_felt(domain, "message domain hash")?;
+        let type_hash = parse_felt(kind, "message type hash")?;
+        described.push(format!("signing messages of type {type_hash:#x} in domain {domain_hash:#x}"));
+        builder = builder.allow_message(domain_hash, type_hash);
     }
     let session = builder.build()?;
     let authorization = out
@@ -684,6 +698,12 @@ async fn inspect(args: InspectArgs, out: Output) -> Result<()> {
                 describe_when(&method.argument_rules)
             )
         })
+        .chain(file.allowed_messages.iter().map(|message| {
+            format!(
+                "may sign off-chain messages of type {:#x} in domain {:#x}",
+                message.type_hash, message.domain_hash
+            )
+        }))
         .collect();
     let expires_at = standing.status.extended_to.unwrap_or(file.expires_at);
     let expiry = match standing.status.extended_to {
