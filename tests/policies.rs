@@ -245,6 +245,10 @@ async fn a_subscription_starts_at_its_valid_after_and_is_rate_limited_per_window
     let early = session.execute(vec![increase(world.counter, 1)]).await.unwrap_err();
     assert!(matches!(early, SdkError::SessionNotYetValid { .. }), "{early:?}");
 
+    // One second early: validation (its clock floored to the hour) cannot tell, execution can.
+    world.devnet.set_time(starts - 1).await.unwrap();
+    let early = session.execute(vec![increase(world.counter, 1)]).await.unwrap_err();
+    assert!(matches!(early, SdkError::SessionNotYetValid { .. }), "{early:?}");
     world.devnet.set_time(starts).await.unwrap();
     session.execute(vec![increase(world.counter, 1)]).await.unwrap(); // from its start
     session.execute(vec![increase(world.counter, 1)]).await.unwrap(); // 2 calls: this hour's limit

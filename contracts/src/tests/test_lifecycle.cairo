@@ -3,6 +3,7 @@
 use starknet::account::Call;
 use starknet::testing::set_block_timestamp;
 use crate::components::session::SessionComponent;
+use crate::components::session::SessionComponent::InternalTrait;
 use crate::interfaces::{ISRC6, ISession};
 use crate::presets::session_account::SessionAccount;
 use super::common::{as_account, as_protocol, call, drop_events, next_event, setup, sign_with, with_felt};
@@ -275,4 +276,36 @@ fn test_a_calls_and_fees_window_must_be_whole_hours() {
     session.policy_hash = crate::snip12::policy_struct_hash(@policy);
     as_account();
     state.register_session(session, Some(policy));
+}
+
+/// The subscription registered by the owner, and what its signature says a transaction uses.
+fn registered_subscription() -> (SessionAccount::ContractState, SessionComponent::SessionUse) {
+    let mut state = setup();
+    as_account();
+    state.register_session(vectors::subscription_session(), Some(vectors::subscription_policy()));
+    let used = state
+        .session
+        .session_use_of(
+            vectors::sig_subscription_full_increase().span(), vectors::CHAIN_ID, super::common::ACCOUNT_ADDRESS(),
+        )
+        .expect('not a session signature');
+    (state, used)
+}
+
+#[test]
+fn test_a_fee_budget_per_window_starts_whole_in_each_window() {
+    let (mut state, used) = registered_subscription();
+    state.session.charge(used, 0, Some(600), first_hour());
+    state.session.charge(used, 0, Some(400), first_hour() + 3599); // 1,000: the hour's budget
+    set_block_timestamp(first_hour() + 3599);
+    assert_eq!(state.get_session_fee_budget_left(vectors::SUBSCRIPTION_SESSION_HASH), 0);
+    state.session.charge(used, 0, Some(1000), first_hour() + 3600); // a new hour
+}
+
+#[test]
+#[should_panic(expected: 'Session: fee budget exceeded')]
+fn test_a_fee_budget_per_window_refuses_one_fri_past_it_in_the_window() {
+    let (mut state, used) = registered_subscription();
+    state.session.charge(used, 0, Some(600), first_hour());
+    state.session.charge(used, 0, Some(401), first_hour() + 3599);
 }

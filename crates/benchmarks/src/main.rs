@@ -507,6 +507,22 @@ async fn measure_limits(bench: &Bench) -> Result<Vec<Row>> {
             )
             .await?,
     );
+    // Issue 18's limits: a start already passed, and a call limit per hour.
+    let started =
+        Policy { valid_after: bench.devnet.latest_block_timestamp().await? - 60, ..Policy::default() };
+    let session = bench.session_with(|b| b.allow(game, "increase").policy(started)).await?;
+    rows.push(
+        bench
+            .cached_row("session, cached — increase: valid_after (started)", session, increase.clone())
+            .await?,
+    );
+    let hourly = Policy { max_calls: Some(1_000), limits_window: 3_600, ..Policy::default() };
+    let session = bench.session_with(|b| b.allow(game, "increase").policy(hourly)).await?;
+    rows.push(
+        bench
+            .cached_row("session, cached — increase: 1,000 calls per hour", session, increase.clone())
+            .await?,
+    );
     // Issue 18's rules, each alone on a cached session.
     let lower_bounds = vec![
         ArgumentRule::AtLeast { index: 0, bound: Felt::ONE },
