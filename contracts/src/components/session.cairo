@@ -160,6 +160,8 @@ pub mod SessionComponent {
         pub allowed_methods_root: felt252,
         pub policy_hash: felt252,
         pub epoch: felt252,
+        /// The off-chain message kinds it may sign (`Session.allowed_messages_hash`).
+        pub allowed_messages_hash: felt252,
     }
 
     /// A session's first transaction verified and stored its owner authorization (with the whole
@@ -174,6 +176,8 @@ pub mod SessionComponent {
         pub allowed_methods_root: felt252,
         pub policy_hash: felt252,
         pub epoch: felt252,
+        /// The off-chain message kinds it may sign (`Session.allowed_messages_hash`).
+        pub allowed_messages_hash: felt252,
     }
 
     /// The limits of a registered or first-used session with a policy, in full (the session
@@ -297,6 +301,7 @@ pub mod SessionComponent {
                         allowed_methods_root: session.allowed_methods_root,
                         policy_hash: session.policy_hash,
                         epoch: session.epoch,
+                        allowed_messages_hash: session.allowed_messages_hash,
                     },
                 );
             if let Some(policy) = policy {
@@ -1187,6 +1192,7 @@ pub mod SessionComponent {
                         allowed_methods_root: *session.allowed_methods_root,
                         policy_hash: *session.policy_hash,
                         epoch: *session.epoch,
+                        allowed_messages_hash: *session.allowed_messages_hash,
                     },
                 );
             if let Some(policy) = policy {

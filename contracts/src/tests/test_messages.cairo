@@ -4,7 +4,8 @@
 use starknet::testing::set_block_timestamp;
 use crate::interfaces::{ISRC6, ISession};
 use crate::presets::session_account::SessionAccount;
-use super::common::{as_account, setup, with_felt};
+use crate::components::session::SessionComponent;
+use super::common::{as_account, next_event, setup, with_felt};
 use super::vectors;
 
 /// Where a message signature lists its session's first allowed message's domain:
@@ -102,4 +103,15 @@ fn test_a_truncated_message_signature_is_refused_without_panicking() {
         short.append(*full.at(i));
     }
     assert_eq!(state.is_valid_signature(vectors::ORDER_MESSAGE_HASH, short), 0);
+}
+
+#[test]
+fn test_registration_tells_auditors_which_messages_a_session_may_sign() {
+    let _state = orders_account();
+    let event = next_event();
+    if let SessionAccount::Event::SessionEvent(SessionComponent::Event::SessionRegistered(registered)) = event {
+        assert_eq!(registered.allowed_messages_hash, vectors::orders_session().allowed_messages_hash);
+    } else {
+        panic!("expected SessionRegistered");
+    }
 }

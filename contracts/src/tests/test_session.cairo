@@ -183,6 +183,7 @@ fn test___validate___caches_session_on_first_use() {
                 allowed_methods_root: vectors::main_session().allowed_methods_root,
                 policy_hash: vectors::UNLIMITED_POLICY_HASH,
                 epoch: 0,
+                allowed_messages_hash: vectors::main_session().allowed_messages_hash,
             },
         ),
     );
@@ -239,6 +240,7 @@ fn test_register_session_authorizes_the_short_form() {
                 allowed_methods_root: main.allowed_methods_root,
                 policy_hash: vectors::UNLIMITED_POLICY_HASH,
                 epoch: 0,
+                allowed_messages_hash: main.allowed_messages_hash,
             },
         ),
     );

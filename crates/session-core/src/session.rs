@@ -157,6 +157,12 @@ pub struct AllowedMessage {
 }
 
 impl AllowedMessage {
+    /// The SNIP-12 hash of an `Allowed Message*` list (`Session.allowed_messages_hash`; the
+    /// empty list's: a session that signs no message).
+    pub fn list_hash(messages: &[AllowedMessage]) -> Felt {
+        poseidon_hash_many(&messages.iter().map(AllowedMessage::struct_hash).collect::<Vec<_>>())
+    }
+
     /// The SNIP-12 struct hash (`"Allowed Message"("Domain Hash":"felt","Type Hash":"felt")`).
     pub fn struct_hash(&self) -> Felt {
         poseidon_hash_many(&[
@@ -349,7 +355,7 @@ impl Session {
 
     /// The SNIP-12 hash of the session's `Allowed Message*` list.
     pub fn allowed_messages_hash(&self) -> Felt {
-        poseidon_hash_many(&self.messages.iter().map(AllowedMessage::struct_hash).collect::<Vec<_>>())
+        AllowedMessage::list_hash(&self.messages)
     }
 
     /// The session key's signature of an off-chain message for `account` on `chain_id`, as

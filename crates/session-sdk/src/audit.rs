@@ -48,6 +48,8 @@ pub struct SessionRecord {
     pub cached_for_owner: Option<Felt>,
     /// Revoked by hash (`SessionRevoked`).
     pub revoked_event: bool,
+    /// The hash of the off-chain message kinds it may sign (that of the empty list: none).
+    pub allowed_messages_hash: Option<Felt>,
     /// Paused by the owner and not resumed since (`SessionPaused` / `SessionResumed`).
     pub paused_event: bool,
     /// The expiry the owner last extended it to (`SessionExtended`).
@@ -229,6 +231,7 @@ impl AccountHistory {
                     registered_event: false,
                     cached_for_owner: None,
                     revoked_event: false,
+                    allowed_messages_hash: None,
                     paused_event: false,
                     extended_to: None,
                 });
@@ -256,6 +259,7 @@ impl AccountHistory {
                     registered.epoch,
                 );
                 record.registered_event = true;
+                record.allowed_messages_hash = Some(registered.allowed_messages_hash);
             }
             AccountEvent::SessionEvent(SessionEvent::SessionCached(cached)) => {
                 let owner = self.current_owner;
@@ -268,6 +272,7 @@ impl AccountHistory {
                     cached.epoch,
                 );
                 record.cached_for_owner = Some(owner);
+                record.allowed_messages_hash = Some(cached.allowed_messages_hash);
             }
             AccountEvent::SessionEvent(SessionEvent::SessionPolicyPublished(published)) => {
                 self.session(published.session_hash).limits = Some(policy_from_binding(&published.policy));

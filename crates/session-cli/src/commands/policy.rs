@@ -93,6 +93,22 @@ pub async fn run(command: PolicyCommand, out: Output) -> Result<()> {
         for method in &methods {
             lines.push(format!("        may call {method}"));
         }
+        let no_messages = session_sdk::protocol::AllowedMessage::list_hash(&[]);
+        if let Some(hash) = record.allowed_messages_hash.filter(|hash| *hash != no_messages) {
+            match files.get(&record.session_hash) {
+                Some(file) => {
+                    for message in &file.allowed_messages {
+                        lines.push(format!(
+                            "        may sign off-chain messages of type {:#x} in domain {:#x}",
+                            message.type_hash, message.domain_hash
+                        ));
+                    }
+                }
+                None => lines.push(format!(
+                    "        may sign off-chain messages (kinds hash {hash:#x}; pass its session file to list them)"
+                )),
+            }
+        }
         let unlimited = record.policy_hash == Some(session_sdk::protocol::Policy::unlimited_hash());
         if let Some(policy) = record.limits.clone().or_else(|| unlimited.then(Default::default)) {
             for limit in describe_policy(&policy, None) {
