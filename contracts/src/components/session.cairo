@@ -464,7 +464,8 @@ pub mod SessionComponent {
             self: @ComponentState<TContractState>, session_hash: felt252, leaf: felt252, rule: ArgumentRule,
         ) -> u128 {
             let now = get_execution_info().unbox().block_info.unbox().block_timestamp;
-            self.rule_total(session_hash, leaf, @rule, now)
+            let (key, window) = rule_total_slot(session_hash, leaf, @rule, now);
+            counted_in(self.Session_rule_totals.read(key), window)
         }
 
         /// Whether the owner paused the session (stored in the current epoch).
@@ -833,7 +834,8 @@ pub mod SessionComponent {
             };
             assert_policy_matches(session, policy);
             if let Some(policy) = policy {
-                assert_started(policy.valid_after, context.now);
+                // Validation sees the hour floored: refuse only what is surely early.
+                assert_started(policy.valid_after, context.now + 3600);
             }
             let session_hash = session_hash(session, context.chain_id, context.account);
             let record = self.Session_records.read(session_hash);
@@ -985,20 +987,8 @@ pub mod SessionComponent {
             now: u64,
         ) {
             let amount = read_u256(calldata, *rule.index).expect(SessionErrors::ARGUMENT_NOT_ALLOWED);
-            let window: u64 = match (*rule.values).get(0) {
-                Some(seconds) => {
-                    let seconds: u64 = (*seconds.unbox()).try_into().unwrap(); // checked by the rule
-                    now / seconds
-                },
-                None => 0,
-            };
-            let key = poseidon_3(session_hash, leaf, argument_rule_struct_hash(rule));
-            let stored: u256 = self.Session_rule_totals.read(key).into();
-            let used: u128 = if stored.high == window.into() {
-                stored.low
-            } else {
-                0
-            };
+            let (key, window) = rule_total_slot(session_hash, leaf, rule, now);
+            let used = counted_in(self.Session_rule_totals.read(key), window);
             // The rule already checked `amount <= bound < 2^128`.
             let total: u256 = used.into() + amount;
             assert(total <= *rule.bound, SessionErrors::RULE_TOTAL_EXCEEDED);
@@ -1007,30 +997,6 @@ pub mod SessionComponent {
             self.Session_rule_totals.write(key, packed);
             if total.into() == *rule.bound {
                 self.emit(SessionRuleTotalReached { session_hash, leaf, window });
-            }
-        }
-
-        /// What a session's `total at most u256` rule of the method `leaf` has counted so far (in
-        /// the current window, for a rule per window).
-        fn rule_total(
-            self: @ComponentState<TContractState>,
-            session_hash: felt252,
-            leaf: felt252,
-            rule: @ArgumentRule,
-            now: u64,
-        ) -> u128 {
-            let window: u64 = match (*rule.values).get(0) {
-                Some(seconds) => now / (*seconds.unbox()).try_into().expect(SessionErrors::MALFORMED_RULE),
-                None => 0,
-            };
-            let stored: u256 = self
-                .Session_rule_totals
-                .read(poseidon_3(session_hash, leaf, argument_rule_struct_hash(rule)))
-                .into();
-            if stored.high == window.into() {
-                stored.low
-            } else {
-                0
             }
         }
 
@@ -1220,7 +1186,7 @@ pub mod SessionComponent {
             self: @ComponentState<TContractState>, session_hash: felt252, limits: u128, bound: u64,
         ) {
             if (limits & HAS_START) != 0 {
-                assert(bound > self.Session_valid_after.read(session_hash), SessionErrors::NOT_YET_VALID);
+                assert_started(self.Session_valid_after.read(session_hash), bound);
             }
         }
 
@@ -1253,12 +1219,7 @@ pub mod SessionComponent {
         /// The record of a session stored in the current epoch; panics with `Session: not
         /// authorized` (never stored), `Session: revoked` or `Session: stale epoch`.
         fn stored_record(self: @ComponentState<TContractState>, session_hash: felt252) -> SessionRecord {
-            let record = self.Session_records.read(session_hash);
-            assert(record != 0, SessionErrors::NOT_AUTHORIZED);
-            assert(record != REVOKED_RECORD, SessionErrors::REVOKED);
-            let stored = unpack_record(record);
-            assert(stored.authorized_in == self.current_authorization_mark(), SessionErrors::STALE_EPOCH);
-            stored
+            assert_stored_in(self.Session_records.read(session_hash), self.current_authorization_mark())
         }
 
         /// Whether `record` is a session stored (and not revoked) in the epoch of `mark`.
@@ -1267,11 +1228,48 @@ pub mod SessionComponent {
         }
     }
 
-    /// Panics with `Session: not yet valid` when a transaction validated at `now` (floored to the
-    /// hour by Starknet) cannot reach `valid_after` even at the end of that hour; execution checks
-    /// the exact time.
-    fn assert_started(valid_after: u64, now: u64) {
-        assert(now + 3600 > valid_after, SessionErrors::NOT_YET_VALID);
+    /// Panics with `Session: not yet valid` unless `valid_after` is before `bound` (exclusive):
+    /// `now + 1` at execution (exact), `now + 3600` in validation, whose clock Starknet floors to
+    /// the hour.
+    fn assert_started(valid_after: u64, bound: u64) {
+        assert(bound > valid_after, SessionErrors::NOT_YET_VALID);
+    }
+
+    /// Where a `total at most u256` rule of the method `leaf` counts for the session, and the
+    /// window time `now` falls in (0 for a rule over the whole session).
+    fn rule_total_slot(
+        session_hash: felt252, leaf: felt252, rule: @ArgumentRule, now: u64,
+    ) -> (felt252, u64) {
+        let window = match (*rule.values).get(0) {
+            Some(seconds) => {
+                let seconds: u64 = (*seconds.unbox()).try_into().expect(SessionErrors::MALFORMED_RULE);
+                assert(seconds != 0, SessionErrors::MALFORMED_RULE);
+                now / seconds
+            },
+            None => 0,
+        };
+        (poseidon_3(session_hash, leaf, argument_rule_struct_hash(rule)), window)
+    }
+
+    /// What a stored rule total (`used + 2^128 × window`) counted in `window`: 0 when it is an
+    /// earlier window's count.
+    fn counted_in(stored: felt252, window: u64) -> u128 {
+        let stored: u256 = stored.into();
+        if stored.high == window.into() {
+            stored.low
+        } else {
+            0
+        }
+    }
+
+    /// The record of a session stored in the epoch of `mark`; panics with `Session: not
+    /// authorized` (never stored), `Session: revoked` or `Session: stale epoch`.
+    fn assert_stored_in(record: felt252, mark: u32) -> SessionRecord {
+        assert(record != 0, SessionErrors::NOT_AUTHORIZED);
+        assert(record != REVOKED_RECORD, SessionErrors::REVOKED);
+        let stored = unpack_record(record);
+        assert(stored.authorized_in == mark, SessionErrors::STALE_EPOCH);
+        stored
     }
 
     /// Panics with why a by-reference signature's fields do not reproduce the stored `record`:
@@ -1279,10 +1277,7 @@ pub mod SessionComponent {
     /// `Session: paused`, `Session: terms mismatch` (expiry — an extended session's new one — or
     /// limit flags), else `Session: reference mismatch` (the session key or root).
     fn explain_record_mismatch(record: felt252, terms: u128, mark: u32) {
-        assert(record != 0, SessionErrors::NOT_AUTHORIZED);
-        assert(record != REVOKED_RECORD, SessionErrors::REVOKED);
-        let stored = unpack_record(record);
-        assert(stored.authorized_in == mark, SessionErrors::STALE_EPOCH);
+        let stored = assert_stored_in(record, mark);
         assert((stored.limits & PAUSED) == 0, SessionErrors::PAUSED);
         let (expires_at, limits) = split_terms(terms);
         assert(

@@ -98,13 +98,7 @@ impl PolicyArgs {
             })?;
             let token = parse_address(token, "token address")?;
             let bad = |reason: String| usage(format!("--max-spend {entry:?}: {reason}"), None);
-            let (amount, period) = match amount.split_once('/') {
-                Some((amount, window)) => (amount, parse_duration(window).map_err(bad)?),
-                None => (amount, 0),
-            };
-            if period % 3600 != 0 {
-                return Err(bad("the window must be a whole number of hours (1h, 24h, 1d, 7d…)".into()));
-            }
+            let (amount, period) = amount_and_window(amount).map_err(bad)?;
             let amount = if amount == "unlimited" { U256_MAX } else { parse_amount(amount).map_err(bad)? };
             if policy.spend_limits.iter().any(|limit| limit.token == token && limit.period == period) {
                 let span = if period == 0 {
@@ -169,15 +163,7 @@ impl PolicyArgs {
                     bound: parse_amount(values.trim()).map_err(|reason| bad(&reason))?,
                 },
                 "total-le-u256" => {
-                    let (amount, period) = match values.trim().split_once('/') {
-                        Some((amount, window)) => {
-                            (amount, parse_duration(window).map_err(|reason| bad(&reason))?)
-                        }
-                        None => (values.trim(), 0),
-                    };
-                    if !period.is_multiple_of(3600) {
-                        return Err(bad("the window must be a whole number of hours (1h, 24h, 1d, 7d…)"));
-                    }
+                    let (amount, period) = amount_and_window(values.trim()).map_err(|reason| bad(&reason))?;
                     ArgumentRule::TotalAtMostU256 {
                         index,
                         bound: parse_amount(amount).map_err(|reason| bad(&reason))?,
@@ -192,6 +178,19 @@ impl PolicyArgs {
         }
         Ok(grouped)
     }
+}
+
+/// `AMOUNT[/WINDOW]`: the amount text and the window in seconds (0: none), a whole number of
+/// hours.
+fn amount_and_window(text: &str) -> Result<(&str, u64), String> {
+    let Some((amount, window)) = text.split_once('/') else {
+        return Ok((text, 0));
+    };
+    let period = parse_duration(window)?;
+    if !period.is_multiple_of(3600) {
+        return Err("the window must be a whole number of hours (1h, 24h, 1d, 7d…)".into());
+    }
+    Ok((amount, period))
 }
 
 /// The policy in plain words, one line per limit, with what is used so far when known.

@@ -69,6 +69,12 @@ pub struct SpendLimit {
     pub period: u64,
 }
 
+/// Whether `window` is a calls-and-fees window the account takes: 0 (none) or a whole number of
+/// hours below 2^32 seconds.
+fn is_limits_window(window: u64) -> bool {
+    window.is_multiple_of(3600) && window <= MAX_WINDOW_SECONDS
+}
+
 fn is_zero(value: &u64) -> bool {
     *value == 0
 }
@@ -176,10 +182,7 @@ impl Policy {
             return Err(PolicyError::WindowTooLong { token: limit.token, period: limit.period });
         }
         let windowed = self.max_calls.is_some() || self.fee_budget.is_some();
-        if !self.limits_window.is_multiple_of(3600)
-            || self.limits_window > MAX_WINDOW_SECONDS
-            || (self.limits_window != 0 && !windowed)
-        {
+        if !is_limits_window(self.limits_window) || (self.limits_window != 0 && !windowed) {
             return Err(PolicyError::BadLimitsWindow(self.limits_window));
         }
         self.spend_limits.sort_by_key(|limit| (limit.token, limit.period));
@@ -257,7 +260,7 @@ impl Policy {
         }
         let valid_after = reader.u64().map_err(malformed)?;
         let limits_window = reader.u64().map_err(malformed)?;
-        if !limits_window.is_multiple_of(3600) || limits_window > MAX_WINDOW_SECONDS {
+        if !is_limits_window(limits_window) {
             return Err(PolicyError::BadLimitsWindow(limits_window));
         }
         if let Some(pair) = spend_limits
