@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite: Cairo artifacts and tests, formatting, lints, Rust unit tests, the
-# end-to-end tests against a devnet the tests start themselves (a real headless Chromium's passkey
-# among them), and the shared vectors checked against starknet.js. Installs what it needs.
+# end-to-end tests against a devnet the tests start themselves (a real headless Chromium's passkey,
+# and the paymaster server process on SQLite and on a PostgreSQL the test starts, among them), and
+# the shared vectors checked against starknet.js. Installs what it needs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
@@ -12,6 +13,7 @@ if ! cargo fmt --version >/dev/null 2>&1 || ! cargo clippy --version >/dev/null 
 fi
 step "starknet-devnet 0.10.1 (installed when missing)" scripts/install-devnet.sh
 step "Chromium and the browser test driver (installed when missing)" scripts/install-browser.sh
+step "PostgreSQL for the paymaster's two-instance test (installed when missing)" scripts/install-postgres.sh
 step "formatting" cargo fmt --all --check
 step "committed contract artifacts match a fresh compile" cargo xtask build --check
 step "Cairo tests" cargo xtask test

@@ -146,6 +146,16 @@ fn classify_sdk(error: &SdkError) -> (u8, Option<String>) {
         }
         SdkError::Signing(_) => (EXIT_USAGE, "the owner's key or passkey could not sign; check it"),
         SdkError::Artifact(_) | SdkError::Decode { .. } => (EXIT_INTERNAL, "this is a bug; please report it"),
+        SdkError::Paymaster(session_sdk::PaymasterError::Unreachable { .. }) => {
+            (EXIT_NETWORK, "is the paymaster at --paymaster running?")
+        }
+        SdkError::Paymaster(session_sdk::PaymasterError::Rejected { code: 170, .. }) => {
+            (EXIT_USAGE, "set SESSION_PAYMASTER_API_KEY to a key of this paymaster")
+        }
+        SdkError::Paymaster(_) => (
+            EXIT_REJECTED,
+            "the paymaster refused, or built something other than these calls; nothing was signed",
+        ),
     };
     (code, Some(hint.into()))
 }

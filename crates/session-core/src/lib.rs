@@ -9,6 +9,7 @@
 //! - [`Policy`] / [`ArgumentRule`]: spend, call and fee limits, and rules on arguments.
 //! - [`Session::typed_data`]: the SNIP-12 typed data a wallet displays and signs.
 //! - [`preflight`]: why the contract would reject a session's calls, before sending them.
+//! - [`paymaster`]: SNIP-29 wire types and the check a client runs on what a paymaster built.
 //! - [`SessionKey`]: a session private key that is zeroized on drop and never printed.
 //!
 //! Shared vectors in `tests/vectors/` pin these against the contract's Cairo tests.
@@ -18,6 +19,7 @@
 mod keys;
 mod merkle;
 mod owner;
+pub mod paymaster;
 pub mod policy;
 pub mod preflight;
 mod session;

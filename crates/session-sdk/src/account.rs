@@ -12,10 +12,9 @@ use session_core::{
     SessionUsage,
 };
 use starknet::accounts::{
-    Account, AccountError, ConnectedAccount, ExecutionEncoder, RawDeclarationV3, RawExecutionV3,
+    Account, AccountError, ConnectedAccount, ExecutionEncoder, ExecutionV3, RawDeclarationV3, RawExecutionV3,
 };
 use starknet::core::types::{BlockId, BlockTag, Call, FeeEstimate, Felt, TransactionReceiptWithBlockInfo};
-use starknet::core::utils::get_selector_from_name;
 use starknet::providers::{Provider, ProviderError};
 use starknet::signers::SignerInteractivityContext;
 use tokio::sync::Mutex;
@@ -51,7 +50,7 @@ const MAX_RESENDS: u32 = 3;
 /// How often one transaction of a sequence resyncs its nonce with the chain.
 const MAX_NONCE_RESYNCS: u32 = 3;
 /// Safety margin on estimated gas amounts and prices (the starknet-rs default).
-const FEE_MARGIN: f64 = 1.5;
+pub const FEE_MARGIN: f64 = 1.5;
 
 /// A session account as seen by the session key: signs transactions within the session.
 ///
@@ -96,7 +95,7 @@ pub struct SessionAccount<P> {
     session_hash: Felt,
     key: SessionKey,
     owner_authorization: Option<OwnerSignature>,
-    preflight: bool,
+    pub(crate) preflight: bool,
     block_id: BlockId,
     /// The nonce of the next transaction, when known locally; `None` means ask the chain.
     next_nonce: Mutex<Option<Felt>>,
@@ -176,7 +175,7 @@ impl<P> SessionAccount<P> {
 
     /// Records that a transaction of `calls` passed validation: the session is stored, and the
     /// leaves its signature asked the account to remember are remembered.
-    fn mark_validated(&self, calls: &[Call]) {
+    pub(crate) fn mark_validated(&self, calls: &[Call]) {
         let mut state = self.signing_state();
         state.by_reference = true;
         let Ok(permissions) = self.session.permissions_for(calls) else {
@@ -381,11 +380,7 @@ pub struct SignedOutsideExecution {
 impl SignedOutsideExecution {
     /// The `execute_from_outside_v2` call a relayer puts in its own transaction.
     pub fn call(&self) -> Call {
-        Call {
-            to: self.account,
-            selector: get_selector_from_name("execute_from_outside_v2").expect("a valid entrypoint name"),
-            calldata: self.execution.calldata(&self.signature),
-        }
+        session_core::paymaster::execute_from_outside_call(self.account, &self.execution, &self.signature)
     }
 
     /// Submits it from `relayer` (which pays the fee) and waits until it succeeds.
@@ -570,18 +565,8 @@ impl<P: Provider + Send + Sync> SessionAccount<P> {
             }
             check_session_fee(&self.session, max_fee(&fee, margin), committed)?;
         }
-        let prepared = self
-            .execute_v3(calls.to_vec())
-            .nonce(nonce)
-            .l1_gas(gas_with_margin(fee.l1_gas_consumed, margin))
-            .l1_gas_price(price_with_margin(fee.l1_gas_price, margin))
-            .l2_gas(gas_with_margin(fee.l2_gas_consumed, margin))
-            .l2_gas_price(price_with_margin(fee.l2_gas_price, margin))
-            .l1_data_gas(gas_with_margin(fee.l1_data_gas_consumed, margin))
-            .l1_data_gas_price(price_with_margin(fee.l1_data_gas_price, margin))
-            .tip(0)
-            .prepared()
-            .expect("every fee field is set");
+        let prepared = self.execute_v3(calls.to_vec()).nonce(nonce);
+        let prepared = with_fee_bounds(prepared, &fee, margin).prepared().expect("every fee field is set");
         let hash = prepared.transaction_hash(false);
         let mut resends = 0;
         loop {
@@ -626,9 +611,25 @@ fn price_with_margin(price: u128, margin: f64) -> u128 {
     (price as f64 * margin) as u128
 }
 
+/// `execution` with resource bounds of `fee`'s amounts and prices times `margin`, and no tip.
+pub fn with_fee_bounds<'a, A>(
+    execution: ExecutionV3<'a, A>,
+    fee: &FeeEstimate,
+    margin: f64,
+) -> ExecutionV3<'a, A> {
+    execution
+        .l1_gas(gas_with_margin(fee.l1_gas_consumed, margin))
+        .l1_gas_price(price_with_margin(fee.l1_gas_price, margin))
+        .l2_gas(gas_with_margin(fee.l2_gas_consumed, margin))
+        .l2_gas_price(price_with_margin(fee.l2_gas_price, margin))
+        .l1_data_gas(gas_with_margin(fee.l1_data_gas_consumed, margin))
+        .l1_data_gas_price(price_with_margin(fee.l1_data_gas_price, margin))
+        .tip(0)
+}
+
 /// The most a transaction with the estimate's amounts and prices (times `margin`) can pay, as
-/// the account computes it from the resource bounds (no tip).
-fn max_fee(fee: &FeeEstimate, margin: f64) -> u128 {
+/// the account computes it from the resource bounds of [`with_fee_bounds`] (no tip).
+pub fn max_fee(fee: &FeeEstimate, margin: f64) -> u128 {
     [
         (fee.l1_gas_consumed, fee.l1_gas_price),
         (fee.l2_gas_consumed, fee.l2_gas_price),

@@ -159,6 +159,9 @@ pub enum SdkError {
     /// Signing failed.
     #[error("signing failed: {0}")]
     Signing(String),
+    /// A paymaster refused, was unreachable, or built something the client would not sign.
+    #[error(transparent)]
+    Paymaster(#[from] crate::paymaster::PaymasterError),
 }
 
 /// Revert reasons of the session account, mapped to the variant a caller matches on.

@@ -71,6 +71,7 @@ mod error;
 mod keystore;
 mod owner;
 mod owner_signer;
+mod paymaster;
 mod session_file;
 
 /// The generated contract bindings and artifacts (with an ERC-20 binding, `bindings::erc20`).
@@ -83,7 +84,9 @@ pub use session_core as protocol;
 /// The starknet-rs version this SDK is built on (providers, accounts, types).
 pub use starknet;
 
-pub use account::{SessionAccount, SessionSignError, SignedOutsideExecution};
+pub use account::{
+    max_fee, with_fee_bounds, SessionAccount, SessionSignError, SignedOutsideExecution, FEE_MARGIN,
+};
 pub use account_file::{AccountFile, AccountFileError};
 pub use audit::{
     account_history, account_state, latest_block_timestamp, session_status, session_usage, AccountHistory,
@@ -97,4 +100,5 @@ pub use error::SdkError;
 pub use keystore::{load_keystore, save_keystore, EncryptedSecret, KeystoreError};
 pub use owner::{authorize_session, create_session, current_epoch, OwnerAccount, SessionAdmin};
 pub use owner_signer::{load_owner_signer, AssertionSource, ExternalPasskey, OwnerSigner, SoftwarePasskey};
+pub use paymaster::{PaymasterClient, PaymasterError, PaymasterFee, PaymasterSubmission};
 pub use session_file::{SessionFile, SessionFileError, SessionFileMethod, SESSION_FILE_FORMAT};

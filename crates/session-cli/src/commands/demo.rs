@@ -9,8 +9,8 @@ use serde::Serialize;
 use session_core::{ArgumentRule, Policy, PreflightError, SpendLimit, U256};
 use session_sdk::{
     create_session, declare_if_needed, deploy_contract, deploy_session_account, session_account_address,
-    wait_for_success, OwnerAccount, OwnerSigner, SdkError, SessionAccount, SessionAdmin, SoftwarePasskey,
-    STRK_TOKEN,
+    wait_for_success, OwnerAccount, OwnerSigner, PaymasterClient, PaymasterFee, SdkError, SessionAccount,
+    SessionAdmin, SoftwarePasskey, STRK_TOKEN,
 };
 use starknet::accounts::Account;
 use starknet::core::types::{Call, Felt, TransactionReceipt};
@@ -30,6 +30,10 @@ pub struct Demo {
     /// WebAuthn assertions exactly as a browser does).
     #[arg(long, value_enum, default_value = "stark")]
     owner: DemoOwner,
+    /// Play the moves gasless: through a `session-paymaster` started in this process (SQLite in a
+    /// temporary directory, devnet's other accounts as relayers), which sponsors them.
+    #[arg(long)]
+    paymaster: bool,
 }
 
 /// The demo account's owner.
@@ -80,6 +84,8 @@ struct Ctx {
     owner: Arc<dyn OwnerSigner>,
     out: Output,
     sent: u32,
+    /// The paymaster the moves go through (`--paymaster`).
+    paymaster: Option<Gasless>,
 }
 
 impl Ctx {
@@ -107,6 +113,16 @@ impl Ctx {
         OwnerAccount::new(self.devnet.provider(), self.devnet.chain_id(), self.account, self.owner.clone())
     }
 
+    /// Plays a game move through the session (gasless through the paymaster when there is one)
+    /// and returns the L2 gas the transaction used.
+    async fn play_move(&mut self, session: &SessionAccount<Client>, calls: Vec<Call>) -> Result<u64> {
+        let Some(gasless) = &self.paymaster else { return self.play(session, calls).await };
+        let (_, receipt) =
+            session.execute_via_paymaster(&gasless.client, calls, &PaymasterFee::sponsored()).await?;
+        self.sent += 1;
+        Ok(l2_gas(&receipt.receipt))
+    }
+
     /// Sends `calls` through the session and returns the L2 gas the transaction used.
     async fn play(&mut self, session: &SessionAccount<Client>, calls: Vec<Call>) -> Result<u64> {
         let receipt = session.execute(calls).await?;
@@ -128,6 +144,55 @@ fn l2_gas(receipt: &TransactionReceipt) -> u64 {
         TransactionReceipt::Invoke(receipt) => receipt.execution_resources.l2_gas,
         _ => 0,
     }
+}
+
+/// The in-process paymaster of `demo --paymaster`.
+struct Gasless {
+    server: session_paymaster::RunningServer,
+    client: PaymasterClient,
+    _dir: tempfile::TempDir,
+}
+
+impl Gasless {
+    /// Starts a paymaster on a free port that sponsors `game.increase`, relaying from devnet's
+    /// accounts other than the deployer.
+    async fn start(devnet: &Devnet, game: Felt) -> Result<Self> {
+        let dir = tempfile::tempdir()?;
+        let relayers: Vec<String> = devnet.accounts()[1..]
+            .iter()
+            .map(|account| {
+                format!(
+                    "[[relayers]]\naddress = \"{:#x}\"\nprivate_key = \"{:#x}\"\n",
+                    account.address, account.private_key
+                )
+            })
+            .collect();
+        let file = format!(
+            "listen = \"127.0.0.1:0\"\nrpc_url = \"{}\"\ndatabase_url = \"sqlite://{}\"\n{}\n\
+             [[api_keys]]\nname = \"demo\"\nkey = \"demo-key\"\ndaily_budget_fri = \"{ONE_STRK}\"\n\
+             user_daily_budget_fri = \"{ONE_STRK}\"\nrequests_per_minute = 600\nmax_fee_per_transaction_fri = \"{ONE_STRK}\"\n\
+             [[api_keys.allow]]\ncontract = \"{game:#x}\"\nentrypoints = [\"increase\"]\n",
+            devnet.rpc_url(),
+            dir.path().join("paymaster.sqlite").display(),
+            relayers.concat(),
+        );
+        let config = session_paymaster::Config::resolve(toml::from_str(&file)?, |_| None)?;
+        let server = session_paymaster::serve(config).await?;
+        let client = PaymasterClient::new(server.url()).with_api_key("demo-key");
+        Ok(Self { server, client, _dir: dir })
+    }
+}
+
+const ONE_STRK: u128 = 1_000_000_000_000_000_000;
+
+async fn strk_balance(ctx: &Ctx, owner: Felt) -> Result<Felt> {
+    let call = starknet::core::types::FunctionCall {
+        contract_address: STRK_TOKEN,
+        entry_point_selector: get_selector_from_name("balance_of")?,
+        calldata: vec![owner],
+    };
+    let block = starknet::core::types::BlockId::Tag(starknet::core::types::BlockTag::PreConfirmed);
+    Ok(starknet::providers::Provider::call(&ctx.devnet.provider(), call, block).await?[0])
 }
 
 /// The rejection `outcome` must be, as one line for the summary.
@@ -170,11 +235,19 @@ pub async fn run(args: Demo, json: bool) -> Result<()> {
     deploy_session_account(devnet.provider(), devnet.chain_id(), &owner, salt).await?;
     let game = deploy_contract(&funder, &session_bindings::counter_artifact()?, vec![], Felt::ONE).await?;
     let owner_signature_felts = owner.sign_owner_hash(Felt::ZERO).await?.encode().len();
-    let mut ctx = Ctx { devnet, account, game, owner, out: Output { json }, sent: 1 };
+    let paymaster = if args.paymaster { Some(Gasless::start(&devnet, game).await?) } else { None };
+    let mut ctx = Ctx { devnet, account, game, owner, out: Output { json }, sent: 1, paymaster };
     ctx.out.say(format!("Devnet:          {}", ctx.devnet.rpc_url()));
     ctx.out.say(format!("Owner:           {owner_kind} (signed the DEPLOY_ACCOUNT)"));
     ctx.out.say(format!("Session account: {account:#066x} (DEPLOY_ACCOUNT, paid from its own balance)"));
     ctx.out.say(format!("Game contract:   {game:#066x}"));
+    if let Some(gasless) = &ctx.paymaster {
+        ctx.out.say(format!(
+            "Paymaster:       {} (SNIP-29, sponsors game.increase; its relayers pay the gas)",
+            gasless.server.url()
+        ));
+    }
+    let balance_before_moves = strk_balance(&ctx, account).await?;
 
     // One owner signature authorizes the session; the session key does the rest.
     let mut session = ctx.new_session().await?;
@@ -184,17 +257,27 @@ pub async fn run(args: Demo, json: bool) -> Result<()> {
     });
     let one_move = ctx.call("increase", vec![Felt::ONE])?;
     let first_signature = session.sign_calls(Felt::ZERO, std::slice::from_ref(&one_move))?.len();
-    let first_gas = ctx.play(&session, vec![one_move.clone()]).await?;
+    let first_gas = ctx.play_move(&session, vec![one_move.clone()]).await?;
     ctx.out
         .say(format!("  move 1 sent by the session key (authorization cached on-chain), {first_gas} L2 gas"));
     session.use_on_chain_authorization();
     let cached_signature = session.sign_calls(Felt::ZERO, std::slice::from_ref(&one_move))?.len();
     let mut cached_gas = Vec::new();
     for number in 2..=args.moves {
-        cached_gas.push(ctx.play(&session, vec![one_move.clone()]).await?);
+        cached_gas.push(ctx.play_move(&session, vec![one_move.clone()]).await?);
         ctx.out.say(format!(
             "  move {number} sent by the session key, {} L2 gas",
             cached_gas.last().copied().unwrap_or_default()
+        ));
+    }
+    if ctx.paymaster.is_some() {
+        let after = strk_balance(&ctx, account).await?;
+        if after != balance_before_moves {
+            bail!("the gasless moves changed the account's STRK balance ({balance_before_moves} -> {after} FRI)");
+        }
+        ctx.out.say(format!(
+            "  the account's STRK balance is unchanged by the {} moves: {after} FRI (the paymaster paid)",
+            args.moves
         ));
     }
     let owner_gas = ctx.owner_sends(vec![one_move.clone()]).await?;

@@ -12,7 +12,7 @@ use session_core::{OwnerSignature, PreflightError, SessionBuilder, U256};
 use session_sdk::protocol::SessionKey;
 use session_sdk::{
     account_history, latest_block_timestamp, load_owner_signer, session_status, session_usage, OwnerAccount,
-    OwnerSigner, SdkError, SessionAdmin, SessionFile, SessionStatus,
+    OwnerSigner, PaymasterClient, PaymasterFee, SdkError, SessionAdmin, SessionFile, SessionStatus,
 };
 use starknet::core::types::{Call, Felt, TransactionReceipt};
 
@@ -103,9 +103,18 @@ pub struct ExecArgs {
     /// Check and estimate only: print the fee the transaction would commit to; send nothing.
     #[arg(long)]
     dry_run: bool,
+    /// Send gasless through this SNIP-29 paymaster (its API key in SESSION_PAYMASTER_API_KEY).
+    #[arg(long, value_name = "URL")]
+    paymaster: Option<String>,
+    /// With --paymaster: pay the paymaster in this token instead of being sponsored.
+    #[arg(long, value_name = "TOKEN", requires = "paymaster")]
+    gas_token: Option<String>,
     #[command(flatten)]
     network: NetworkArgs,
 }
+
+/// The environment variable holding the paymaster API key of `session exec --paymaster`.
+const PAYMASTER_API_KEY_ENV: &str = "SESSION_PAYMASTER_API_KEY";
 
 /// Options of `session register`.
 #[derive(Args)]
@@ -469,18 +478,47 @@ async fn exec(args: ExecArgs, out: Output) -> Result<()> {
         );
         return Ok(());
     }
+    if let Some(url) = &args.paymaster {
+        let mut client = PaymasterClient::new(url.clone());
+        if let Ok(key) = std::env::var(PAYMASTER_API_KEY_ENV) {
+            client = client.with_api_key(key);
+        }
+        let fee = match &args.gas_token {
+            Some(token) => PaymasterFee::in_token(parse_address(token, "--gas-token")?, None),
+            None => PaymasterFee::sponsored(),
+        };
+        let (submission, receipt) = out
+            .waiting("sending through the paymaster", session.execute_via_paymaster(&client, calls, &fee))
+            .await
+            .map_err(readable)?;
+        let hash = submission.response.transaction_hash;
+        let paid = submission.fee_transfer.map(|transfer| transfer.amount);
+        out.result(
+            match paid {
+                Some(amount) => format!("Accepted {hash:#066x} through the paymaster; fee paid in the token: {amount}"),
+                None => format!("Accepted {hash:#066x} through the paymaster (sponsored; {} L2 gas)", l2_gas_of(&receipt.receipt)),
+            },
+            json!({ "transaction_hash": hash, "tracking_id": submission.response.tracking_id,
+                    "fee_paid_in_token": paid.map(|amount| amount.to_string()), "l2_gas": l2_gas_of(&receipt.receipt) }),
+        );
+        return Ok(());
+    }
     let receipt =
         out.waiting("sending the session transaction", session.execute(calls)).await.map_err(readable)?;
-    let l2_gas = match &receipt.receipt {
-        TransactionReceipt::Invoke(receipt) => receipt.execution_resources.l2_gas,
-        _ => 0,
-    };
+    let l2_gas = l2_gas_of(&receipt.receipt);
     let hash = *receipt.receipt.transaction_hash();
     out.result(
         format!("Accepted {hash:#066x} ({l2_gas} L2 gas)"),
         json!({ "transaction_hash": hash, "l2_gas": l2_gas }),
     );
     Ok(())
+}
+
+fn l2_gas_of(receipt: &TransactionReceipt) -> u64 {
+    match receipt {
+        TransactionReceipt::Invoke(receipt) => receipt.execution_resources.l2_gas,
+        _ => 0,
+    }
 }
 
 async fn register(args: RegisterArgs, out: Output) -> Result<()> {
