@@ -6,14 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 chromium_path="${CHROMIUM_PATH:-/usr/bin/chromium}"
 if [ ! -x "$chromium_path" ]; then
-    if ! command -v apt-get >/dev/null 2>&1; then
-        echo "error: Chromium is missing at $chromium_path and apt-get is not available: install Chromium and set CHROMIUM_PATH" >&2
-        exit 1
-    fi
-    sudo_if_needed=""
-    if [ "$(id -u)" -ne 0 ]; then sudo_if_needed="sudo"; fi
-    $sudo_if_needed apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo_if_needed apt-get install -y -qq chromium >/dev/null
+    APT_HINT="install Chromium and set CHROMIUM_PATH (looked for $chromium_path)" scripts/apt-install.sh chromium
 fi
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
     echo "error: node and npm are needed (Node.js 20 or later): install them, e.g. apt-get install nodejs npm" >&2

@@ -5,13 +5,9 @@ set -euo pipefail
 if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
     exit 0
 fi
-if ! command -v apt-get >/dev/null 2>&1; then
-    echo "error: PostgreSQL is missing (no /usr/lib/postgresql/*/bin/initdb) and apt-get is not available" >&2
-    exit 1
-fi
-sudo_if_needed=""
-if [ "$(id -u)" -ne 0 ]; then sudo_if_needed="sudo"; fi
-$sudo_if_needed apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $sudo_if_needed apt-get install -y -qq postgresql >/dev/null
+cd "$(dirname "$0")/.."
+APT_HINT="install PostgreSQL's server binaries under /usr/lib/postgresql" scripts/apt-install.sh postgresql
 # The package may start a cluster service; the tests do not use it.
-$sudo_if_needed service postgresql stop >/dev/null 2>&1 || true
+stop="service postgresql stop"
+[ "$(id -u)" -eq 0 ] || stop="sudo $stop"
+$stop >/dev/null 2>&1 || true

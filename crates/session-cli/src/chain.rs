@@ -9,7 +9,9 @@ use serde_json::Value;
 use session_bindings::erc20::Erc20Reader;
 use session_sdk::protocol::OwnerKey;
 use session_sdk::{account_state, AccountState, SdkError, STRK_TOKEN};
-use starknet::core::types::{BlockId, BlockTag, ContractClass, Felt, StarknetError, U256};
+use starknet::core::types::{
+    BlockId, BlockTag, ContractClass, Felt, StarknetError, TransactionReceipt, U256,
+};
 use starknet::core::utils::get_selector_from_name;
 use starknet::providers::{Provider, ProviderError};
 
@@ -160,16 +162,28 @@ pub fn describe_owner(owner: &OwnerKey) -> String {
 pub async fn balances(provider: &Client, address: Felt) -> Result<Vec<(&'static str, Felt, Option<U256>)>> {
     let mut found = Vec::new();
     for (symbol, token) in [("STRK", STRK_TOKEN), ("ETH", ETH_TOKEN)] {
-        let mut reader = Erc20Reader::new(token, provider);
-        reader.set_block(BlockId::Tag(BlockTag::PreConfirmed));
-        let balance = match reader.balance_of(&ContractAddress(address)).call().await {
-            Ok(balance) => Some(U256::from_words(balance.low, balance.high)),
-            Err(error) => match SdkError::from_call("balance_of", token, error) {
-                unreachable @ SdkError::Provider { .. } => return Err(unreachable.into()),
-                _ => None,
-            },
-        };
-        found.push((symbol, token, balance));
+        found.push((symbol, token, token_balance(provider, token, address).await?));
     }
     Ok(found)
+}
+
+/// `address`'s balance of `token` (`None` if no such token is deployed on this network).
+pub async fn token_balance(provider: &Client, token: Felt, address: Felt) -> Result<Option<U256>> {
+    let mut reader = Erc20Reader::new(token, provider);
+    reader.set_block(BlockId::Tag(BlockTag::PreConfirmed));
+    match reader.balance_of(&ContractAddress(address)).call().await {
+        Ok(balance) => Ok(Some(U256::from_words(balance.low, balance.high))),
+        Err(error) => match SdkError::from_call("balance_of", token, error) {
+            unreachable @ SdkError::Provider { .. } => Err(unreachable.into()),
+            _ => Ok(None),
+        },
+    }
+}
+
+/// The L2 gas a transaction used, from its receipt (0 for receipts other than invokes').
+pub fn l2_gas(receipt: &TransactionReceipt) -> u64 {
+    match receipt {
+        TransactionReceipt::Invoke(receipt) => receipt.execution_resources.l2_gas,
+        _ => 0,
+    }
 }

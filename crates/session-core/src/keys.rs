@@ -94,6 +94,13 @@ impl std::fmt::Debug for SessionKey {
     }
 }
 
+/// A random 248-bit felt from the OS generator (outside-execution nonces, tracking ids).
+pub fn random_felt() -> Result<Felt, KeyError> {
+    let mut bytes = [0u8; 31];
+    getrandom::getrandom(&mut bytes).map_err(|error| KeyError::Randomness(error.to_string()))?;
+    Ok(Felt::from_bytes_be_slice(&bytes))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

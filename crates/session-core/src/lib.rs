@@ -28,7 +28,7 @@ pub mod snip12;
 mod typed_data;
 pub mod webauthn;
 
-pub use keys::{KeyError, SessionKey};
+pub use keys::{random_felt, KeyError, SessionKey};
 pub use merkle::MethodTree;
 pub use owner::{OwnerKey, OwnerSignature, WEBAUTHN_MAGIC};
 pub use policy::{parse_u256, ArgumentRule, Policy, PolicyError, SpendLimit, MAX_WINDOW_SECONDS, U256_MAX};

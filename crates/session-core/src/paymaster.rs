@@ -10,9 +10,10 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use starknet_core::types::{Call, Felt, U256};
-use starknet_core::utils::{get_selector_from_name, parse_cairo_short_string};
+use starknet_core::utils::get_selector_from_name;
 
 use crate::snip12::{short_string, OutsideExecution, OUTSIDE_EXECUTION_DOMAIN_NAME};
+use crate::typed_data::{chain_id_text, hex, starknet_domain_type};
 
 /// The only `parameters.version` SNIP-29 defines.
 pub const PARAMETERS_VERSION: &str = "0x1";
@@ -345,12 +346,7 @@ impl PaymasterErrorCode {
 /// The SNIP-9 v2 types as typed-data JSON declares them.
 fn outside_execution_types() -> Value {
     json!({
-        "StarknetDomain": [
-            { "name": "name", "type": "shortstring" },
-            { "name": "version", "type": "shortstring" },
-            { "name": "chainId", "type": "shortstring" },
-            { "name": "revision", "type": "shortstring" }
-        ],
+        "StarknetDomain": starknet_domain_type(),
         "OutsideExecution": [
             { "name": "Caller", "type": "ContractAddress" },
             { "name": "Nonce", "type": "felt" },
@@ -364,10 +360,6 @@ fn outside_execution_types() -> Value {
             { "name": "Calldata", "type": "felt*" }
         ]
     })
-}
-
-fn hex(felt: Felt) -> Value {
-    Value::String(format!("{felt:#x}"))
 }
 
 /// Why typed data is not a SNIP-9 v2 outside execution for this account's chain.
@@ -423,11 +415,6 @@ fn selector_field(object: &Value, name: &str) -> Result<Felt, TypedDataError> {
         .as_str()
         .and_then(|text| get_selector_from_name(text).ok())
         .ok_or_else(|| TypedDataError::Field { field: name.to_owned() })
-}
-
-/// A chain id as a typed-data domain writes it (a short string such as `SN_SEPOLIA`).
-fn chain_id_text(chain_id: Felt) -> String {
-    parse_cairo_short_string(&chain_id).unwrap_or_else(|_| format!("{chain_id:#x}"))
 }
 
 impl OutsideExecution {

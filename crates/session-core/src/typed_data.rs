@@ -11,7 +11,7 @@ use crate::policy::{ArgumentRule, Policy, SpendLimit};
 use crate::session::Session;
 use crate::snip12::{SESSION_DOMAIN_NAME, SESSION_DOMAIN_VERSION};
 
-fn hex(felt: Felt) -> Value {
+pub(crate) fn hex(felt: Felt) -> Value {
     Value::String(format!("{felt:#x}"))
 }
 
@@ -23,16 +23,26 @@ fn u256(value: U256) -> Value {
     json!({ "low": decimal(value.low()), "high": decimal(value.high()) })
 }
 
+/// SNIP-12 revision 1's `StarknetDomain` type as typed-data JSON declares it.
+pub(crate) fn starknet_domain_type() -> Value {
+    json!([
+        { "name": "name", "type": "shortstring" },
+        { "name": "version", "type": "shortstring" },
+        { "name": "chainId", "type": "shortstring" },
+        { "name": "revision", "type": "shortstring" }
+    ])
+}
+
+/// A chain id as a typed-data domain writes it: the short string (`SN_SEPOLIA`).
+pub(crate) fn chain_id_text(chain_id: Felt) -> String {
+    String::from_utf8_lossy(&chain_id.to_bytes_be()).trim_start_matches('\0').to_owned()
+}
+
 /// The protocol's SNIP-12 types as typed-data JSON declares them (the presets `u256` and
 /// `TokenAmount` are implied by SNIP-12 revision 1 and must not be declared).
 pub fn session_types() -> Value {
     json!({
-        "StarknetDomain": [
-            { "name": "name", "type": "shortstring" },
-            { "name": "version", "type": "shortstring" },
-            { "name": "chainId", "type": "shortstring" },
-            { "name": "revision", "type": "shortstring" }
-        ],
+        "StarknetDomain": starknet_domain_type(),
         "Session": [
             { "name": "Session Key", "type": "felt" },
             { "name": "Expires At", "type": "timestamp" },
@@ -115,7 +125,7 @@ impl Session {
     /// wallet shows `transfer` rather than a selector (unnamed selectors are shown in hex; the
     /// hash is the same).
     pub fn typed_data(&self, chain_id: Felt, entrypoint_names: &BTreeMap<Felt, String>) -> Value {
-        let chain = String::from_utf8_lossy(&chain_id.to_bytes_be()).trim_start_matches('\0').to_owned();
+        let chain = chain_id_text(chain_id);
         let methods: Vec<Value> = self
             .allowed_methods()
             .iter()

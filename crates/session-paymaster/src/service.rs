@@ -543,7 +543,7 @@ impl Paymaster {
         }
         let execution = OutsideExecution {
             caller: any_caller(),
-            nonce: random_felt(),
+            nonce: session_core::random_felt().map_err(RpcError::internal)?,
             execute_after: bounds.execute_after,
             execute_before: bounds.execute_before,
             calls,
@@ -654,7 +654,7 @@ impl Paymaster {
             }
         }
         let record = NewRequest {
-            tracking_id: random_felt(),
+            tracking_id: session_core::random_felt().map_err(RpcError::internal)?,
             api_key: &key.name,
             user_address: user,
             outside_nonce: execution.nonce,
@@ -689,13 +689,9 @@ impl Paymaster {
                     .ok_or_else(|| RpcError::internal("a concurrent request vanished"))
             }
         }
-        let stored = self
-            .store
-            .request(record.tracking_id)
-            .await?
-            .ok_or_else(|| RpcError::internal("a recorded request vanished"))?;
-        let hash = self.clone().submit(&stored, call, &fee).await?;
-        Ok(ExecuteResponse { tracking_id: stored.tracking_id, transaction_hash: hash })
+        let (recorded, tracking_id) = (record.record(), record.tracking_id);
+        let hash = self.clone().submit(&recorded, call, &fee).await?;
+        Ok(ExecuteResponse { tracking_id, transaction_hash: hash })
     }
 
     /// The answer to a request already recorded for (user, nonce): the same content gets the
@@ -835,11 +831,4 @@ impl Paymaster {
         };
         Ok(TrackingResponse { transaction_hash: record.transaction_hash.unwrap_or(Felt::ZERO), status })
     }
-}
-
-/// A random 248-bit felt (outside-execution nonces, tracking ids).
-fn random_felt() -> Felt {
-    let mut bytes = [0u8; 31];
-    getrandom::getrandom(&mut bytes).expect("the OS random generator is available");
-    Felt::from_bytes_be_slice(&bytes)
 }

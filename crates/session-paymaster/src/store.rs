@@ -137,6 +137,23 @@ pub struct NewRequest<'a> {
     pub reserved: u128,
 }
 
+impl NewRequest<'_> {
+    /// The request as [`Store::reserve`] records it.
+    pub fn record(&self) -> RequestRecord {
+        RequestRecord {
+            tracking_id: self.tracking_id,
+            api_key: self.api_key.to_owned(),
+            user_address: self.user_address,
+            content_hash: self.content_hash,
+            calldata: self.calldata.to_vec(),
+            day: self.day,
+            reserved: self.reserved,
+            status: RequestStatus::Reserved,
+            transaction_hash: None,
+        }
+    }
+}
+
 /// Why a reservation was refused.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Reservation {
@@ -315,7 +332,7 @@ impl Store {
         let key_scope = key_scope(request.api_key);
         let user_scope = user_scope(request.api_key, request.user_address);
         let key_spend = self.spend_row(&mut tx, &key_scope, request.day).await?;
-        if self.find_in(&mut tx, request.user_address, request.outside_nonce).await?.is_some() {
+        if Self::find_in(&mut *tx, request.user_address, request.outside_nonce).await?.is_some() {
             return Ok(Reservation::Duplicate);
         }
         let user_spend = self.spend_row(&mut tx, &user_scope, request.day).await?;
@@ -379,9 +396,8 @@ impl Store {
     const COLUMNS: &'static str =
         "tracking_id, api_key, user_address, content_hash, calldata, day, reserved_fri, status, transaction_hash";
 
-    async fn find_in(
-        &self,
-        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    async fn find_in<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
+        executor: E,
         user: Felt,
         nonce: Felt,
     ) -> Result<Option<RequestRecord>, StoreError> {
@@ -391,17 +407,14 @@ impl Store {
         ))
         .bind(hex(user))
         .bind(hex(nonce))
-        .fetch_optional(&mut **tx)
+        .fetch_optional(executor)
         .await?;
         row.as_ref().map(Self::record).transpose()
     }
 
     /// The request recorded for this outside execution (user, nonce).
     pub async fn find(&self, user: Felt, nonce: Felt) -> Result<Option<RequestRecord>, StoreError> {
-        let mut tx = self.pool.begin().await?;
-        let found = self.find_in(&mut tx, user, nonce).await?;
-        tx.commit().await?;
-        Ok(found)
+        Self::find_in(&self.pool, user, nonce).await
     }
 
     /// The request with this tracking id.

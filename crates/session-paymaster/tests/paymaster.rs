@@ -6,6 +6,7 @@
 mod support;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use serde_json::{json, Value};
 use session_core::paymaster::BuildCheckError;
@@ -22,6 +23,16 @@ use support::{increase, key_section, settled, KeySpec, Postgres, Server, World, 
 
 const ONE_STRK: u128 = 1_000_000_000_000_000_000;
 const LOTS: u128 = 1_000 * ONE_STRK;
+/// A key sponsoring the game's `increase`, with room to spare; tests change what they exercise.
+const GAME_KEY: KeySpec<'static> = KeySpec {
+    name: "game",
+    key: "game-key",
+    modes: "\"sponsored\"",
+    daily: LOTS,
+    user_daily: LOTS,
+    rpm: 1000,
+    max_fee: ONE_STRK,
+};
 
 fn code(error: &SdkError) -> Option<PaymasterErrorCode> {
     match error {
@@ -46,18 +57,7 @@ async fn server(world: &World, name: &str, keys: &str, database_url: String, ins
 #[tokio::test]
 async fn sponsored_moves_leave_the_users_strk_unchanged_and_are_charged_exactly() {
     let world = World::start(2).await;
-    let keys = key_section(
-        &KeySpec {
-            name: "game",
-            key: "game-key",
-            modes: "\"sponsored\"",
-            daily: LOTS,
-            user_daily: LOTS,
-            rpm: 1000,
-            max_fee: ONE_STRK,
-        },
-        world.counter,
-    );
+    let keys = key_section(&GAME_KEY, world.counter);
     let server = server(&world, "sponsored", &keys, sqlite(&world, "sponsored.sqlite"), "a").await;
     let client = PaymasterClient::new(&server.url).with_api_key("game-key");
     assert!(client.is_available().await.unwrap());
@@ -145,18 +145,7 @@ async fn signed_direct_request(
 #[tokio::test]
 async fn the_same_outside_execution_twice_is_one_transaction() {
     let world = World::start(2).await;
-    let keys = key_section(
-        &KeySpec {
-            name: "game",
-            key: "game-key",
-            modes: "\"sponsored\"",
-            daily: LOTS,
-            user_daily: LOTS,
-            rpm: 1000,
-            max_fee: ONE_STRK,
-        },
-        world.counter,
-    );
+    let keys = key_section(&GAME_KEY, world.counter);
     let server = server(&world, "idempotent", &keys, sqlite(&world, "idempotent.sqlite"), "a").await;
     let client = PaymasterClient::new(&server.url).with_api_key("game-key");
     let user = world.user(1, 0, |session| session).await;
@@ -191,15 +180,7 @@ async fn the_same_outside_execution_twice_is_one_transaction() {
 async fn fees_paid_in_strk_go_to_the_paymaster_and_count_against_the_spend_limit() {
     let world = World::start(2).await;
     let keys = key_section(
-        &KeySpec {
-            name: "shop",
-            key: "shop-key",
-            modes: "\"default\"",
-            daily: LOTS,
-            user_daily: LOTS,
-            rpm: 1000,
-            max_fee: ONE_STRK,
-        },
+        &KeySpec { name: "shop", key: "shop-key", modes: "\"default\"", ..GAME_KEY },
         world.counter,
     );
     let server = server(&world, "token", &keys, sqlite(&world, "token.sqlite"), "a").await;
@@ -279,76 +260,22 @@ async fn every_rule_refuses_with_its_code() {
     let world = World::start(2).await;
     let other_game = world.counter + Felt::ONE;
     let keys = [
+        key_section(&GAME_KEY, world.counter),
         key_section(
-            &KeySpec {
-                name: "game",
-                key: "game-key",
-                modes: "\"sponsored\"",
-                daily: LOTS,
-                user_daily: LOTS,
-                rpm: 1000,
-                max_fee: ONE_STRK,
-            },
+            &KeySpec { name: "tiny-fee", key: "tiny-fee-key", max_fee: 1, ..GAME_KEY },
             world.counter,
         ),
         key_section(
-            &KeySpec {
-                name: "tiny-fee",
-                key: "tiny-fee-key",
-                modes: "\"sponsored\"",
-                daily: LOTS,
-                user_daily: LOTS,
-                rpm: 1000,
-                max_fee: 1,
-            },
+            &KeySpec { name: "tiny-key-budget", key: "tiny-key-budget-key", daily: 1, ..GAME_KEY },
             world.counter,
         ),
         key_section(
-            &KeySpec {
-                name: "tiny-key-budget",
-                key: "tiny-key-budget-key",
-                modes: "\"sponsored\"",
-                daily: 1,
-                user_daily: LOTS,
-                rpm: 1000,
-                max_fee: ONE_STRK,
-            },
+            &KeySpec { name: "tiny-user-budget", key: "tiny-user-budget-key", user_daily: 1, ..GAME_KEY },
             world.counter,
         ),
+        key_section(&KeySpec { name: "slow", key: "slow-key", rpm: 2, ..GAME_KEY }, world.counter),
         key_section(
-            &KeySpec {
-                name: "tiny-user-budget",
-                key: "tiny-user-budget-key",
-                modes: "\"sponsored\"",
-                daily: LOTS,
-                user_daily: 1,
-                rpm: 1000,
-                max_fee: ONE_STRK,
-            },
-            world.counter,
-        ),
-        key_section(
-            &KeySpec {
-                name: "slow",
-                key: "slow-key",
-                modes: "\"sponsored\"",
-                daily: LOTS,
-                user_daily: LOTS,
-                rpm: 2,
-                max_fee: ONE_STRK,
-            },
-            world.counter,
-        ),
-        key_section(
-            &KeySpec {
-                name: "token-only",
-                key: "token-only-key",
-                modes: "\"default\"",
-                daily: LOTS,
-                user_daily: LOTS,
-                rpm: 1000,
-                max_fee: ONE_STRK,
-            },
+            &KeySpec { name: "token-only", key: "token-only-key", modes: "\"default\"", ..GAME_KEY },
             world.counter,
         ),
     ]
@@ -454,18 +381,7 @@ async fn every_rule_refuses_with_its_code() {
 #[tokio::test]
 async fn a_tampered_build_is_refused_by_the_client_and_nothing_is_signed() {
     let world = World::start(2).await;
-    let keys = key_section(
-        &KeySpec {
-            name: "game",
-            key: "game-key",
-            modes: "\"sponsored\"",
-            daily: LOTS,
-            user_daily: LOTS,
-            rpm: 1000,
-            max_fee: ONE_STRK,
-        },
-        world.counter,
-    );
+    let keys = key_section(&GAME_KEY, world.counter);
     let server = server(&world, "tamper", &keys, sqlite(&world, "tamper.sqlite"), "a").await;
     let user = world.user(1, 0, |session| session.allow(STRK, "transfer")).await;
 
@@ -536,30 +452,29 @@ async fn tampering_proxy(upstream: String, tamper: Arc<dyn Fn(&mut Value) + Send
     format!("http://{address}/")
 }
 
-/// `clients` users, each sending `moves` sponsored moves one after another, all at once, through
-/// the servers in turn; returns every answer.
+/// Every user sends `moves` sponsored moves one after another, `pause` apart, all users at once,
+/// through the servers in turn; returns every answer.
 async fn load(
-    world: &World,
-    urls: &[String],
-    key: &str,
-    users: &[support::SharedSession],
+    counter: Felt,
+    urls: Vec<String>,
+    users: Vec<support::SharedSession>,
     moves: usize,
+    pause: Duration,
 ) -> Vec<Result<session_core::paymaster::ExecuteResponse, SdkError>> {
     let mut tasks = vec![];
-    for (index, user) in users.iter().enumerate() {
-        let user = user.clone();
-        let counter = world.counter;
-        let urls = urls.to_vec();
-        let key = key.to_owned();
+    for (index, user) in users.into_iter().enumerate() {
+        let urls = urls.clone();
         tasks.push(tokio::spawn(async move {
             let mut answers = vec![];
             for round in 0..moves {
-                let client = PaymasterClient::new(&urls[(index + round) % urls.len()]).with_api_key(&key);
+                let client =
+                    PaymasterClient::new(&urls[(index + round) % urls.len()]).with_api_key(GAME_KEY.key);
                 answers.push(
                     user.send_via_paymaster(&client, vec![increase(counter, 1)], &PaymasterFee::sponsored())
                         .await
                         .map(|submission| submission.response),
                 );
+                tokio::time::sleep(pause).await;
             }
             answers
         }));
@@ -626,21 +541,10 @@ async fn a_thousand_requests_from_twenty_clients_keep_the_budget_exact() {
     let world = World::start(4).await;
     // Room for about 700 of the 1,000 moves: the rest must be refused, none lost or doubled.
     let budget = 700 * 3_000_000_000_000_000u128;
-    let keys = key_section(
-        &KeySpec {
-            name: "game",
-            key: "game-key",
-            modes: "\"sponsored\"",
-            daily: budget,
-            user_daily: LOTS,
-            rpm: 100_000,
-            max_fee: ONE_STRK,
-        },
-        world.counter,
-    );
+    let keys = key_section(&KeySpec { daily: budget, rpm: 100_000, ..GAME_KEY }, world.counter);
     let server = server(&world, "load", &keys, sqlite(&world, "load.sqlite"), "a").await;
     let users = users(&world, 20).await;
-    let answers = load(&world, std::slice::from_ref(&server.url), "game-key", &users, 50).await;
+    let answers = load(world.counter, vec![server.url.clone()], users.clone(), 50, Duration::ZERO).await;
     assert_eq!(answers.len(), 1000);
     let store = Store::connect(&sqlite(&world, "load.sqlite")).await.unwrap();
     let accepted = check_accounting(&world, &store, "game", &users, &answers, budget).await;
@@ -650,55 +554,19 @@ async fn a_thousand_requests_from_twenty_clients_keep_the_budget_exact() {
 #[tokio::test]
 async fn a_server_killed_under_load_resumes_without_charging_twice_or_losing_a_request() {
     let world = World::start(3).await;
-    let keys = key_section(
-        &KeySpec {
-            name: "game",
-            key: "game-key",
-            modes: "\"sponsored\"",
-            daily: LOTS,
-            user_daily: LOTS,
-            rpm: 100_000,
-            max_fee: ONE_STRK,
-        },
-        world.counter,
-    );
+    let keys = key_section(&KeySpec { rpm: 100_000, ..GAME_KEY }, world.counter);
     let database = sqlite(&world, "kill.sqlite");
     let mut first = server(&world, "kill", &keys, database.clone(), "a").await;
     let users = users(&world, 8).await;
-    let url = first.url.clone();
     let port = first.port();
-    let running = {
-        let users = users.clone();
-        let world_counter = world.counter;
-        tokio::spawn(async move {
-            let mut tasks = vec![];
-            for user in users {
-                let url = url.clone();
-                tasks.push(tokio::spawn(async move {
-                    let mut answers = vec![];
-                    for _ in 0..60 {
-                        let client = PaymasterClient::new(&url).with_api_key("game-key");
-                        let answer = user
-                            .send_via_paymaster(
-                                &client,
-                                vec![increase(world_counter, 1)],
-                                &PaymasterFee::sponsored(),
-                            )
-                            .await;
-                        answers.push(answer.map(|submission| submission.response));
-                        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-                    }
-                    answers
-                }));
-            }
-            let mut answers = vec![];
-            for task in tasks {
-                answers.extend(task.await.unwrap());
-            }
-            answers
-        })
-    };
-    tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
+    let running = tokio::spawn(load(
+        world.counter,
+        vec![first.url.clone()],
+        users.clone(),
+        60,
+        Duration::from_millis(20),
+    ));
+    tokio::time::sleep(Duration::from_millis(1200)).await;
     first.kill();
     // Restarted on the same port, database and instance id, while the clients keep sending.
     let config = std::fs::read_to_string(world.dir.path().join("kill.toml")).unwrap();
@@ -751,22 +619,12 @@ async fn two_instances_on_one_postgres_hold_one_budget() {
     let postgres = Postgres::start().await;
     let world = World::start(3).await;
     let budget = 120 * 3_000_000_000_000_000u128;
-    let keys = key_section(
-        &KeySpec {
-            name: "game",
-            key: "game-key",
-            modes: "\"sponsored\"",
-            daily: budget,
-            user_daily: LOTS,
-            rpm: 100_000,
-            max_fee: ONE_STRK,
-        },
-        world.counter,
-    );
+    let keys = key_section(&KeySpec { daily: budget, rpm: 100_000, ..GAME_KEY }, world.counter);
     let a = server(&world, "pg-a", &keys, postgres.url.clone(), "a").await;
     let b = server(&world, "pg-b", &keys, postgres.url.clone(), "b").await;
     let users = users(&world, 10).await;
-    let answers = load(&world, &[a.url.clone(), b.url.clone()], "game-key", &users, 20).await;
+    let answers =
+        load(world.counter, vec![a.url.clone(), b.url.clone()], users.clone(), 20, Duration::ZERO).await;
     let store = Store::connect(&postgres.url).await.unwrap();
     let accepted = check_accounting(&world, &store, "game", &users, &answers, budget).await;
     assert!(accepted < 200, "the shared budget refused some of the 200 moves");

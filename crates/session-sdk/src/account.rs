@@ -351,11 +351,9 @@ impl<P> SessionAccount<P> {
         execute_after: u64,
         execute_before: u64,
     ) -> Result<SignedOutsideExecution, SdkError> {
-        let mut nonce = [0u8; 31];
-        getrandom::getrandom(&mut nonce).map_err(|error| KeyError::Randomness(error.to_string()))?;
         let execution = OutsideExecution {
             caller: caller.unwrap_or(short_string(ANY_CALLER)),
-            nonce: Felt::from_bytes_be_slice(&nonce),
+            nonce: session_core::random_felt()?,
             execute_after,
             execute_before,
             calls,

@@ -7,16 +7,18 @@ use clap::Args;
 use local_devnet::Devnet;
 use serde::Serialize;
 use session_core::{ArgumentRule, Policy, PreflightError, SpendLimit, U256};
+use session_paymaster::config::{AllowRule, ApiKeyConfig, ConfigFile, RelayerConfig};
 use session_sdk::{
     create_session, declare_if_needed, deploy_contract, deploy_session_account, session_account_address,
     wait_for_success, OwnerAccount, OwnerSigner, PaymasterClient, PaymasterFee, SdkError, SessionAccount,
     SessionAdmin, SoftwarePasskey, STRK_TOKEN,
 };
 use starknet::accounts::Account;
-use starknet::core::types::{Call, Felt, TransactionReceipt};
+use starknet::core::types::{Call, Felt};
 use starknet::core::utils::get_selector_from_name;
 use starknet::signers::SigningKey;
 
+use crate::chain::l2_gas;
 use crate::input::Client;
 use crate::output::Output;
 
@@ -139,13 +141,6 @@ impl Ctx {
     }
 }
 
-fn l2_gas(receipt: &TransactionReceipt) -> u64 {
-    match receipt {
-        TransactionReceipt::Invoke(receipt) => receipt.execution_resources.l2_gas,
-        _ => 0,
-    }
-}
-
 /// The in-process paymaster of `demo --paymaster`.
 struct Gasless {
     server: session_paymaster::RunningServer,
@@ -158,25 +153,30 @@ impl Gasless {
     /// accounts other than the deployer.
     async fn start(devnet: &Devnet, game: Felt) -> Result<Self> {
         let dir = tempfile::tempdir()?;
-        let relayers: Vec<String> = devnet.accounts()[1..]
+        let relayers = devnet.accounts()[1..]
             .iter()
-            .map(|account| {
-                format!(
-                    "[[relayers]]\naddress = \"{:#x}\"\nprivate_key = \"{:#x}\"\n",
-                    account.address, account.private_key
-                )
-            })
+            .map(|account| RelayerConfig { address: account.address, private_key: account.private_key })
             .collect();
-        let file = format!(
-            "listen = \"127.0.0.1:0\"\nrpc_url = \"{}\"\ndatabase_url = \"sqlite://{}\"\n{}\n\
-             [[api_keys]]\nname = \"demo\"\nkey = \"demo-key\"\ndaily_budget_fri = \"{ONE_STRK}\"\n\
-             user_daily_budget_fri = \"{ONE_STRK}\"\nrequests_per_minute = 600\nmax_fee_per_transaction_fri = \"{ONE_STRK}\"\n\
-             [[api_keys.allow]]\ncontract = \"{game:#x}\"\nentrypoints = [\"increase\"]\n",
-            devnet.rpc_url(),
-            dir.path().join("paymaster.sqlite").display(),
-            relayers.concat(),
-        );
-        let config = session_paymaster::Config::resolve(toml::from_str(&file)?, |_| None)?;
+        let budget = ONE_STRK.to_string();
+        let file = ConfigFile {
+            listen: "127.0.0.1:0".to_owned(),
+            rpc_url: devnet.rpc_url().to_string(),
+            database_url: format!("sqlite://{}", dir.path().join("paymaster.sqlite").display()),
+            relayers,
+            api_keys: vec![ApiKeyConfig {
+                name: "demo".to_owned(),
+                key: Some("demo-key".to_owned()),
+                key_env: None,
+                fee_modes: vec!["sponsored".to_owned()],
+                allow: vec![AllowRule { contract: game, entrypoints: vec!["increase".to_owned()] }],
+                daily_budget_fri: budget.clone(),
+                user_daily_budget_fri: budget.clone(),
+                requests_per_minute: 600,
+                max_fee_per_transaction_fri: budget,
+            }],
+            ..ConfigFile::default()
+        };
+        let config = session_paymaster::Config::resolve(file, |_| None)?;
         let server = session_paymaster::serve(config).await?;
         let client = PaymasterClient::new(server.url()).with_api_key("demo-key");
         Ok(Self { server, client, _dir: dir })
@@ -185,14 +185,10 @@ impl Gasless {
 
 const ONE_STRK: u128 = 1_000_000_000_000_000_000;
 
-async fn strk_balance(ctx: &Ctx, owner: Felt) -> Result<Felt> {
-    let call = starknet::core::types::FunctionCall {
-        contract_address: STRK_TOKEN,
-        entry_point_selector: get_selector_from_name("balance_of")?,
-        calldata: vec![owner],
-    };
-    let block = starknet::core::types::BlockId::Tag(starknet::core::types::BlockTag::PreConfirmed);
-    Ok(starknet::providers::Provider::call(&ctx.devnet.provider(), call, block).await?[0])
+async fn strk_balance(ctx: &Ctx, owner: Felt) -> Result<U256> {
+    crate::chain::token_balance(&ctx.devnet.provider(), STRK_TOKEN, owner)
+        .await?
+        .context("no STRK token on the devnet")
 }
 
 /// The rejection `outcome` must be, as one line for the summary.

@@ -14,9 +14,9 @@ use session_sdk::{
     account_history, latest_block_timestamp, load_owner_signer, session_status, session_usage, OwnerAccount,
     OwnerSigner, PaymasterClient, PaymasterFee, SdkError, SessionAdmin, SessionFile, SessionStatus,
 };
-use starknet::core::types::{Call, Felt, TransactionReceipt};
+use starknet::core::types::{Call, Felt};
 
-use crate::chain::{assert_owner, entrypoint, session_account_state};
+use crate::chain::{assert_owner, entrypoint, l2_gas, session_account_state};
 use crate::cli_error::{refusal, usage};
 use crate::input::{
     account_address, format_fri, format_relative, format_time, new_password, parse_address, parse_calldata,
@@ -496,29 +496,22 @@ async fn exec(args: ExecArgs, out: Output) -> Result<()> {
         out.result(
             match paid {
                 Some(amount) => format!("Accepted {hash:#066x} through the paymaster; fee paid in the token: {amount}"),
-                None => format!("Accepted {hash:#066x} through the paymaster (sponsored; {} L2 gas)", l2_gas_of(&receipt.receipt)),
+                None => format!("Accepted {hash:#066x} through the paymaster (sponsored; {} L2 gas)", l2_gas(&receipt.receipt)),
             },
             json!({ "transaction_hash": hash, "tracking_id": submission.response.tracking_id,
-                    "fee_paid_in_token": paid.map(|amount| amount.to_string()), "l2_gas": l2_gas_of(&receipt.receipt) }),
+                    "fee_paid_in_token": paid.map(|amount| amount.to_string()), "l2_gas": l2_gas(&receipt.receipt) }),
         );
         return Ok(());
     }
     let receipt =
         out.waiting("sending the session transaction", session.execute(calls)).await.map_err(readable)?;
-    let l2_gas = l2_gas_of(&receipt.receipt);
+    let l2_gas = l2_gas(&receipt.receipt);
     let hash = *receipt.receipt.transaction_hash();
     out.result(
         format!("Accepted {hash:#066x} ({l2_gas} L2 gas)"),
         json!({ "transaction_hash": hash, "l2_gas": l2_gas }),
     );
     Ok(())
-}
-
-fn l2_gas_of(receipt: &TransactionReceipt) -> u64 {
-    match receipt {
-        TransactionReceipt::Invoke(receipt) => receipt.execution_resources.l2_gas,
-        _ => 0,
-    }
 }
 
 async fn register(args: RegisterArgs, out: Output) -> Result<()> {
