@@ -11,10 +11,12 @@ use anyhow::{Context, Result};
 use clap::Parser;
 use local_devnet::Devnet;
 use serde::Serialize;
+use session_paymaster::config::{ConfigFile, RelayerConfig};
 use session_sdk::protocol::{ArgumentRule, Policy, SessionBuilder, SpendLimit, U256};
 use session_sdk::{
     create_session, declare_if_needed, deploy_contract, deploy_session_account, session_account_address,
-    wait_for_success, OwnerAccount, OwnerSigner, SessionAccount, SessionAdmin, SoftwarePasskey, STRK_TOKEN,
+    wait_for_success, OwnerAccount, OwnerSigner, PaymasterClient, PaymasterFee, SessionAccount, SessionAdmin,
+    SoftwarePasskey, STRK_TOKEN,
 };
 use starknet::accounts::{Account, ConnectedAccount};
 use starknet::core::types::{
@@ -45,6 +47,12 @@ struct Options {
     /// Transactions per throughput run.
     #[arg(long, default_value_t = 100)]
     throughput_transactions: usize,
+    /// Concurrent clients of the paymaster load run.
+    #[arg(long, default_value_t = 10)]
+    paymaster_clients: usize,
+    /// Sponsored moves per client in the paymaster load run.
+    #[arg(long, default_value_t = 20)]
+    paymaster_moves: usize,
 }
 
 /// One measured transaction kind.
@@ -92,6 +100,23 @@ struct Target {
     met: Option<bool>,
 }
 
+/// `session-paymaster` against devnet: clients sending sponsored moves at once.
+#[derive(Serialize)]
+struct PaymasterLoad {
+    clients: usize,
+    moves: usize,
+    seconds: f64,
+    /// Moves a second (each is a build and an execute request, and a relayer transaction).
+    moves_per_second: f64,
+    /// JSON-RPC requests a second.
+    requests_per_second: f64,
+    /// One move as its client sees it (build, check, sign, execute), milliseconds.
+    latency_ms_p50: f64,
+    latency_ms_p90: f64,
+    latency_ms_p99: f64,
+    latency_ms_max: f64,
+}
+
 /// Every figure of one run.
 #[derive(Serialize)]
 struct Results {
@@ -101,6 +126,8 @@ struct Results {
     limits: Vec<Row>,
     outside_execution: Vec<Row>,
     passkey_owner: Vec<Row>,
+    paymaster: Vec<Row>,
+    paymaster_load: PaymasterLoad,
     off_chain_microseconds: Vec<(String, f64)>,
     throughput: Vec<(String, usize, f64)>,
     targets: Vec<Target>,
@@ -290,6 +317,10 @@ async fn main() -> Result<()> {
     bench.session_send(&session, bench.moves(1)).await?;
     let outside_execution = measure_outside_executions(&bench, &session).await?;
 
+    eprintln!("measuring sponsored moves through session-paymaster ...");
+    let (paymaster, paymaster_load) =
+        measure_paymaster(&bench, options.paymaster_clients, options.paymaster_moves).await?;
+
     let off_chain = criterion_results(&options.criterion_dir)?;
 
     eprintln!("measuring throughput ...");
@@ -326,6 +357,8 @@ async fn main() -> Result<()> {
         limits,
         outside_execution,
         passkey_owner,
+        paymaster,
+        paymaster_load,
         off_chain_microseconds: off_chain,
         throughput,
         targets: Vec::new(),
@@ -350,6 +383,8 @@ const ALL_LIMITS_TRANSFER: &str =
     "session, cached — STRK transfer: call limit, fee cap and budget, spend limit";
 const OWNER_OUTSIDE: &str = "owner-signed outside execution (relayer's tx)";
 const SESSION_OUTSIDE: &str = "session-signed outside execution, by reference (relayer's tx)";
+const SPONSORED_FIRST_USE: &str = "sponsored session move, first use (relayer's tx)";
+const SPONSORED_CACHED: &str = "sponsored session move, cached (relayer's tx)";
 const SESSION_SEQUENCE: &str = "session key, send_sequence";
 const OWNER_SEQUENCE: &str = "owner key, starknet-rs execute_v3 with local nonces";
 
@@ -399,6 +434,79 @@ async fn measure_outside_executions(bench: &Bench, session: &SessionAccount<Clie
         bench.row(OWNER_OUTSIDE, 1, owner_cost, 2).await?,
         bench.row(SESSION_OUTSIDE, 1, session_cost, by_session.signature.len()).await?,
     ])
+}
+
+/// `session-paymaster` in this process (SQLite, devnet accounts 2 and 3 relaying): the gas of a
+/// new session's first sponsored move and of a cached one, then `clients` clients sending `moves`
+/// sponsored moves each at once through one session of the account.
+async fn measure_paymaster(bench: &Bench, clients: usize, moves: usize) -> Result<(Vec<Row>, PaymasterLoad)> {
+    let dir = tempfile::tempdir()?;
+    let relayers = bench.devnet.accounts()[2..]
+        .iter()
+        .map(|account| RelayerConfig { address: account.address, private_key: account.private_key })
+        .collect();
+    let file = ConfigFile {
+        rpc_url: bench.devnet.rpc_url().to_string(),
+        database_url: format!("sqlite://{}", dir.path().join("paymaster.sqlite").display()),
+        relayers,
+        ..ConfigFile::sponsoring("bench-key", bench.game, &["increase"], 1_000_000_000_000_000_000_000)
+    };
+    let server = session_paymaster::serve(session_paymaster::Config::resolve(file, |_| None)?).await?;
+    let client = PaymasterClient::new(server.url()).with_api_key("bench-key");
+    let sponsored = PaymasterFee::sponsored();
+
+    let session = Arc::new(bench.session(0).await?);
+    let first_felts = signature_felts(&session, &bench.moves(1))?;
+    let first = receipt_cost(&session.execute_via_paymaster(&client, bench.moves(1), &sponsored).await?.1);
+    let cached_felts = signature_felts(&session, &bench.moves(1))?;
+    let cached = receipt_cost(&session.execute_via_paymaster(&client, bench.moves(1), &sponsored).await?.1);
+    let rows = vec![
+        bench.row(SPONSORED_FIRST_USE, 1, first, first_felts).await?,
+        bench.row(SPONSORED_CACHED, 1, cached, cached_felts).await?,
+    ];
+
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..clients {
+        let (session, client, calls) = (session.clone(), client.clone(), bench.moves(1));
+        tasks.push(tokio::spawn(async move {
+            let mut latencies = Vec::with_capacity(moves);
+            let mut hashes = Vec::with_capacity(moves);
+            for _ in 0..moves {
+                let sent = Instant::now();
+                let submission =
+                    session.send_via_paymaster(&client, calls.clone(), &PaymasterFee::sponsored()).await?;
+                latencies.push(sent.elapsed().as_secs_f64() * 1000.0);
+                hashes.push(submission.response.transaction_hash);
+            }
+            anyhow::Ok((latencies, hashes))
+        }));
+    }
+    let mut latencies = Vec::new();
+    let mut hashes = Vec::new();
+    for task in tasks {
+        let (client_latencies, client_hashes) = task.await??;
+        latencies.extend(client_latencies);
+        hashes.extend(client_hashes);
+    }
+    bench.wait_for_all(hashes).await?;
+    let seconds = started.elapsed().as_secs_f64();
+    latencies.sort_by(f64::total_cmp);
+    let percentile =
+        |p: f64| latencies[((latencies.len() as f64 * p).ceil() as usize).clamp(1, latencies.len()) - 1];
+    let total = clients * moves;
+    let load = PaymasterLoad {
+        clients,
+        moves: total,
+        seconds: round(seconds),
+        moves_per_second: round(total as f64 / seconds),
+        requests_per_second: round(2.0 * total as f64 / seconds),
+        latency_ms_p50: round(percentile(0.50)),
+        latency_ms_p90: round(percentile(0.90)),
+        latency_ms_p99: round(percentile(0.99)),
+        latency_ms_max: round(percentile(1.0)),
+    };
+    Ok((rows, load))
 }
 
 /// A session account owned by `owner` (salt 1), funded and deployed by `DEPLOY_ACCOUNT`.
@@ -732,14 +840,7 @@ fn markdown(results: &Results) -> String {
     text.push_str("\n## SNIP-9 outside execution of one `increase`, relayed by another account\n\n| Signed by | L2 gas | vs owner-signed | L1 data gas | Signature felts |\n|---|---:|---:|---:|---:|\n");
     let owner_outside = gas_of_rows(&results.outside_execution, OWNER_OUTSIDE);
     for row in &results.outside_execution {
-        text.push_str(&format!(
-            "| {} | {} | {} | {} | {} |\n",
-            row.case,
-            row.l2_gas,
-            ratio(row.l2_gas, owner_outside),
-            row.l1_data_gas,
-            row.signature_felts
-        ));
+        text.push_str(&compared_row(row, ratio(row.l2_gas, owner_outside)));
     }
     text.push_str("\n## A passkey owner (issue 17: WebAuthn assertions verified on-chain, P-256 via the secp256r1 syscalls)\n\n| Case | L2 gas | vs the same with a Stark owner | L1 data gas | Signature felts |\n|---|---:|---:|---:|---:|\n");
     for row in &results.passkey_owner {
@@ -752,10 +853,7 @@ fn markdown(results: &Results) -> String {
             _ => 0,
         };
         let versus = if stark == 0 { "—".to_owned() } else { ratio(row.l2_gas, stark) };
-        text.push_str(&format!(
-            "| {} | {} | {} | {} | {} |\n",
-            row.case, row.l2_gas, versus, row.l1_data_gas, row.signature_felts
-        ));
+        text.push_str(&compared_row(row, versus));
     }
     text.push_str("\n## Where the gas goes (`starknet_traceTransaction`, per invocation)\n\nDevnet prices each invocation from its own Cairo resources — the heaviest of its steps and builtins, in whole units of 40,000 L2 gas (see \"How to read these figures\" below) — while the receipt prices the transaction's summed resources once, so the parts do not add up: \"rest\" is the receipt's total minus them. It holds the signature and calldata felts (5,120 each), events (10,240 per key, 5,120 per data felt), new storage slots (402,000 each) and whatever the summed steps cost beyond the invocations' own figures (validation's figure is set by its ECDSA check's `ec_op` builtins, so steps added there show up only here).\n\n| Case | Calls | `__validate__` | `__execute__` (own) | the calls | fee transfer | rest | total |\n|---|---:|---:|---:|---:|---:|---:|---:|\n");
     let all = results
@@ -763,7 +861,8 @@ fn markdown(results: &Results) -> String {
         .iter()
         .chain(&results.limits)
         .chain(&results.outside_execution)
-        .chain(&results.passkey_owner);
+        .chain(&results.passkey_owner)
+        .chain(&results.paymaster);
     for row in all {
         let parts = row.where_the_gas_goes;
         text.push_str(&format!(
@@ -778,6 +877,27 @@ fn markdown(results: &Results) -> String {
             row.l2_gas
         ));
     }
+    text.push_str("\n## Gasless: sponsored session moves through `session-paymaster` (SNIP-29)\n\nThe relayer's transaction carries the session-signed outside execution (`execute_from_outside_v2`).\n\n| Case | L2 gas | vs the same session tx sent directly | L1 data gas | Signature felts |\n|---|---:|---:|---:|---:|\n");
+    for row in &results.paymaster {
+        let direct = match row.case.as_str() {
+            SPONSORED_FIRST_USE => gas_of_rows_with_calls(&results.transactions, FIRST_USE, 1),
+            _ => gas_of_rows_with_calls(&results.transactions, CACHED, 1),
+        };
+        text.push_str(&compared_row(row, ratio(row.l2_gas, direct)));
+    }
+    let load = &results.paymaster_load;
+    text.push_str(&format!(
+        "\nServer load ({} clients at once, {} moves through one session, 2 relayers, SQLite, devnet on the same 2 cores): {:.1} moves/s ({:.1} JSON-RPC requests/s) over {:.1} s; one move as its client sees it (build, check, sign, execute): p50 {:.1} ms, p90 {:.1} ms, p99 {:.1} ms, max {:.1} ms.\n",
+        load.clients,
+        load.moves,
+        load.moves_per_second,
+        load.requests_per_second,
+        load.seconds,
+        load.latency_ms_p50,
+        load.latency_ms_p90,
+        load.latency_ms_p99,
+        load.latency_ms_max
+    ));
     text.push_str("\n## Off-chain (SDK, criterion mean, release build)\n\n| Operation | µs |\n|---|---:|\n");
     for (operation, micros) in &results.off_chain_microseconds {
         text.push_str(&format!("| {operation} | {micros:.0} |\n"));
@@ -788,6 +908,11 @@ fn markdown(results: &Results) -> String {
     }
     text.push_str(MARKDOWN_TAIL);
     text
+}
+
+/// A table line `| case | L2 gas | versus | L1 data gas | signature felts |`.
+fn compared_row(row: &Row, versus: String) -> String {
+    format!("| {} | {} | {versus} | {} | {} |\n", row.case, row.l2_gas, row.l1_data_gas, row.signature_felts)
 }
 
 fn gas_of_rows_with_calls(rows: &[Row], case: &str, calls: usize) -> u64 {

@@ -156,6 +156,34 @@ impl Default for ConfigFile {
     }
 }
 
+impl ConfigFile {
+    /// A configuration with one API key, `key` (named after it), that sponsors `entrypoints` of
+    /// `contract` with `budget_fri` per day for the key, per user and per transaction, 600
+    /// requests per minute, listening on any free loopback port; the rest are the defaults (set
+    /// `rpc_url`, `database_url`, `relayers` over it). For demos and benchmarks.
+    pub fn sponsoring(key: &str, contract: Felt, entrypoints: &[&str], budget_fri: u128) -> Self {
+        let budget = budget_fri.to_string();
+        Self {
+            listen: "127.0.0.1:0".to_owned(),
+            api_keys: vec![ApiKeyConfig {
+                name: key.to_owned(),
+                key: Some(key.to_owned()),
+                key_env: None,
+                fee_modes: sponsored_only(),
+                allow: vec![AllowRule {
+                    contract,
+                    entrypoints: entrypoints.iter().map(|name| (*name).to_owned()).collect(),
+                }],
+                daily_budget_fri: budget.clone(),
+                user_daily_budget_fri: budget.clone(),
+                requests_per_minute: 600,
+                max_fee_per_transaction_fri: budget,
+            }],
+            ..Self::default()
+        }
+    }
+}
+
 /// What a key may call, resolved to selectors.
 #[derive(Clone, Debug)]
 pub struct SponsorRules {

@@ -7,7 +7,7 @@ use clap::Args;
 use local_devnet::Devnet;
 use serde::Serialize;
 use session_core::{ArgumentRule, Policy, PreflightError, SpendLimit, U256};
-use session_paymaster::config::{AllowRule, ApiKeyConfig, ConfigFile, RelayerConfig};
+use session_paymaster::config::{ConfigFile, RelayerConfig};
 use session_sdk::{
     create_session, declare_if_needed, deploy_contract, deploy_session_account, session_account_address,
     wait_for_success, OwnerAccount, OwnerSigner, PaymasterClient, PaymasterFee, SdkError, SessionAccount,
@@ -157,24 +157,11 @@ impl Gasless {
             .iter()
             .map(|account| RelayerConfig { address: account.address, private_key: account.private_key })
             .collect();
-        let budget = ONE_STRK.to_string();
         let file = ConfigFile {
-            listen: "127.0.0.1:0".to_owned(),
             rpc_url: devnet.rpc_url().to_string(),
             database_url: format!("sqlite://{}", dir.path().join("paymaster.sqlite").display()),
             relayers,
-            api_keys: vec![ApiKeyConfig {
-                name: "demo".to_owned(),
-                key: Some("demo-key".to_owned()),
-                key_env: None,
-                fee_modes: vec!["sponsored".to_owned()],
-                allow: vec![AllowRule { contract: game, entrypoints: vec!["increase".to_owned()] }],
-                daily_budget_fri: budget.clone(),
-                user_daily_budget_fri: budget.clone(),
-                requests_per_minute: 600,
-                max_fee_per_transaction_fri: budget,
-            }],
-            ..ConfigFile::default()
+            ..ConfigFile::sponsoring("demo-key", game, &["increase"], ONE_STRK)
         };
         let config = session_paymaster::Config::resolve(file, |_| None)?;
         let server = session_paymaster::serve(config).await?;
