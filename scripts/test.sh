@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The whole test suite: Cairo artifacts and tests, formatting, lints, Rust unit tests, the
 # end-to-end tests against a devnet the tests start themselves (a real headless Chromium's passkey,
-# and the paymaster server process on SQLite and on a PostgreSQL the test starts, among them), and
-# the shared vectors checked against starknet.js. Installs what it needs.
+# and the paymaster server process on SQLite and on a PostgreSQL the test starts, among them), the
+# shared vectors checked against starknet.js, and the web stack (TypeScript package, React hooks,
+# the example app in Chromium). Installs what it needs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
@@ -20,5 +21,6 @@ step "Cairo tests" cargo xtask test
 step "clippy" cargo clippy --workspace --all-targets --quiet -- -D warnings
 step "Rust unit and end-to-end tests" cargo test --workspace
 step "typed data hashes identical in starknet.js (what wallets sign)" scripts/check-starknet-js.sh
+step "web: TypeScript package and React hooks, vectors, devnet, paymaster, Chromium end to end" scripts/test-web.sh
 
 printf '\nAll checks passed in %ss.\n' "$((SECONDS - total))"

@@ -833,13 +833,16 @@ fn generate() -> Vectors {
     for (name, session, signed_hash, calls, with_authorization) in signatures {
         let felts = session_signature(&session, signed_hash, &calls, with_authorization);
         write_felt_array(&mut cairo, &format!("sig_{name}"), &felts);
-        signature_json.push(signature_entry(
+        let mut entry = signature_entry(
             name,
             session_name(session.hash(chain_id(), ACCOUNT)),
             signed_hash,
             &calls,
             &felts,
-        ));
+        );
+        entry["form"] = json!("full");
+        entry["owner_authorization"] = json!(with_authorization);
+        signature_json.push(entry);
     }
     // By-reference signatures of stored sessions: (name, session, calls, remembered leaves,
     // ask to remember proven leaves).
@@ -892,13 +895,12 @@ fn generate() -> Vectors {
     for (name, session, calls, remembered, remember) in references {
         let felts = reference_signature(&session, TX_HASH, &calls, &remembered, remember);
         write_felt_array(&mut cairo, &format!("sig_{name}"), &felts);
-        signature_json.push(signature_entry(
-            name,
-            session_name(session.hash(chain_id(), ACCOUNT)),
-            TX_HASH,
-            &calls,
-            &felts,
-        ));
+        let mut entry =
+            signature_entry(name, session_name(session.hash(chain_id(), ACCOUNT)), TX_HASH, &calls, &felts);
+        entry["form"] = json!("reference");
+        entry["remembered"] = json!(hexes(&remembered));
+        entry["remember"] = json!(remember);
+        signature_json.push(entry);
     }
 
     let duplicate_calls = vec![transfer(TOKEN, 1)];
@@ -911,13 +913,16 @@ fn generate() -> Vectors {
         true,
     );
     write_felt_array(&mut cairo, "sig_duplicate_limits_full_transfer", &duplicate_signature);
-    signature_json.push(signature_entry(
+    let mut entry = signature_entry(
         "duplicate_limits_full_transfer",
         json!("duplicate_limits"),
         TX_HASH,
         &duplicate_calls,
         &duplicate_signature,
-    ));
+    );
+    entry["form"] = json!("full");
+    entry["owner_authorization"] = json!(true);
+    signature_json.push(entry);
 
     // SNIP-9 outside executions signed by the owner and by the main session.
     let main = by_name("main");
@@ -1005,6 +1010,13 @@ fn generate() -> Vectors {
         "new_owner_public_key": hex(new_owner.public_key()),
         "session_public_key": hex(session_key.public_key()),
         "now": NOW,
+        "test_secrets": {
+            "what": "private keys of the vectors, public so every implementation can reproduce the signatures (RFC 6979: deterministic); never use them",
+            "owner": hex(OWNER_SECRET),
+            "new_owner": hex(NEW_OWNER_SECRET),
+            "session": hex(SESSION_SECRET),
+            "passkey_p256": hex_bytes(&passkey_key().to_bytes()),
+        },
         "types": session_core::session_types(),
         "encoded_types": type_hashes.iter().map(|(_, primary)| {
             let name = primary.split('"').nth(1).unwrap();

@@ -1,0 +1,34 @@
+// `npm run dev --workspace web-game`: a local devnet (started here, stopped on Ctrl-C) with the
+// session account class and the game deployed, and the example app's Vite dev server against it.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { createServer } from 'vite';
+
+import { deployFixtures, startDevnet } from '../../../tests/web/local-chain.mjs';
+
+const root = new URL('..', import.meta.url).pathname;
+const built = spawnSync('npm', ['run', 'build', '--workspace', 'session-keys'], { cwd: join(root, '../..'), stdio: 'inherit' });
+if (built.status !== 0) process.exit(built.status ?? 1);
+
+const devnet = await startDevnet();
+const fixtures = await deployFixtures(devnet);
+const configPath = join(mkdtempSync(join(tmpdir(), 'web-game-')), 'config.json');
+writeFileSync(configPath, JSON.stringify({ ...fixtures, devnetFaucet: true }, null, 2));
+process.env.WEB_GAME_RPC = devnet.rpcUrl;
+process.env.WEB_GAME_CONFIG = configPath;
+
+const port = Number(process.env.PORT ?? 5173);
+const server = await createServer({ root, server: { port, strictPort: true } });
+await server.listen();
+console.log(`\nCounter Quest on a local devnet (${devnet.rpcUrl}):\n\n  http://localhost:${port}/\n\nCtrl-C stops the app and the devnet.`);
+
+const stop = async () => {
+  await server.close();
+  await devnet.stop();
+  process.exit(0);
+};
+process.on('SIGINT', stop);
+process.on('SIGTERM', stop);

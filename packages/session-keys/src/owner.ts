@@ -1,0 +1,244 @@
+/**
+ * Owner operations: deploy a session account, authorize a session (an off-chain signature of its
+ * hash), register, revoke and revoke-all — for a passkey owner (WebAuthn, one prompt each) and a
+ * Stark-key owner.
+ */
+import {
+  Account,
+  type AllowArray,
+  type Call,
+  type DeclareSignerDetails,
+  type DeployAccountSignerDetails,
+  type EstimateFeeResponseOverhead,
+  type InvocationsSignerDetails,
+  type RpcProvider,
+  type Signature,
+  SignerInterface,
+  type TypedData,
+  hash as hashUtils,
+} from 'starknet';
+
+import { chainError, readAccount, waitForSuccess } from './chain.js';
+import { SessionKeysError } from './errors.js';
+import { type Felt, hex } from './felt.js';
+import type { StarkKey } from './keys.js';
+import { type PasskeyCredential, passkeyAssertion } from './passkey.js';
+import { isUnlimitedPolicy, policyFelts } from './policy.js';
+import type { Session } from './session.js';
+import { deployAccountTransactionHash, invokeTransactionHash, isQueryVersion } from './tx-hash.js';
+import { type OwnerKey, encodeWebAuthnSignature, ownerKeyFelts } from './webauthn.js';
+
+/** L2 gas a passkey owner's signature check costs the account (P-256 and SHA-256 in Cairo), with room. */
+export const PASSKEY_VALIDATION_L2_GAS = 120_000_000n;
+
+/** Signs hashes as the account's owner. */
+export interface OwnerSigner {
+  /** The owner key the account stores. */
+  readonly owner: OwnerKey;
+  /** Whether signing prompts the user (passkeys): fee estimates then skip validation. */
+  readonly interactive: boolean;
+  /** The encoded owner signature of `hash` (`[r, s]`, or a WebAuthn assertion). */
+  signHash(hash: Felt): Promise<Felt[]>;
+}
+
+/** A Stark-key owner. */
+export class StarkOwner implements OwnerSigner {
+  readonly owner: OwnerKey;
+  readonly interactive = false;
+  readonly #key: StarkKey;
+
+  constructor(key: StarkKey) {
+    this.#key = key;
+    this.owner = { kind: 'stark', publicKey: key.publicKey };
+  }
+
+  async signHash(hash: Felt): Promise<Felt[]> {
+    const { r, s } = this.#key.sign(hash);
+    return [r, s];
+  }
+}
+
+/** A passkey owner: every signature is one WebAuthn prompt. */
+export class PasskeyOwner implements OwnerSigner {
+  readonly owner: OwnerKey;
+  readonly interactive = true;
+  /** The credential it asks for. */
+  readonly credential: PasskeyCredential;
+
+  constructor(credential: PasskeyCredential) {
+    this.credential = credential;
+    this.owner = { kind: 'passkey', passkey: credential.passkey };
+  }
+
+  async signHash(hash: Felt): Promise<Felt[]> {
+    return encodeWebAuthnSignature((await passkeyAssertion(this.credential, hash)).assertion);
+  }
+
+  /** Signs `hash` and, in the same prompt, evaluates the passkey's PRF on `salt` (undefined if unsupported). */
+  async signHashWithPrf(hash: Felt, salt: Uint8Array): Promise<{ signature: Felt[]; prfOutput?: Uint8Array }> {
+    const { assertion, prfOutput } = await passkeyAssertion(this.credential, hash, salt);
+    return { signature: encodeWebAuthnSignature(assertion), prfOutput };
+  }
+}
+
+/** A starknet.js signer for owner transactions. Fee estimates of a passkey owner are not signed (no prompt). */
+export class OwnerTransactionSigner extends SignerInterface {
+  readonly ownerSigner: OwnerSigner;
+
+  constructor(ownerSigner: OwnerSigner) {
+    super();
+    this.ownerSigner = ownerSigner;
+  }
+
+  async getPubKey(): Promise<string> {
+    const { owner } = this.ownerSigner;
+    return hex(owner.kind === 'stark' ? owner.publicKey : 0n);
+  }
+
+  private async sign(hash: Felt, version: string): Promise<Signature> {
+    // Estimates of an interactive owner skip validation: nothing to sign, nothing to prompt.
+    if (this.ownerSigner.interactive && isQueryVersion(version)) return ['0x0', '0x0'];
+    return (await this.ownerSigner.signHash(hash)).map(hex);
+  }
+
+  async signTransaction(calls: Call[], details: InvocationsSignerDetails): Promise<Signature> {
+    return this.sign(invokeTransactionHash(calls, details), details.version);
+  }
+
+  async signDeployAccountTransaction(details: DeployAccountSignerDetails): Promise<Signature> {
+    return this.sign(deployAccountTransactionHash(details), details.version);
+  }
+
+  async signMessage(_data: TypedData, _accountAddress: string): Promise<Signature> {
+    throw new SessionKeysError('UNSUPPORTED', 'sign session authorizations with OwnerAccount.authorizeSession');
+  }
+
+  async signDeclareTransaction(_details: DeclareSignerDetails): Promise<Signature> {
+    throw new SessionKeysError('UNSUPPORTED', 'declaring through the session account owner is not supported here');
+  }
+}
+
+/** The constructor calldata of a session account owned by `owner`. */
+export function sessionAccountCalldata(owner: OwnerKey): string[] {
+  return ownerKeyFelts(owner).map(hex);
+}
+
+/** The address a session account of `classHash` owned by `owner` deploys to with `salt`. */
+export function sessionAccountAddress(owner: OwnerKey, classHash: Felt, salt: Felt = 0n): Felt {
+  return BigInt(hashUtils.calculateContractAddressFromHash(hex(salt), hex(classHash), sessionAccountCalldata(owner), 0));
+}
+
+function withValidationGas(estimate: EstimateFeeResponseOverhead, interactive: boolean): EstimateFeeResponseOverhead['resourceBounds'] {
+  const bounds = estimate.resourceBounds;
+  if (!interactive) return bounds;
+  return { ...bounds, l2_gas: { ...bounds.l2_gas, max_amount: BigInt(bounds.l2_gas.max_amount) + PASSKEY_VALIDATION_L2_GAS } };
+}
+
+/** The session account as its owner uses it: deployment and session management. */
+export class OwnerAccount extends Account {
+  /** The owner's signer. */
+  readonly ownerSigner: OwnerSigner;
+  private readonly rpc: RpcProvider;
+
+  constructor(options: { provider: RpcProvider; address: Felt; owner: OwnerSigner }) {
+    super({ provider: options.provider, address: hex(options.address), signer: new OwnerTransactionSigner(options.owner), cairoVersion: '1' });
+    this.ownerSigner = options.owner;
+    this.rpc = options.provider;
+  }
+
+  /** The owner account of a not-yet-deployed session account of `classHash` (address from owner and salt). */
+  static counterfactual(options: { provider: RpcProvider; owner: OwnerSigner; classHash: Felt; salt?: Felt }): OwnerAccount {
+    return new OwnerAccount({
+      provider: options.provider,
+      owner: options.owner,
+      address: sessionAccountAddress(options.owner.owner, options.classHash, options.salt ?? 0n),
+    });
+  }
+
+  /** Deploys this account (a DEPLOY_ACCOUNT the owner signs; the address must hold STRK for the fee). */
+  async deploySessionAccount(classHash: Felt, salt: Felt = 0n): Promise<string> {
+    const payload = {
+      classHash: hex(classHash),
+      constructorCalldata: sessionAccountCalldata(this.ownerSigner.owner),
+      addressSalt: hex(salt),
+      contractAddress: this.address,
+    };
+    try {
+      const estimate = await this.estimateAccountDeployFee(payload, { skipValidate: this.ownerSigner.interactive, tip: 0 });
+      const { transaction_hash: transactionHash } = await this.deployAccount(payload, {
+        resourceBounds: withValidationGas(estimate, this.ownerSigner.interactive),
+        tip: 0,
+      });
+      await waitForSuccess(this.rpc, transactionHash);
+      return transactionHash;
+    } catch (cause) {
+      throw chainError(`deploying the session account ${this.address}`, cause);
+    }
+  }
+
+  /** Sends an owner transaction (one passkey prompt) and waits for it to succeed. */
+  async executeAsOwner(calls: AllowArray<Call>): Promise<string> {
+    const list = [calls].flat();
+    try {
+      const estimate = await this.estimateInvokeFee(list, { skipValidate: this.ownerSigner.interactive, tip: 0 });
+      const { transaction_hash: transactionHash } = await this.execute(list, {
+        resourceBounds: withValidationGas(estimate, this.ownerSigner.interactive),
+        tip: 0,
+      });
+      await waitForSuccess(this.rpc, transactionHash);
+      return transactionHash;
+    } catch (cause) {
+      throw chainError(`sending ${list.map((call) => call.entrypoint).join(', ')} as the owner`, cause);
+    }
+  }
+
+  /** The account's current session epoch (new sessions must carry it). */
+  async sessionEpoch(): Promise<Felt> {
+    return readAccount(this.rpc, BigInt(this.address), 'get_session_epoch');
+  }
+
+  /** The owner's authorization of `session` (a signature of its hash; one passkey prompt, no transaction). */
+  async authorizeSession(session: Session): Promise<Felt[]> {
+    const chainId = BigInt(await this.rpc.getChainId());
+    return this.ownerSigner.signHash(session.hash(chainId, BigInt(this.address)));
+  }
+
+  /**
+   * Authorizes `session` and, with a passkey owner, gets the passkey's PRF output on `prfSalt` in
+   * the same prompt (undefined when the owner is not a passkey or its authenticator has no PRF).
+   */
+  async authorizeSessionWithPrf(session: Session, prfSalt: Uint8Array): Promise<{ authorization: Felt[]; prfOutput?: Uint8Array }> {
+    const chainId = BigInt(await this.rpc.getChainId());
+    const hash = session.hash(chainId, BigInt(this.address));
+    if (!(this.ownerSigner instanceof PasskeyOwner)) return { authorization: await this.ownerSigner.signHash(hash) };
+    const { signature, prfOutput } = await this.ownerSigner.signHashWithPrf(hash, prfSalt);
+    return { authorization: signature, prfOutput };
+  }
+
+  /** Evaluates the passkey's PRF on `salt` (one prompt, signing nothing of value: a fresh random challenge). */
+  async passkeyPrf(salt: Uint8Array): Promise<Uint8Array | undefined> {
+    if (!(this.ownerSigner instanceof PasskeyOwner)) return undefined;
+    const challenge = BigInt(`0x${Array.from(crypto.getRandomValues(new Uint8Array(31)), (b) => b.toString(16).padStart(2, '0')).join('')}`);
+    return (await passkeyAssertion(this.ownerSigner.credential, challenge, salt)).prfOutput;
+  }
+
+  /** Registers `session` on-chain (its transactions then need no owner authorization). */
+  async registerSession(session: Session): Promise<string> {
+    const policy = isUnlimitedPolicy(session.policy) ? [1n] : [0n, ...policyFelts(session.policy)];
+    return this.executeAsOwner({
+      contractAddress: this.address,
+      entrypoint: 'register_session',
+      calldata: [...session.toFelts(), ...policy].map(hex),
+    });
+  }
+
+  /** Revokes one session by its hash. */
+  async revokeSession(sessionHash: Felt): Promise<string> {
+    return this.executeAsOwner({ contractAddress: this.address, entrypoint: 'revoke_session', calldata: [hex(sessionHash)] });
+  }
+
+  /** Revokes every session issued so far (starts a new epoch). */
+  async revokeAllSessions(): Promise<string> {
+    return this.executeAsOwner({ contractAddress: this.address, entrypoint: 'revoke_all_sessions', calldata: [] });
+  }
+}

@@ -1,0 +1,350 @@
+/**
+ * A starknet.js account that signs with a session key: `account.execute(calls)` and fee estimation
+ * work as with any account, with the session's rules checked first (expiry against the chain's
+ * clock, allowed methods and argument rules, limits read from the chain, the fee cap and budget),
+ * and nonces tracked locally so back-to-back calls need no wait.
+ */
+import {
+  Account,
+  type AllowArray,
+  type Call,
+  type DeclareSignerDetails,
+  type DeployAccountSignerDetails,
+  type EstimateFeeResponseOverhead,
+  type InvocationsSignerDetails,
+  type InvokeFunctionResponse,
+  type ProviderInterface,
+  type RpcProvider,
+  type Signature,
+  SignerInterface,
+  type TypedData,
+  type UniversalDetails,
+  typedData as typedDataUtils,
+} from 'starknet';
+
+import { entrypointNamesOf, toFeltCall } from './calls.js';
+import { chainError, chainNow, readAccount, readUsage, waitForSuccess } from './chain.js';
+import { PreflightError } from './errors.js';
+import { type Felt, hex } from './felt.js';
+import type { StarkKey } from './keys.js';
+import { type Remaining, type SessionUsage, checkSessionCalls, checkSessionFee, remainingOf } from './preflight.js';
+import type { CallPermission, Session } from './session.js';
+import { encodeFullSessionSignature, encodeReferenceSessionSignature } from './signature.js';
+import { outsideExecutionFromTypedData } from './outside-execution.js';
+import { type PaymasterConnection, type PaymasterFeeMode, checkBuiltTransaction, paymasterClient, paymasterFailure } from './paymaster.js';
+import { type FeltCall, OUTSIDE_EXECUTION_DOMAIN_NAME, outsideExecutionHash, sessionKeyMessage } from './snip12.js';
+import { invokeTransactionHash } from './tx-hash.js';
+
+/** Everything a session account needs to sign: the session, its key, where it is valid. */
+export interface SessionCredentials {
+  /** The account address. */
+  accountAddress: Felt;
+  /** The chain id (`SN_SEPOLIA` as a felt). */
+  chainId: Felt;
+  /** The session the owner authorized. */
+  session: Session;
+  /** The session's private key (in memory). */
+  sessionKey: StarkKey;
+  /** The owner's encoded authorization of the session hash; omit for a session registered on-chain. */
+  ownerAuthorization?: Felt[];
+}
+
+/** The largest fee a transaction with these resource bounds can pay (no tip), as the account counts it. */
+export function maxFeeOf(bounds: EstimateFeeResponseOverhead['resourceBounds']): bigint {
+  return (
+    BigInt(bounds.l1_gas.max_amount) * BigInt(bounds.l1_gas.max_price_per_unit) +
+    BigInt(bounds.l2_gas.max_amount) * BigInt(bounds.l2_gas.max_price_per_unit) +
+    BigInt(bounds.l1_data_gas.max_amount) * BigInt(bounds.l1_data_gas.max_price_per_unit)
+  );
+}
+
+/**
+ * A starknet.js signer for a session: transaction hashes (and SNIP-9 outside executions, for
+ * paymasters) are signed in the session's full form until the account has stored the session,
+ * then by reference (shorter and cheaper). It never signs declares, deployments or other messages.
+ */
+export class SessionSigner extends SignerInterface {
+  /** The session and key it signs with. */
+  readonly credentials: SessionCredentials;
+  /** The session hash (its id on the account). */
+  readonly sessionHash: Felt;
+  private byReference: boolean;
+  private readonly remembered = new Set<Felt>();
+
+  constructor(credentials: SessionCredentials) {
+    super();
+    this.credentials = credentials;
+    this.sessionHash = credentials.session.hash(credentials.chainId, credentials.accountAddress);
+    this.byReference = credentials.ownerAuthorization === undefined;
+  }
+
+  /** The session public key. */
+  async getPubKey(): Promise<string> {
+    return hex(this.credentials.session.sessionKey);
+  }
+
+  /** Whether signatures now name the stored session by hash. */
+  get signsByReference(): boolean {
+    return this.byReference;
+  }
+
+  /** Records that the account stored the session (after its first accepted transaction). */
+  markStored(calls: readonly FeltCall[]): void {
+    const { session } = this.credentials;
+    const entries = session.entriesFor(calls, this.permissions(calls), this.remembered);
+    calls.forEach((call, index) => {
+      if (entries[index]?.remember) this.remembered.add(session.leaves[session.leafIndexFor(call)]!);
+    });
+    this.byReference = true;
+  }
+
+  private permissions(calls: readonly FeltCall[]): CallPermission[] {
+    const { session } = this.credentials;
+    return calls.map((call) => {
+      try {
+        return session.permissionFor(call);
+      } catch {
+        // A call outside the session presents its method's first leaf (or nothing): the chain refuses it.
+        return session.firstPermissionOf(call.to, call.selector) ?? { proof: [], rules: [], remember: false };
+      }
+    });
+  }
+
+  /** The session signature of `hash` (a transaction or outside-execution hash) for `calls`. */
+  signCalls(hash: Felt, calls: readonly FeltCall[]): Felt[] {
+    const { session, sessionKey, ownerAuthorization } = this.credentials;
+    const signature = sessionKey.sign(sessionKeyMessage(hash, this.sessionHash));
+    const entries = session.entriesFor(calls, this.permissions(calls), this.remembered);
+    if (!this.byReference) return encodeFullSessionSignature(session, ownerAuthorization, signature, entries);
+    return encodeReferenceSessionSignature(session, this.sessionHash, signature, calls, entries);
+  }
+
+  /** Signs an invoke transaction (or its fee-estimation version) with the session. */
+  async signTransaction(calls: Call[], details: InvocationsSignerDetails): Promise<Signature> {
+    return this.signCalls(invokeTransactionHash(calls, details), calls.map(toFeltCall)).map(hex);
+  }
+
+  /**
+   * Signs a SNIP-9 v2 outside execution (what a SNIP-29 paymaster asks to sign) with the session;
+   * refuses any other message: a session key never signs arbitrary hashes.
+   */
+  async signMessage(data: TypedData, accountAddress: string): Promise<Signature> {
+    const { chainId, accountAddress: account } = this.credentials;
+    if (BigInt(accountAddress) !== account || data.domain.name !== OUTSIDE_EXECUTION_DOMAIN_NAME || String(data.domain.version) !== '2') {
+      throw new PreflightError('MESSAGE_NOT_ALLOWED', 'a session key signs only transactions and SNIP-9 v2 outside executions');
+    }
+    const execution = outsideExecutionFromTypedData(data);
+    const hash = outsideExecutionHash(execution, chainId, account);
+    if (BigInt(typedDataUtils.getMessageHash(data, accountAddress)) !== hash) {
+      throw new PreflightError('MESSAGE_NOT_ALLOWED', 'the outside execution is not for this chain and account');
+    }
+    return this.signCalls(hash, execution.calls).map(hex);
+  }
+
+  /** Sessions never deploy accounts. */
+  async signDeployAccountTransaction(_details: DeployAccountSignerDetails): Promise<Signature> {
+    throw new PreflightError('METHOD_NOT_ALLOWED', 'a session key cannot sign an account deployment');
+  }
+
+  /** Sessions never declare classes. */
+  async signDeclareTransaction(_details: DeclareSignerDetails): Promise<Signature> {
+    throw new PreflightError('METHOD_NOT_ALLOWED', 'a session key cannot sign a declare transaction');
+  }
+}
+
+/** A session's state as the chain reports it. */
+export interface SessionStatus {
+  /** The session hash. */
+  sessionHash: Felt;
+  /** Revoked (by hash, or by a revoke-all since it was issued). */
+  revoked: boolean;
+  /** Stored on the account (registered or used once). */
+  stored: boolean;
+  /** Its expiry (Unix seconds). */
+  expiresAt: number;
+  /** The chain's time. */
+  now: number;
+  /** What the session may still do. */
+  remaining: Remaining;
+}
+
+/** Options of a session account. */
+export interface SessionAccountOptions extends SessionCredentials {
+  /** The RPC provider (a starknet.js `RpcProvider`). */
+  provider: RpcProvider;
+}
+
+/**
+ * A starknet.js `Account` whose signer is a session: `execute`, `estimateInvokeFee` and
+ * `waitForTransaction` work as usual; refusals come as `PreflightError` (nothing signed) or
+ * `ChainError` (the node's or contract's refusal, with its reason).
+ */
+export class SessionAccount extends Account {
+  /** The session signer. */
+  declare readonly signer: SessionSigner;
+  /** The session. */
+  readonly session: Session;
+  /** The session hash. */
+  readonly sessionHash: Felt;
+  private readonly rpc: RpcProvider;
+  private nextNonce: bigint | undefined;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(options: SessionAccountOptions) {
+    const signer = new SessionSigner(options);
+    super({ provider: options.provider, address: hex(options.accountAddress), signer, cairoVersion: '1' });
+    this.rpc = options.provider;
+    this.session = options.session;
+    this.sessionHash = signer.sessionHash;
+  }
+
+  /** What the session has used, read from the account. */
+  async usage(): Promise<SessionUsage> {
+    return readUsage(this.rpc, BigInt(this.address), this.session, this.sessionHash);
+  }
+
+  /** The session's status on the chain: revoked, stored, expiry, time, and what remains. */
+  async status(): Promise<SessionStatus> {
+    const account = BigInt(this.address);
+    const [revoked, epoch, stored, usage, now] = await Promise.all([
+      readAccount(this.rpc, account, 'is_session_revoked', [this.sessionHash]),
+      readAccount(this.rpc, account, 'get_session_epoch'),
+      readAccount(this.rpc, account, 'is_session_cached', [this.sessionHash]),
+      this.usage(),
+      chainNow(this.rpc),
+    ]);
+    return {
+      sessionHash: this.sessionHash,
+      revoked: revoked !== 0n || epoch !== this.session.epoch,
+      stored: stored !== 0n,
+      expiresAt: this.session.expiresAt,
+      now,
+      remaining: remainingOf(this.session.policy, usage),
+    };
+  }
+
+  /** Estimates with the account's validation included (the session signature is checked too). */
+  override async estimateInvokeFee(calls: AllowArray<Call>, details: UniversalDetails = {}): Promise<EstimateFeeResponseOverhead> {
+    try {
+      return await super.estimateInvokeFee(calls, { skipValidate: false, tip: 0, ...details });
+    } catch (cause) {
+      throw chainError('estimating the fee', cause);
+    }
+  }
+
+  /**
+   * Checks the calls against the session (throws `PreflightError` without signing), estimates, checks
+   * the fee against the session's cap and budget, signs and sends with the next tracked nonce.
+   */
+  override async execute(transactions: AllowArray<Call>, details: UniversalDetails = {}): Promise<InvokeFunctionResponse> {
+    const run = this.queue.then(() => this.send([transactions].flat(), details));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Checks calls as the account will (expiry by the chain's clock, revocation, rules, limits used). */
+  private async preflight(calls: Call[], feltCalls: FeltCall[]): Promise<{ usage: SessionUsage; now: number }> {
+    const account = BigInt(this.address);
+    const [usage, now, revoked, epoch] = await Promise.all([
+      this.usage(),
+      chainNow(this.rpc),
+      readAccount(this.rpc, account, 'is_session_revoked', [this.sessionHash]),
+      readAccount(this.rpc, account, 'get_session_epoch'),
+    ]);
+    if (revoked !== 0n || epoch !== this.session.epoch) {
+      throw new PreflightError('REVOKED', `the session ${hex(this.sessionHash)} was revoked by the owner`);
+    }
+    checkSessionCalls(this.session, account, feltCalls, now, usage, entrypointNamesOf(calls));
+    return { usage, now };
+  }
+
+  private async send(calls: Call[], details: UniversalDetails): Promise<InvokeFunctionResponse> {
+    const feltCalls = calls.map(toFeltCall);
+    const { usage } = await this.preflight(calls, feltCalls);
+    let nonce: bigint;
+    try {
+      nonce = this.nextNonce ?? BigInt(await this.getNonce('pre_confirmed'));
+    } catch (cause) {
+      throw chainError('reading the nonce', cause);
+    }
+    const resourceBounds = details.resourceBounds ?? (await this.estimateInvokeFee(calls, { ...details, nonce })).resourceBounds;
+    checkSessionFee(this.session, maxFeeOf(resourceBounds), usage.feesCommitted);
+    let response: InvokeFunctionResponse;
+    try {
+      response = await super.execute(calls, { tip: 0, ...details, nonce, resourceBounds });
+    } catch (cause) {
+      this.nextNonce = undefined;
+      throw chainError(`sending ${calls.map((call) => call.entrypoint).join(', ')}`, cause);
+    }
+    this.nextNonce = nonce + 1n;
+    this.signer.markStored(feltCalls);
+    return response;
+  }
+
+  /**
+   * Sends `calls` gaslessly through a SNIP-29 paymaster (sponsored by default): checked like
+   * `execute`, built by the paymaster, checked again as built (exactly these calls, plus at most
+   * the agreed fee transfer, itself a session call within the spend limits), signed by the
+   * session, submitted by the paymaster, and waited for.
+   */
+  async executeViaPaymaster(
+    transactions: AllowArray<Call>,
+    options: { paymaster: PaymasterConnection; feeMode?: PaymasterFeeMode },
+  ): Promise<{ transactionHash: string; trackingId: string | undefined }> {
+    const run = this.queue.then(() => this.sendViaPaymaster([transactions].flat(), options.paymaster, options.feeMode ?? { mode: 'sponsored' }));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async sendViaPaymaster(
+    calls: Call[],
+    connection: PaymasterConnection,
+    feeMode: PaymasterFeeMode,
+  ): Promise<{ transactionHash: string; trackingId: string | undefined }> {
+    const feltCalls = calls.map(toFeltCall);
+    const { usage, now } = await this.preflight(calls, feltCalls);
+    const client = paymasterClient(connection);
+    const parameters = {
+      version: '0x1' as const,
+      feeMode: feeMode.mode === 'sponsored' ? { mode: 'sponsored' as const } : { mode: 'default' as const, gasToken: hex(feeMode.gasToken) },
+    };
+    const what = `${calls.map((call) => call.entrypoint).join(', ')} through the paymaster`;
+    let prepared;
+    try {
+      prepared = await client.buildTransaction({ type: 'invoke', invoke: { userAddress: this.address, calls } }, parameters);
+    } catch (cause) {
+      throw paymasterFailure(`building ${what}`, cause);
+    }
+    if (prepared.type !== 'invoke') throw paymasterFailure(`building ${what}`, new Error(`a ${prepared.type} transaction came back`));
+    const chainId = BigInt(await this.rpc.getChainId());
+    const execution = checkBuiltTransaction(prepared.typed_data, chainId, BigInt(this.address), feltCalls, feeMode);
+    // The fee transfer, if any, is a session call like the others: allowed, and within the spend limits.
+    checkSessionCalls(this.session, BigInt(this.address), execution.calls, now, usage, entrypointNamesOf(calls));
+    const signature = await this.signer.signMessage(prepared.typed_data, this.address);
+    let response;
+    try {
+      response = await client.executeTransaction(
+        { type: 'invoke', invoke: { userAddress: this.address, typedData: prepared.typed_data, signature: signature as string[] } },
+        parameters,
+      );
+    } catch (cause) {
+      throw paymasterFailure(`executing ${what}`, cause);
+    }
+    await waitForSuccess(this.rpc, response.transaction_hash);
+    this.signer.markStored(execution.calls);
+    return { transactionHash: response.transaction_hash, trackingId: response.tracking_id };
+  }
+
+  /** Sends `calls` and waits until they succeed (throws `ChainError('REVERTED')` otherwise). */
+  async executeAndWait(calls: AllowArray<Call>, details: UniversalDetails = {}): Promise<string> {
+    const { transaction_hash: transactionHash } = await this.execute(calls, details);
+    await waitForSuccess(this.rpc, transactionHash);
+    return transactionHash;
+  }
+
+  /** The provider, typed. */
+  get rpcProvider(): ProviderInterface {
+    return this.rpc;
+  }
+}
+
