@@ -1,6 +1,7 @@
 // The example's dev and preview servers: `/rpc` is proxied to the chain's JSON-RPC endpoint
-// (WEB_GAME_RPC), and `/config.json` serves the deployment the app plays against
-// (WEB_GAME_CONFIG, a JSON file written by scripts/dev.mjs or the end-to-end test).
+// (WEB_GAME_RPC), `/paymaster` to a SNIP-29 paymaster (WEB_GAME_PAYMASTER, optional), and
+// `/config.json` serves the deployment the app plays against (WEB_GAME_CONFIG, a JSON file written
+// by scripts/dev.mjs or the end-to-end test).
 import { readFileSync } from 'node:fs';
 
 import react from '@vitejs/plugin-react';
@@ -26,7 +27,12 @@ function gameConfig(): Plugin {
 }
 
 const rpc = process.env.WEB_GAME_RPC ?? 'http://127.0.0.1:5050/rpc';
-const proxy = { '/rpc': { target: new URL(rpc).origin, changeOrigin: true, rewrite: () => new URL(rpc).pathname } };
+const paymaster = process.env.WEB_GAME_PAYMASTER;
+const proxy = {
+  '/rpc': { target: new URL(rpc).origin, changeOrigin: true, rewrite: () => new URL(rpc).pathname },
+  // A SNIP-29 paymaster (WEB_GAME_PAYMASTER), when the game sponsors moves.
+  ...(paymaster ? { '/paymaster': { target: new URL(paymaster).origin, changeOrigin: true, rewrite: () => new URL(paymaster).pathname } } : {}),
+};
 
 export default defineConfig({
   plugins: [react(), gameConfig()],

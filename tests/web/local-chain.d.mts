@@ -23,3 +23,9 @@ export function freePort(): Promise<number>;
 export function startDevnet(): Promise<LocalDevnet>;
 export function declare(devnet: LocalDevnet, name: string): Promise<string>;
 export function deployFixtures(devnet: LocalDevnet): Promise<Fixtures>;
+
+export function paymasterBinary(): string;
+export function startPaymaster(
+  devnet: LocalDevnet,
+  options: { apiKey: string; contract: string; entrypoints: string[] },
+): Promise<{ url: string; stop(): Promise<void> }>;

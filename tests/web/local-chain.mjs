@@ -4,9 +4,9 @@
 // stops everything on `stop()`. Plain ESM so Node scripts and vitest tests share it.
 
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { homedir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { Account, RpcProvider } from 'starknet';
@@ -138,4 +138,68 @@ export async function deployFixtures(devnet) {
   );
   const chainId = await devnet.provider.getChainId();
   return { sessionAccountClassHash, counterAddress: deployed.contract_address, chainId };
+}
+
+/** The session-paymaster binary: $SESSION_PAYMASTER_BIN, else cargo's target directory (scripts' cache). */
+export function paymasterBinary() {
+  if (process.env.SESSION_PAYMASTER_BIN) return process.env.SESSION_PAYMASTER_BIN;
+  const cache = process.env.SESSION_KEYS_CACHE ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'session-keys');
+  return join(process.env.CARGO_TARGET_DIR ?? join(cache, 'target'), 'debug', 'session-paymaster');
+}
+
+/**
+ * Starts session-paymaster (SQLite in a temporary folder, devnet's second predeployed account as
+ * its relayer) sponsoring `entrypoints` of `contract` for `apiKey`; returns `{ url, stop() }`.
+ */
+export async function startPaymaster(devnet, { apiKey, contract, entrypoints }) {
+  const binary = paymasterBinary();
+  if (!existsSync(binary)) {
+    throw new Error(`no ${binary}: build it with \`cargo build -p session-paymaster\` (or set SESSION_PAYMASTER_BIN)`);
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'session-paymaster-'));
+  const config = join(dir, 'paymaster.toml');
+  writeFileSync(
+    config,
+    [
+      `rpc_url = "${devnet.rpcUrl}"`,
+      `database_url = "sqlite://${join(dir, 'paymaster.sqlite')}"`,
+      '[[api_keys]]',
+      'name = "web"',
+      `key = "${apiKey}"`,
+      'fee_modes = ["sponsored"]',
+      'daily_budget_fri = "100000000000000000000"',
+      'user_daily_budget_fri = "100000000000000000000"',
+      'requests_per_minute = 600',
+      'max_fee_per_transaction_fri = "10000000000000000000"',
+      '[[api_keys.allow]]',
+      `contract = "${contract}"`,
+      `entrypoints = [${entrypoints.map((name) => JSON.stringify(name)).join(', ')}]`,
+    ].join('\n'),
+  );
+  const port = await freePort();
+  const relayer = devnet.accounts[1];
+  const child = spawn(binary, ['--config', config], {
+    env: {
+      ...process.env,
+      SESSION_PAYMASTER_LISTEN: `127.0.0.1:${port}`,
+      SESSION_PAYMASTER_RELAYERS: `${relayer.address}:${relayer.private_key}`,
+    },
+    stdio: 'ignore',
+  });
+  const url = `http://127.0.0.1:${port}/`;
+  for (let attempt = 0; ; attempt += 1) {
+    if (await fetch(`${url}health`).then((response) => response.ok, () => false)) break;
+    if (attempt > 300 || child.exitCode !== null) {
+      child.kill('SIGKILL');
+      throw new Error(`session-paymaster did not start (${binary})`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return {
+    url,
+    stop: async () => {
+      child.kill('SIGTERM');
+      await new Promise((resolve) => (child.exitCode !== null ? resolve() : child.once('exit', resolve)));
+    },
+  };
 }

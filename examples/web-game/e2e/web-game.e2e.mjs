@@ -2,8 +2,9 @@
 // DevTools WebAuthn virtual authenticator standing in for the user's passkey plays the example app
 // (built with Vite, served by Vite's preview server) against a devnet this test starts. It counts
 // the authenticator's signatures: account creation, ONE for the session, then 10 moves with none;
-// a disallowed call refused in the page; expiry by the chain's clock; an encrypted session restored
-// after a reload; revoke on logout. SCREENSHOT=path saves a screenshot of the app mid-game.
+// gasless moves through the real session-paymaster (the account's STRK unchanged); a disallowed
+// call refused in the page; an encrypted session restored after a reload; expiry by the chain's
+// clock; revoke on logout. SCREENSHOT=path saves a screenshot of the app mid-game.
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,20 +13,26 @@ import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { build, preview } from 'vite';
 
-import { deployFixtures, freePort, startDevnet } from '../../../tests/web/local-chain.mjs';
+import { deployFixtures, freePort, startDevnet, startPaymaster } from '../../../tests/web/local-chain.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const started = Date.now();
 const log = (message) => console.log(`[web-game e2e ${((Date.now() - started) / 1000).toFixed(1)}s] ${message}`);
 
+const STRK = '0x04718f5a0fc34cc1af16a1cdee98ffb20c31f5cd61d6ab07201858f4287c938d';
+const API_KEY = 'web-game-e2e-key';
+
 const devnet = await startDevnet();
 let browser;
 let server;
+let paymaster;
 try {
   const fixtures = await deployFixtures(devnet);
+  paymaster = await startPaymaster(devnet, { apiKey: API_KEY, contract: fixtures.counterAddress, entrypoints: ['increase'] });
   const configPath = join(mkdtempSync(join(tmpdir(), 'web-game-e2e-')), 'config.json');
-  writeFileSync(configPath, JSON.stringify({ ...fixtures, devnetFaucet: true }));
+  writeFileSync(configPath, JSON.stringify({ ...fixtures, devnetFaucet: true, paymasterApiKey: API_KEY }));
   process.env.WEB_GAME_RPC = devnet.rpcUrl;
+  process.env.WEB_GAME_PAYMASTER = paymaster.url;
   process.env.WEB_GAME_CONFIG = configPath;
   log(`devnet at ${devnet.rpcUrl}, game at ${fixtures.counterAddress}`);
 
@@ -119,13 +126,27 @@ try {
     log(`screenshot saved to ${process.env.SCREENSHOT}`);
   }
 
+  // 3b. Gasless: the game's paymaster pays; the player's STRK does not move, still no prompt.
+  const strk = async () => {
+    const [low] = await devnet.provider.callContract({ contractAddress: STRK, entrypoint: 'balance_of', calldata: [account] });
+    return BigInt(low);
+  };
+  const balanceBefore = await strk();
+  await page.getByTestId('gasless').check();
+  for (const expectedScore of [11, 12, 13]) await move(expectedScore);
+  assert.equal(await strk(), balanceBefore, "the sponsored moves cost the player's account nothing");
+  assert.equal(await onChainScore(account), 13n);
+  assert.equal(signatures, 2, 'no WebAuthn signature during the gasless moves');
+  await page.getByTestId('gasless').uncheck();
+  log('3 gasless moves through session-paymaster: the account paid nothing');
+
   // 4. A call outside the session is refused in the page, before anything is signed or sent.
   const nonce = await devnet.provider.getNonceForAddress(account);
   await page.getByTestId('cheat').click();
   assert.equal(await errorCode(), 'METHOD_NOT_ALLOWED');
   assert.match(await text('error'), /`reset`/);
   assert.equal(await devnet.provider.getNonceForAddress(account), nonce, 'nothing was sent');
-  assert.equal(await onChainScore(account), 10n);
+  assert.equal(await onChainScore(account), 13n);
   log('the disallowed call was refused in the page (METHOD_NOT_ALLOWED)');
 
   // 5. After a reload the session is gone from memory; with PRF it comes back from its encrypted copy.
@@ -137,7 +158,7 @@ try {
     await page.getByTestId('restore-session').click();
     await waitFor('the restored session', async () => (await page.getByTestId('session-status').innerText().catch(() => '')) === 'active');
     assert.equal(signatures, 3, 'restoring: one signature (the PRF), no new authorization');
-    await move(11);
+    await move(14);
     assert.equal(signatures, 3);
     log('encrypted session restored after a reload with one tap, and used');
   } else {
@@ -170,5 +191,6 @@ try {
 } finally {
   await browser?.close();
   await server?.close();
+  await paymaster?.stop();
   await devnet.stop();
 }

@@ -37,6 +37,7 @@ export function App({ config }: { config: GameConfig }) {
   const [wallet, setWallet] = useState<OwnerAccount | undefined>(() => loadWallet(provider));
   const [sessionKey, setSessionKey] = useState<ActiveSession | undefined>();
   const [moves, setMoves] = useState(0);
+  const [gasless, setGasless] = useState(false);
 
   const createAccount = useCreatePasskeyAccount();
   const createSession = useCreateSessionKey();
@@ -86,13 +87,13 @@ export function App({ config }: { config: GameConfig }) {
 
   async function onMove() {
     if (!sessionKey) return;
-    await execute.mutateAsync({ sessionKey, calls: move(1) });
+    await execute.mutateAsync({ sessionKey, calls: move(1), gasless });
     setMoves((count) => count + 1);
   }
 
   async function onCheat() {
     if (!sessionKey) return;
-    await execute.mutateAsync({ sessionKey, calls: { contractAddress: config.counterAddress, entrypoint: 'reset', calldata: [] } });
+    await execute.mutateAsync({ sessionKey, calls: { contractAddress: config.counterAddress, entrypoint: 'reset', calldata: [] }, gasless });
   }
 
   const ignore = () => undefined;
@@ -170,6 +171,14 @@ export function App({ config }: { config: GameConfig }) {
             {score.data?.toString() ?? '…'}
           </div>
           <p data-testid="moves-done">Moves this visit: {moves}</p>
+          {config.paymaster && (
+            <p>
+              <label>
+                <input type="checkbox" data-testid="gasless" checked={gasless} onChange={(event) => setGasless(event.target.checked)} /> The game pays
+                the gas (SNIP-29 paymaster)
+              </label>
+            </p>
+          )}
           <button data-testid="move" disabled={!sessionKey || execute.isPending} onClick={() => void onMove().catch(ignore)}>
             {execute.isPending ? 'Moving…' : 'Move +1'}
           </button>

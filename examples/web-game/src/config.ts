@@ -8,14 +8,21 @@ export interface GameConfig {
   counterAddress: string;
   /** Whether `/rpc` is a devnet with `devnet_mint` (the example's faucet for the deployment fee). */
   devnetFaucet: boolean;
+  /**
+   * A SNIP-29 paymaster sponsoring moves (proxied at `/paymaster/`), with the game's API key: a
+   * client-side key, so the paymaster's rules (contracts, entrypoints, budgets per user) are what
+   * protect it.
+   */
+  paymaster?: { nodeUrl: string; apiKey: string };
 }
 
 /** Loads the deployment. */
 export async function loadConfig(): Promise<GameConfig> {
   const response = await fetch('/config.json');
   if (!response.ok) throw new Error(await response.text());
-  const config = (await response.json()) as Omit<GameConfig, 'rpcUrl'>;
-  return { ...config, rpcUrl: `${location.origin}/rpc` };
+  const config = (await response.json()) as Omit<GameConfig, 'rpcUrl' | 'paymaster'> & { paymasterApiKey?: string };
+  const paymaster = config.paymasterApiKey === undefined ? undefined : { nodeUrl: `${location.origin}/paymaster/`, apiKey: config.paymasterApiKey };
+  return { ...config, rpcUrl: `${location.origin}/rpc`, paymaster };
 }
 
 /** Devnet only: mints STRK to `address` so it can pay for its own deployment. */

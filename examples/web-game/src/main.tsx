@@ -15,7 +15,7 @@ function render(config: GameConfig): void {
   createRoot(root).render(
     <StrictMode>
       <QueryClientProvider client={queryClient}>
-        <SessionKeysProvider config={{ nodeUrl: config.rpcUrl, maxLifetimeSeconds: 24 * 3600 }}>
+        <SessionKeysProvider config={{ nodeUrl: config.rpcUrl, maxLifetimeSeconds: 24 * 3600, paymaster: config.paymaster }}>
           <App config={config} />
         </SessionKeysProvider>
       </QueryClientProvider>

@@ -20,15 +20,18 @@ export const U64_MAX: bigint = 2n ** 64n - 1n;
 /** 2^256 - 1, the largest u256 (an unlimited spend limit). */
 export const U256_MAX: bigint = 2n ** 256n - 1n;
 
-/** `value` as a felt; throws `BuildError('INVALID_FELT')` naming `what` when it is not one. */
-export function toFelt(value: FeltLike, what = 'value'): Felt {
-  let felt: bigint;
+function parseInteger(value: FeltLike, what: string): bigint {
   try {
     if (typeof value === 'number' && !Number.isSafeInteger(value)) throw new Error('not an integer');
-    felt = BigInt(value);
+    return BigInt(value);
   } catch {
     throw new BuildError('INVALID_FELT', `${what} is not a number: ${String(value)}`);
   }
+}
+
+/** `value` as a felt; throws `BuildError('INVALID_FELT')` naming `what` when it is not one. */
+export function toFelt(value: FeltLike, what = 'value'): Felt {
+  const felt = parseInteger(value, what);
   if (felt < 0n || felt >= FIELD_PRIME) {
     throw new BuildError('INVALID_FELT', `${what} ${String(value)} is not a felt (0 ≤ x < 2^251 + 17·2^192 + 1)`);
   }
@@ -37,13 +40,7 @@ export function toFelt(value: FeltLike, what = 'value'): Felt {
 
 /** `value` as an integer in [0, max]; throws naming `what` otherwise. */
 export function toUint(value: FeltLike, max: bigint, what: string): bigint {
-  let integer: bigint;
-  try {
-    if (typeof value === 'number' && !Number.isSafeInteger(value)) throw new Error('not an integer');
-    integer = BigInt(value);
-  } catch {
-    throw new BuildError('INVALID_FELT', `${what} is not a number: ${String(value)}`);
-  }
+  const integer = parseInteger(value, what);
   if (integer < 0n || integer > max) {
     throw new BuildError('INVALID_FELT', `${what} ${String(value)} is out of range (0 to ${max})`);
   }

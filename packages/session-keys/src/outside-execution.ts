@@ -2,8 +2,43 @@
 import type { TypedData } from 'starknet';
 
 import { PreflightError } from './errors.js';
-import { selectorOf, toFelt } from './felt.js';
-import { ANY_CALLER, type OutsideExecution } from './snip12.js';
+import { type Felt, decodeShortString, hex, selectorOf, toFelt } from './felt.js';
+import { ANY_CALLER, OUTSIDE_EXECUTION_DOMAIN_NAME, type OutsideExecution } from './snip12.js';
+
+/** An outside execution as SNIP-9 v2 typed data on `chainId` (what a wallet or a paymaster shows). */
+export function outsideExecutionTypedData(execution: OutsideExecution, chainId: Felt): TypedData {
+  return {
+    types: {
+      StarknetDomain: [
+        { name: 'name', type: 'shortstring' },
+        { name: 'version', type: 'shortstring' },
+        { name: 'chainId', type: 'shortstring' },
+        { name: 'revision', type: 'shortstring' },
+      ],
+      OutsideExecution: [
+        { name: 'Caller', type: 'ContractAddress' },
+        { name: 'Nonce', type: 'felt' },
+        { name: 'Execute After', type: 'u128' },
+        { name: 'Execute Before', type: 'u128' },
+        { name: 'Calls', type: 'Call*' },
+      ],
+      Call: [
+        { name: 'To', type: 'ContractAddress' },
+        { name: 'Selector', type: 'selector' },
+        { name: 'Calldata', type: 'felt*' },
+      ],
+    },
+    primaryType: 'OutsideExecution',
+    domain: { name: OUTSIDE_EXECUTION_DOMAIN_NAME, version: '2', chainId: decodeShortString(chainId), revision: '1' },
+    message: {
+      Caller: hex(execution.caller),
+      Nonce: hex(execution.nonce),
+      'Execute After': hex(execution.executeAfter),
+      'Execute Before': hex(execution.executeBefore),
+      Calls: execution.calls.map((call) => ({ To: hex(call.to), Selector: hex(call.selector), Calldata: call.calldata.map(hex) })),
+    },
+  };
+}
 
 /** Reads a SNIP-9 v2 outside execution out of its typed data (as a paymaster returns it). */
 export function outsideExecutionFromTypedData(data: TypedData): OutsideExecution {

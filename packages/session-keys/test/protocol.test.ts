@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 
 import {
+  ANY_CALLER,
   BuildError,
   type FeltCall,
   MethodTree,
@@ -22,6 +23,8 @@ import {
   encryptSession,
   merklePairHash,
   outsideExecutionFromTypedData,
+  outsideExecutionHash,
+  outsideExecutionTypedData,
   remainingOf,
   selectorOf,
   spendKey,
@@ -325,33 +328,10 @@ describe('what a paymaster built is checked before the session signs it', () => 
   const CHAIN = 0x534e5f5345504f4c4941n;
   const STRK = 0x4718f5a0fc34cc1af16a1cdee98ffb20c31f5cd61d6ab07201858f4287c938dn;
   const requested = [call(GAME, 'increase', [1n])];
-  const typedCall = (c: FeltCall) => ({ To: `0x${c.to.toString(16)}`, Selector: `0x${c.selector.toString(16)}`, Calldata: c.calldata.map((f) => `0x${f.toString(16)}`) });
-  const built = (calls: FeltCall[], overrides: { chainId?: string; types?: object } = {}) => ({
-    types: {
-      StarknetDomain: [
-        { name: 'name', type: 'shortstring' },
-        { name: 'version', type: 'shortstring' },
-        { name: 'chainId', type: 'shortstring' },
-        { name: 'revision', type: 'shortstring' },
-      ],
-      OutsideExecution: [
-        { name: 'Caller', type: 'ContractAddress' },
-        { name: 'Nonce', type: 'felt' },
-        { name: 'Execute After', type: 'u128' },
-        { name: 'Execute Before', type: 'u128' },
-        { name: 'Calls', type: 'Call*' },
-      ],
-      Call: [
-        { name: 'To', type: 'ContractAddress' },
-        { name: 'Selector', type: 'selector' },
-        { name: 'Calldata', type: 'felt*' },
-      ],
-      ...overrides.types,
-    },
-    primaryType: 'OutsideExecution',
-    domain: { name: 'Account.execute_from_outside', version: '2', chainId: overrides.chainId ?? 'SN_SEPOLIA', revision: '1' },
-    message: { Caller: '0x414e595f43414c4c4552', Nonce: '0x7', 'Execute After': '0x0', 'Execute Before': '0xffffffff', Calls: calls.map(typedCall) },
-  });
+  const built = (calls: FeltCall[], overrides: { chainId?: string; types?: object } = {}) => {
+    const data = outsideExecutionTypedData({ caller: ANY_CALLER, nonce: 7n, executeAfter: 0n, executeBefore: 0xffffffffn, calls }, CHAIN);
+    return { ...data, types: { ...data.types, ...overrides.types }, domain: { ...data.domain, chainId: overrides.chainId ?? data.domain.chainId } };
+  };
   const sponsored = { mode: 'sponsored' } as const;
   const payInStrk = { mode: 'default', gasToken: STRK, maxFeeInGasToken: 1000n } as const;
   const fee = (amount: bigint, token = STRK) => call(token, 'transfer', [0xfeen, amount, 0n]);
@@ -380,5 +360,17 @@ describe('what a paymaster built is checked before the session signs it', () => 
     expect(tampered(() => checkBuiltTransaction(built([...requested, fee(1n, TOKEN)]), CHAIN, ACCOUNT, requested, payInStrk))).toContain('not a transfer of the gas token');
     expect(tampered(() => checkBuiltTransaction(built([...requested, fee(1n), fee(1n)]), CHAIN, ACCOUNT, requested, payInStrk))).toContain('2 calls added');
     expect(tampered(() => checkBuiltTransaction(built([]), CHAIN, ACCOUNT, requested, sponsored))).toContain('call 0 differs');
+  });
+});
+
+describe('SNIP-9 typed data', () => {
+  it('has the message hash the account computes, and reads back to the same execution', async () => {
+    const { typedData } = await import('starknet');
+    const execution = { caller: ANY_CALLER, nonce: 1n, executeAfter: 0n, executeBefore: 0xffffffffn, calls: [call(0x123n, 'transfer', [1n, 2n, 3n])] };
+    const data = outsideExecutionTypedData(execution, 0x534e5f5345504f4c4941n);
+    // SNIP-9's worked value (SN_SEPOLIA, account 0x1234).
+    expect(BigInt(typedData.getMessageHash(data, '0x1234'))).toBe(0x1de3c167e7a4b25d0e625ebe9fab82fd8012a1543bb8790ff3e6d8490b8b4ecn);
+    expect(outsideExecutionHash(execution, 0x534e5f5345504f4c4941n, 0x1234n)).toBe(0x1de3c167e7a4b25d0e625ebe9fab82fd8012a1543bb8790ff3e6d8490b8b4ecn);
+    expect(outsideExecutionFromTypedData(data)).toEqual(execution);
   });
 });
