@@ -28,7 +28,7 @@ import { PreflightError } from './errors.js';
 import { type Felt, hex } from './felt.js';
 import type { StarkKey } from './keys.js';
 import { type Remaining, type SessionUsage, checkSessionCalls, checkSessionFee, remainingOf } from './preflight.js';
-import type { CallPermission, Session } from './session.js';
+import type { AllowedMessage, CallPermission, Session } from './session.js';
 import { encodeFullSessionSignature, encodeReferenceSessionSignature } from './signature.js';
 import { outsideExecutionFromTypedData } from './outside-execution.js';
 import { type PaymasterConnection, type PaymasterFeeMode, checkBuiltTransaction, paymasterClient, paymasterFailure } from './paymaster.js';
@@ -139,6 +139,25 @@ export class SessionSigner extends SignerInterface {
       throw new PreflightError('MESSAGE_NOT_ALLOWED', 'the outside execution is not for this chain and account');
     }
     return this.signCalls(hash, execution.calls).map(hex);
+  }
+
+  /**
+   * Signs an off-chain message of a kind the session lists (`allowedMessages`: a SNIP-12 domain and
+   * type, e.g. a DEX's orders) with its struct `fields`; `is_valid_signature` accepts it once the
+   * session is stored. Any other kind: `PreflightError('MESSAGE_NOT_ALLOWED')`.
+   */
+  signAllowedMessage(message: AllowedMessage, fields: readonly Felt[]): { messageHash: Felt; signature: Felt[] } {
+    const { session, sessionKey, chainId, accountAddress } = this.credentials;
+    const listed = session.allowedMessages.some(
+      (allowed) => allowed.domainHash === message.domainHash && allowed.typeHash === message.typeHash,
+    );
+    if (!listed) {
+      throw new PreflightError(
+        'MESSAGE_NOT_ALLOWED',
+        `the session may not sign messages of type ${hex(message.typeHash)} in domain ${hex(message.domainHash)}`,
+      );
+    }
+    return session.messageSignature((digest) => sessionKey.sign(digest), chainId, accountAddress, message, fields);
   }
 
   /** Sessions never deploy accounts. */

@@ -421,3 +421,18 @@ export class Session {
     return { messageHash: hash, signature };
   }
 }
+
+/**
+ * Checks an expiry a page asks for: required, in the future (by `now`, the chain's time), and at
+ * most `maxLifetimeSeconds` away. Throws `BuildError` (`MISSING_EXPIRY`, `LIFETIME_TOO_LONG`) or
+ * `PreflightError('EXPIRED')`.
+ */
+export function checkSessionLifetime(expiry: number | undefined, now: number, maxLifetimeSeconds: number): void {
+  if (expiry === undefined || !Number.isSafeInteger(expiry) || expiry <= 0) {
+    throw new BuildError('MISSING_EXPIRY', 'a session needs an expiry (Unix seconds)');
+  }
+  if (expiry <= now) throw new PreflightError('EXPIRED', `the expiry ${expiry} is not in the future (now ${now})`);
+  if (expiry - now > maxLifetimeSeconds) {
+    throw new BuildError('LIFETIME_TOO_LONG', `a session of ${expiry - now} s exceeds the maximum lifetime of ${maxLifetimeSeconds} s`);
+  }
+}

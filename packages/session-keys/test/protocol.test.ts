@@ -11,6 +11,7 @@ import {
   PaymasterError,
   PreflightError,
   Session,
+  SessionSigner,
   type SessionUsage,
   StarkKey,
   U128_MAX,
@@ -18,6 +19,7 @@ import {
   checkBuiltTransaction,
   checkSessionCalls,
   checkSessionFee,
+  checkSessionLifetime,
   decryptSession,
   emptyUsage,
   encryptSession,
@@ -372,5 +374,40 @@ describe('SNIP-9 typed data', () => {
     expect(BigInt(typedData.getMessageHash(data, '0x1234'))).toBe(0x1de3c167e7a4b25d0e625ebe9fab82fd8012a1543bb8790ff3e6d8490b8b4ecn);
     expect(outsideExecutionHash(execution, 0x534e5f5345504f4c4941n, 0x1234n)).toBe(0x1de3c167e7a4b25d0e625ebe9fab82fd8012a1543bb8790ff3e6d8490b8b4ecn);
     expect(outsideExecutionFromTypedData(data)).toEqual(execution);
+  });
+});
+
+describe('what the hooks require of a session', () => {
+  it('an expiry, in the future, within the maximum lifetime', () => {
+    expect(() => checkSessionLifetime(undefined, 1000, 3600)).toThrow(expect.objectContaining({ code: 'MISSING_EXPIRY' }) as Error);
+    expect(() => checkSessionLifetime(0, 1000, 3600)).toThrow(BuildError);
+    expect(() => checkSessionLifetime(1000, 1000, 3600)).toThrow(PreflightError);
+    expect(() => checkSessionLifetime(4601, 1000, 3600)).toThrow('a session of 3601 s exceeds the maximum lifetime of 3600 s');
+    expect(() => checkSessionLifetime(4600, 1000, 3600)).not.toThrow();
+  });
+});
+
+describe('off-chain messages', () => {
+  const message = { domainHash: 0xd0a11n, typeHash: 0xde5n };
+  const signer = () => {
+    const key = StarkKey.random();
+    const session = Session.build({
+      sessionKey: key.publicKey,
+      expiresAt: 1000,
+      allowedMethods: [{ contractAddress: GAME, entrypoint: 'increase' }],
+      allowedMessages: [message],
+    });
+    return new SessionSigner({ accountAddress: ACCOUNT, chainId: 1n, session, sessionKey: key });
+  };
+
+  it('a session signs the kinds it lists, and refuses any other', async () => {
+    const session = signer();
+    expect(session.signAllowedMessage(message, [1n, 2n]).signature[0]).toBe(0x73657373696f6e2d6d6573736167652d7631n);
+    expect(() => session.signAllowedMessage({ ...message, typeHash: 0xde6n }, [])).toThrow(
+      expect.objectContaining({ code: 'MESSAGE_NOT_ALLOWED' }) as Error,
+    );
+    await expect(
+      session.signMessage({ types: {}, primaryType: 'Permit', domain: { name: 'Token' }, message: {} }, '0xacc'),
+    ).rejects.toMatchObject({ code: 'MESSAGE_NOT_ALLOWED' });
   });
 });

@@ -16,7 +16,7 @@ import { type ReactNode, createContext, createElement, useContext, useEffect, us
 import { type Call, RpcProvider } from 'starknet';
 
 import { chainNow } from '../chain.js';
-import { BuildError, PreflightError, SessionKeysError, StorageError } from '../errors.js';
+import { PreflightError, SessionKeysError, StorageError } from '../errors.js';
 import { type Felt, hex } from '../felt.js';
 import { StarkKey } from '../keys.js';
 import { type PasskeyCredential, createPasskey } from '../passkey.js';
@@ -30,7 +30,7 @@ import {
 } from '../persistence.js';
 import type { PolicyInput } from '../policy.js';
 import type { Remaining } from '../preflight.js';
-import { type AllowedMethodInput, Session } from '../session.js';
+import { type AllowedMethodInput, Session, checkSessionLifetime } from '../session.js';
 import { SessionAccount } from '../session-account.js';
 import { OwnerAccount, PasskeyOwner } from '../owner.js';
 import type { PaymasterConnection } from '../paymaster.js';
@@ -166,19 +166,7 @@ export function useCreateSessionKey(): UseMutationResult<ActiveSession, SessionK
   return useMutation<ActiveSession, SessionKeysError, CreateSessionVariables>({
     mutationFn: (variables) =>
       guard(async () => {
-        if (!Number.isFinite(variables.expiry) || variables.expiry <= 0) {
-          throw new BuildError('MISSING_EXPIRY', 'a session needs an expiry (Unix seconds)');
-        }
-        const now = await chainNow(provider);
-        if (variables.expiry <= now) {
-          throw new PreflightError('EXPIRED', `the expiry ${variables.expiry} is not in the future (now ${now})`);
-        }
-        if (variables.expiry - now > maxLifetimeSeconds) {
-          throw new BuildError(
-            'LIFETIME_TOO_LONG',
-            `a session of ${variables.expiry - now} s exceeds the maximum lifetime of ${maxLifetimeSeconds} s`,
-          );
-        }
+        checkSessionLifetime(variables.expiry, await chainNow(provider), maxLifetimeSeconds);
         const sessionKey = StarkKey.random();
         const session = Session.build({
           sessionKey: sessionKey.publicKey,
