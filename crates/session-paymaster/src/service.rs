@@ -563,19 +563,36 @@ impl Paymaster {
 
     /// The relayer's fee estimate for `call` (runs the session's full validation).
     ///
-    /// The estimate runs with a relayer taken like a submission takes it, so that no transaction
-    /// of this instance moves that relayer's nonce meanwhile; another instance may, hence the retry.
+    /// The estimate runs with a relayer leased like a submission leases it (this instance's lock,
+    /// and the database row every instance locks) and with the leased nonce, so no transaction
+    /// moves that relayer's nonce meanwhile. A nonce the chain disagrees with (a transaction sent
+    /// from the relayer outside the paymaster) is resynced and the estimate retried.
     async fn estimate(&self, call: &Call) -> Result<NodeFeeEstimate, RpcError> {
         let mut attempt = 0;
         loop {
             let (relayer, _guard) = self.relayer().await;
-            let estimate = relayer.account.execute_v3(vec![call.clone()]).estimate_fee().await;
+            let address = relayer.account.address();
+            let lease = self.store.lease_relayer(address, self.chain_nonce(address)).await?;
+            let nonce = lease.nonce;
+            let estimate =
+                relayer.account.execute_v3(vec![call.clone()]).nonce(Felt::from(nonce)).estimate_fee().await;
             match estimate
                 .map_err(|error| SdkError::from_account("estimating the relayer transaction", error))
             {
-                Ok(fee) => return Ok(fee),
-                Err(SdkError::InvalidNonce { .. }) if attempt < 3 => attempt += 1,
-                Err(error) => return Err(execution_error(error)),
+                Ok(fee) => {
+                    self.store.finish_lease(lease, nonce).await?;
+                    return Ok(fee);
+                }
+                Err(SdkError::InvalidNonce { .. }) if attempt < 3 => {
+                    attempt += 1;
+                    let chain = self.chain_nonce(address).await.unwrap_or(nonce);
+                    tracing::warn!(relayer = %format!("{address:#x}"), nonce, chain, "relayer nonce out of sync; resynced");
+                    self.store.finish_lease(lease, chain).await?;
+                }
+                Err(error) => {
+                    self.store.finish_lease(lease, nonce).await?;
+                    return Err(execution_error(error));
+                }
             }
         }
     }
