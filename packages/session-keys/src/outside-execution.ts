@@ -4,17 +4,13 @@ import type { TypedData } from 'starknet';
 import { PreflightError } from './errors.js';
 import { type Felt, decodeShortString, hex, selectorOf, toFelt } from './felt.js';
 import { ANY_CALLER, OUTSIDE_EXECUTION_DOMAIN_NAME, type OutsideExecution } from './snip12.js';
+import { STARKNET_DOMAIN_FIELDS } from './typed-data.js';
 
 /** An outside execution as SNIP-9 v2 typed data on `chainId` (what a wallet or a paymaster shows). */
 export function outsideExecutionTypedData(execution: OutsideExecution, chainId: Felt): TypedData {
   return {
     types: {
-      StarknetDomain: [
-        { name: 'name', type: 'shortstring' },
-        { name: 'version', type: 'shortstring' },
-        { name: 'chainId', type: 'shortstring' },
-        { name: 'revision', type: 'shortstring' },
-      ],
+      StarknetDomain: STARKNET_DOMAIN_FIELDS,
       OutsideExecution: [
         { name: 'Caller', type: 'ContractAddress' },
         { name: 'Nonce', type: 'felt' },

@@ -24,6 +24,7 @@ import {
 
 import { entrypointNamesOf, toFeltCall } from './calls.js';
 import { chainError, chainNow, readAccount, readUsage, waitForSuccess } from './chain.js';
+import { bytesToBigInt } from './bytes.js';
 import { PreflightError } from './errors.js';
 import { type Felt, hex } from './felt.js';
 import type { StarkKey } from './keys.js';
@@ -32,7 +33,15 @@ import type { AllowedMessage, CallPermission, Session } from './session.js';
 import { encodeFullSessionSignature, encodeReferenceSessionSignature } from './signature.js';
 import { outsideExecutionFromTypedData } from './outside-execution.js';
 import { type PaymasterConnection, type PaymasterFeeMode, checkBuiltTransaction, paymasterClient, paymasterFailure } from './paymaster.js';
-import { type FeltCall, OUTSIDE_EXECUTION_DOMAIN_NAME, outsideExecutionHash, sessionKeyMessage } from './snip12.js';
+import {
+  ANY_CALLER,
+  type FeltCall,
+  OUTSIDE_EXECUTION_DOMAIN_NAME,
+  type OutsideExecution,
+  outsideExecutionCalldata,
+  outsideExecutionHash,
+  sessionKeyMessage,
+} from './snip12.js';
 import { invokeTransactionHash } from './tx-hash.js';
 
 /** Everything a session account needs to sign: the session, its key, where it is valid. */
@@ -47,6 +56,16 @@ export interface SessionCredentials {
   sessionKey: StarkKey;
   /** The owner's encoded authorization of the session hash; omit for a session registered on-chain. */
   ownerAuthorization?: Felt[];
+}
+
+/** A random nonce below 2^248 (`crypto.getRandomValues`). */
+function randomFelt(): Felt {
+  return bytesToBigInt(crypto.getRandomValues(new Uint8Array(31)));
+}
+
+/** The `execute_from_outside_v2` call a relayer sends for a signed outside execution. */
+export function outsideExecutionCall(account: Felt, execution: OutsideExecution, signature: readonly Felt[]): Call {
+  return { contractAddress: hex(account), entrypoint: 'execute_from_outside_v2', calldata: outsideExecutionCalldata(execution, signature).map(hex) };
 }
 
 /** The largest fee a transaction with these resource bounds can pay (no tip), as the account counts it. */
@@ -117,6 +136,29 @@ export class SessionSigner extends SignerInterface {
     const entries = session.entriesFor(calls, this.permissions(calls), this.remembered);
     if (!this.byReference) return encodeFullSessionSignature(session, ownerAuthorization, signature, entries);
     return encodeReferenceSessionSignature(session, this.sessionHash, signature, calls, entries);
+  }
+
+  /**
+   * A SNIP-9 v2 outside execution of `calls` signed by the session, for any relayer to submit
+   * (`caller` ANY_CALLER unless given) while the block time is strictly between the bounds; the
+   * relayer sends `outsideExecutionCall(…)`. The calls are checked against the session first.
+   */
+  signOutsideExecution(
+    calls: Call[],
+    bounds: { executeAfter: number; executeBefore: number; caller?: Felt },
+  ): { execution: OutsideExecution; signature: Felt[]; call: Call } {
+    const { session, chainId, accountAddress } = this.credentials;
+    const feltCalls = calls.map(toFeltCall);
+    checkSessionCalls(session, accountAddress, feltCalls, 0, undefined, entrypointNamesOf(calls));
+    const execution: OutsideExecution = {
+      caller: bounds.caller ?? ANY_CALLER,
+      nonce: randomFelt(),
+      executeAfter: BigInt(bounds.executeAfter),
+      executeBefore: BigInt(bounds.executeBefore),
+      calls: feltCalls,
+    };
+    const signature = this.signCalls(outsideExecutionHash(execution, chainId, accountAddress), feltCalls);
+    return { execution, signature, call: outsideExecutionCall(accountAddress, execution, signature) };
   }
 
   /** Signs an invoke transaction (or its fee-estimation version) with the session. */

@@ -30,7 +30,8 @@ export interface SessionTypedData {
   message: Record<string, unknown>;
 }
 
-const DOMAIN_TYPE: TypedDataField[] = [
+/** SNIP-12 revision 1's `StarknetDomain` type as typed-data JSON declares it. */
+export const STARKNET_DOMAIN_FIELDS: TypedDataField[] = [
   { name: 'name', type: 'shortstring' },
   { name: 'version', type: 'shortstring' },
   { name: 'chainId', type: 'shortstring' },
@@ -40,7 +41,7 @@ const DOMAIN_TYPE: TypedDataField[] = [
 /** The protocol's types as typed-data JSON declares them (presets `u256` and `TokenAmount` implied). */
 export function sessionTypes(): Record<string, TypedDataField[]> {
   return {
-    StarknetDomain: DOMAIN_TYPE,
+    StarknetDomain: STARKNET_DOMAIN_FIELDS,
     Session: [
       { name: 'Session Key', type: 'felt' },
       { name: 'Expires At', type: 'timestamp' },

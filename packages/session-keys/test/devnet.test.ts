@@ -119,6 +119,25 @@ describe('a session authorized off-chain', () => {
   });
 });
 
+describe('SNIP-9 outside executions signed by a session', () => {
+  it('a relayer submits one; the same payload twice is refused', async () => {
+    const account = await newSessionAccount();
+    const { timestamp } = await chain.devnet.provider.getBlockWithTxHashes('latest');
+    const signed = account.signer.signOutsideExecution([increase(2)], { executeAfter: 0, executeBefore: Number(timestamp) + 600 });
+    const before = await score();
+    const relayed = await chain.devnet.funder.execute(signed.call, { tip: 0 });
+    await chain.devnet.provider.waitForTransaction(relayed.transaction_hash, { retryInterval: 100 });
+    expect(await score()).toBe(before + 2n);
+    const replay = await chain.devnet.funder.execute(signed.call, { tip: 0 }).catch((error: unknown) => error);
+    expect(chainError('relaying again', replay).reason).toBe('SNIP9: nonce already used');
+  });
+
+  it('is not signed for a call outside the session', async () => {
+    const account = await newSessionAccount();
+    expect(() => account.signer.signOutsideExecution([gameCall(chain, 'reset')], { executeAfter: 0, executeBefore: 2 ** 40 })).toThrow(PreflightError);
+  });
+});
+
 describe('a registered session', () => {
   it('needs no owner authorization and signs by reference from its first transaction', async () => {
     const { session, key } = await newSession({ policy: { maxCalls: 5 } });
