@@ -3,6 +3,7 @@ export class SessionKeysError extends Error {
   /** What went wrong, stable across releases (switch on it). */
   readonly code: string;
 
+  /** An error `code` with its one-sentence `message`. */
   constructor(code: string, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = new.target.name;
@@ -31,6 +32,7 @@ export type BuildErrorCode =
 export class BuildError extends SessionKeysError {
   declare readonly code: BuildErrorCode;
 
+  /** An error `code` with its one-sentence `message`. */
   constructor(code: BuildErrorCode, message: string) {
     super(code, message);
   }
@@ -56,6 +58,7 @@ export type PreflightErrorCode =
 export class PreflightError extends SessionKeysError {
   declare readonly code: PreflightErrorCode;
 
+  /** An error `code` with its one-sentence `message`. */
   constructor(code: PreflightErrorCode, message: string) {
     super(code, message);
   }
@@ -73,6 +76,7 @@ export type PasskeyErrorCode =
 export class PasskeyError extends SessionKeysError {
   declare readonly code: PasskeyErrorCode;
 
+  /** An error `code` with its one-sentence `message`. */
   constructor(code: PasskeyErrorCode, message: string, options?: { cause?: unknown }) {
     super(code, message, options);
   }
@@ -87,6 +91,7 @@ export class ChainError extends SessionKeysError {
   /** The contract's short revert reason when one was found (`Session: expired`). */
   readonly reason: string | undefined;
 
+  /** An error `code` with its one-sentence `message`. */
   constructor(code: ChainErrorCode, message: string, reason?: string, options?: { cause?: unknown }) {
     super(code, message, options);
     this.reason = reason;
@@ -100,6 +105,7 @@ export type StorageErrorCode = 'NO_PRF' | 'NOT_FOUND' | 'CORRUPT';
 export class StorageError extends SessionKeysError {
   declare readonly code: StorageErrorCode;
 
+  /** An error `code` with its one-sentence `message`. */
   constructor(code: StorageErrorCode, message: string) {
     super(code, message);
   }
@@ -138,6 +144,7 @@ export class PaymasterError extends SessionKeysError {
   /** The paymaster's JSON-RPC error code, for `REFUSED`. */
   readonly paymasterCode: number | undefined;
 
+  /** An error `code` with its one-sentence `message`. */
   constructor(code: PaymasterErrorCode, message: string, paymasterCode?: number, options?: { cause?: unknown }) {
     super(code, message, options);
     this.paymasterCode = paymasterCode;

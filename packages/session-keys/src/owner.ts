@@ -43,15 +43,19 @@ export interface OwnerSigner {
 
 /** A Stark-key owner. */
 export class StarkOwner implements OwnerSigner {
+  /** `{ kind: 'stark', publicKey }`. */
   readonly owner: OwnerKey;
+  /** Signing never prompts. */
   readonly interactive = false;
   readonly #key: StarkKey;
 
+  /** The owner of `key`. */
   constructor(key: StarkKey) {
     this.#key = key;
     this.owner = { kind: 'stark', publicKey: key.publicKey };
   }
 
+  /** `[r, s]`. */
   async signHash(hash: Felt): Promise<Felt[]> {
     const { r, s } = this.#key.sign(hash);
     return [r, s];
@@ -60,16 +64,20 @@ export class StarkOwner implements OwnerSigner {
 
 /** A passkey owner: every signature is one WebAuthn prompt. */
 export class PasskeyOwner implements OwnerSigner {
+  /** `{ kind: 'passkey', passkey }`. */
   readonly owner: OwnerKey;
+  /** Every signature is a WebAuthn prompt. */
   readonly interactive = true;
   /** The credential it asks for. */
   readonly credential: PasskeyCredential;
 
+  /** The owner of the passkey `credential`. */
   constructor(credential: PasskeyCredential) {
     this.credential = credential;
     this.owner = { kind: 'passkey', passkey: credential.passkey };
   }
 
+  /** One WebAuthn assertion over `hash`, encoded as the account parses it. */
   async signHash(hash: Felt): Promise<Felt[]> {
     return encodeWebAuthnSignature((await passkeyAssertion(this.credential, hash)).assertion);
   }
@@ -83,13 +91,16 @@ export class PasskeyOwner implements OwnerSigner {
 
 /** A starknet.js signer for owner transactions. Fee estimates of a passkey owner are not signed (no prompt). */
 export class OwnerTransactionSigner extends SignerInterface {
+  /** Who signs. */
   readonly ownerSigner: OwnerSigner;
 
+  /** A signer for `ownerSigner`'s transactions. */
   constructor(ownerSigner: OwnerSigner) {
     super();
     this.ownerSigner = ownerSigner;
   }
 
+  /** The Stark public key (0 for a passkey owner). */
   async getPubKey(): Promise<string> {
     const { owner } = this.ownerSigner;
     return hex(owner.kind === 'stark' ? owner.publicKey : 0n);
@@ -101,18 +112,22 @@ export class OwnerTransactionSigner extends SignerInterface {
     return (await this.ownerSigner.signHash(hash)).map(hex);
   }
 
+  /** The owner's signature of an invoke transaction. */
   async signTransaction(calls: Call[], details: InvocationsSignerDetails): Promise<Signature> {
     return this.sign(invokeTransactionHash(calls, details), details.version);
   }
 
+  /** The owner's signature of the account's deployment. */
   async signDeployAccountTransaction(details: DeployAccountSignerDetails): Promise<Signature> {
     return this.sign(deployAccountTransactionHash(details), details.version);
   }
 
+  /** Refused: session authorizations go through `OwnerAccount.authorizeSession`. */
   async signMessage(_data: TypedData, _accountAddress: string): Promise<Signature> {
     throw new SessionKeysError('UNSUPPORTED', 'sign session authorizations with OwnerAccount.authorizeSession');
   }
 
+  /** Refused: declare classes from another account. */
   async signDeclareTransaction(_details: DeclareSignerDetails): Promise<Signature> {
     throw new SessionKeysError('UNSUPPORTED', 'declaring through the session account owner is not supported here');
   }
@@ -140,6 +155,7 @@ export class OwnerAccount extends Account {
   readonly ownerSigner: OwnerSigner;
   private readonly rpc: RpcProvider;
 
+  /** The deployed account at `address`, signing with `owner`. */
   constructor(options: { provider: RpcProvider; address: Felt; owner: OwnerSigner }) {
     super({ provider: options.provider, address: hex(options.address), signer: new OwnerTransactionSigner(options.owner), cairoVersion: '1' });
     this.ownerSigner = options.owner;

@@ -90,6 +90,7 @@ export class SessionSigner extends SignerInterface {
   private byReference: boolean;
   private readonly remembered = new Set<Felt>();
 
+  /** A signer for the session in `credentials`. */
   constructor(credentials: SessionCredentials) {
     super();
     this.credentials = credentials;
@@ -251,6 +252,7 @@ export class SessionAccount extends Account {
   private nextNonce: bigint | undefined;
   private queue: Promise<unknown> = Promise.resolve();
 
+  /** The account of `options.accountAddress`, signing with the session. */
   constructor(options: SessionAccountOptions) {
     const signer = new SessionSigner(options);
     super({ provider: options.provider, address: hex(options.accountAddress), signer, cairoVersion: '1' });
