@@ -103,6 +103,13 @@ try {
   const account = await text('account-address');
   const [owner] = await devnet.provider.callContract({ contractAddress: account, entrypoint: 'get_owner', calldata: [] });
   assert.notEqual(BigInt(owner), 0n, 'the deployed account has a passkey owner');
+  // Measured, not asserted: the L2 gas of the latest transaction (the passkey-signed deployment).
+  const lastL2Gas = async () => {
+    const block = await devnet.provider.getBlockWithReceipts('latest');
+    const last = block.transactions[block.transactions.length - 1];
+    return BigInt(last.receipt.execution_resources.l2_gas);
+  };
+  log(`the passkey-signed deployment used ${await lastL2Gas()} L2 gas`);
   assert.equal(signatures, 1, 'account creation: one signature (the deployment)');
   log(`passkey account ${account} deployed (1 signature)`);
 
@@ -182,6 +189,7 @@ try {
   await page.getByTestId('revoke').click();
   await waitFor('the revoked status', async () => (await text('session-status')) === 'revoked');
   assert.equal(signatures, before + 2, 'revoking: one signature');
+  log(`the passkey-signed revocation used ${await lastL2Gas()} L2 gas`);
   await page.getByTestId('move').click();
   assert.equal(await errorCode(), 'REVOKED');
   assert.equal(await onChainScore(account), expected, 'no move after the revocation');
