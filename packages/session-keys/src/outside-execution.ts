@@ -6,6 +6,11 @@ import { type Felt, decodeShortString, hex, selectorOf, toFelt } from './felt.js
 import { ANY_CALLER, OUTSIDE_EXECUTION_DOMAIN_NAME, type OutsideExecution } from './snip12.js';
 import { STARKNET_DOMAIN_FIELDS } from './typed-data.js';
 
+/** Whether a typed-data domain is SNIP-9 version 2's (`Account.execute_from_outside`, version 2, revision 1). */
+export function isOutsideExecutionDomain(domain: TypedData['domain']): boolean {
+  return domain.name === OUTSIDE_EXECUTION_DOMAIN_NAME && ['2', '0x2'].includes(String(domain.version)) && String(domain.revision) === '1';
+}
+
 /** An outside execution as SNIP-9 v2 typed data on `chainId` (what a wallet or a paymaster shows). */
 export function outsideExecutionTypedData(execution: OutsideExecution, chainId: Felt): TypedData {
   return {

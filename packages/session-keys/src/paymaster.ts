@@ -8,9 +8,9 @@ import { PaymasterRpc, type TypedData, typedData as typedDataUtils } from 'stark
 
 import { PaymasterError } from './errors.js';
 import { type Felt, decodeShortString, hex, selectorOf, starknetKeccak } from './felt.js';
-import { outsideExecutionFromTypedData } from './outside-execution.js';
+import { isOutsideExecutionDomain, outsideExecutionFromTypedData } from './outside-execution.js';
 import { readU256 } from './policy.js';
-import { type FeltCall, OUTSIDE_EXECUTION_DOMAIN_NAME, OUTSIDE_EXECUTION_TYPE, type OutsideExecution } from './snip12.js';
+import { type FeltCall, OUTSIDE_EXECUTION_TYPE, type OutsideExecution } from './snip12.js';
 
 /** How the transaction's gas is paid. */
 export type PaymasterFeeMode =
@@ -63,9 +63,7 @@ export function checkBuiltTransaction(
     throw new PaymasterError('TAMPERED', `the paymaster's transaction was refused before signing: ${why}`);
   };
   const { domain } = data;
-  if (domain.name !== OUTSIDE_EXECUTION_DOMAIN_NAME || !['2', '0x2'].includes(String(domain.version)) || String(domain.revision) !== '1') {
-    tampered('not a SNIP-9 version 2 outside execution');
-  }
+  if (!isOutsideExecutionDomain(domain)) tampered('not a SNIP-9 version 2 outside execution');
   const domainChain = String(domain.chainId);
   const sameChain = /^0x[0-9a-fA-F]+$/.test(domainChain) ? BigInt(domainChain) === chainId : domainChain === decodeShortString(chainId);
   if (!sameChain) tampered('another chain');

@@ -31,12 +31,11 @@ import type { StarkKey } from './keys.js';
 import { type Remaining, type SessionUsage, checkSessionCalls, checkSessionFee, remainingOf } from './preflight.js';
 import type { AllowedMessage, CallPermission, Session } from './session.js';
 import { encodeFullSessionSignature, encodeReferenceSessionSignature } from './signature.js';
-import { outsideExecutionFromTypedData } from './outside-execution.js';
+import { isOutsideExecutionDomain, outsideExecutionFromTypedData } from './outside-execution.js';
 import { type PaymasterConnection, type PaymasterFeeMode, checkBuiltTransaction, paymasterClient, paymasterFailure } from './paymaster.js';
 import {
   ANY_CALLER,
   type FeltCall,
-  OUTSIDE_EXECUTION_DOMAIN_NAME,
   type OutsideExecution,
   outsideExecutionCalldata,
   outsideExecutionHash,
@@ -173,7 +172,7 @@ export class SessionSigner extends SignerInterface {
    */
   async signMessage(data: TypedData, accountAddress: string): Promise<Signature> {
     const { chainId, accountAddress: account } = this.credentials;
-    if (BigInt(accountAddress) !== account || data.domain.name !== OUTSIDE_EXECUTION_DOMAIN_NAME || String(data.domain.version) !== '2') {
+    if (BigInt(accountAddress) !== account || !isOutsideExecutionDomain(data.domain)) {
       throw new PreflightError('MESSAGE_NOT_ALLOWED', 'a session key signs only transactions and SNIP-9 v2 outside executions');
     }
     const execution = outsideExecutionFromTypedData(data);
