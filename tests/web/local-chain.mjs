@@ -5,13 +5,13 @@
 
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { Account, RpcProvider } from 'starknet';
 
-const ARTIFACTS = new URL('../../contracts/artifacts/', import.meta.url);
+const ARTIFACTS = join(import.meta.dirname, '..', '..', 'contracts', 'artifacts');
 
 /** The devnet binary: $STARKNET_DEVNET, else the scripts' cache. */
 export function devnetBinary() {
@@ -32,16 +32,28 @@ export function freePort() {
   });
 }
 
+/** Whether something accepts TCP connections on 127.0.0.1:`port` (no HTTP: quiet while it starts). */
+function listening(port) {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
 /** One contract of the committed artifacts: its Sierra class, CASM, class hash and compiled class hash. */
 export function artifact(name) {
-  const manifest = JSON.parse(readFileSync(new URL('manifest.json', ARTIFACTS), 'utf8'));
+  const manifest = JSON.parse(readFileSync(join(ARTIFACTS, 'manifest.json'), 'utf8'));
   const entry = manifest.contracts.find((contract) => contract.name === name);
   if (!entry) throw new Error(`no contract ${name} in contracts/artifacts/manifest.json`);
   return {
     classHash: entry.class_hash,
     compiledClassHash: entry.compiled_class_hash,
-    sierra: JSON.parse(readFileSync(new URL(entry.sierra, ARTIFACTS), 'utf8')),
-    casm: JSON.parse(readFileSync(new URL(entry.casm, ARTIFACTS), 'utf8')),
+    sierra: JSON.parse(readFileSync(join(ARTIFACTS, entry.sierra), 'utf8')),
+    casm: JSON.parse(readFileSync(join(ARTIFACTS, entry.casm), 'utf8')),
   };
 }
 
@@ -67,11 +79,7 @@ export async function startDevnet() {
   const started = Date.now();
   for (;;) {
     if (child.exitCode !== null || child.signalCode !== null) throw new Error(`starknet-devnet (${binary}) exited: ${stderr}`);
-    try {
-      if ((await fetch(`${rpcUrl}/is_alive`)).ok) break;
-    } catch {
-      // not listening yet
-    }
+    if (await listening(port)) break;
     if (Date.now() - started > 30_000) {
       child.kill('SIGKILL');
       throw new Error(`starknet-devnet did not start within 30 s: ${stderr}`);
@@ -188,7 +196,7 @@ export async function startPaymaster(devnet, { apiKey, contract, entrypoints }) 
   });
   const url = `http://127.0.0.1:${port}/`;
   for (let attempt = 0; ; attempt += 1) {
-    if (await fetch(`${url}health`).then((response) => response.ok, () => false)) break;
+    if ((await listening(port)) && (await fetch(`${url}health`).then((response) => response.ok, () => false))) break;
     if (attempt > 300 || child.exitCode !== null) {
       child.kill('SIGKILL');
       throw new Error(`session-paymaster did not start (${binary})`);
