@@ -52,6 +52,7 @@ export type PreflightErrorCode =
   | 'FEE_CAP_EXCEEDED'
   | 'FEE_BUDGET_EXCEEDED'
   | 'REVOKED'
+  | 'PAUSED'
   | 'MESSAGE_NOT_ALLOWED';
 
 /** A refusal the contract would make, found before signing: nothing was sent or paid. */

@@ -1,7 +1,7 @@
 /**
  * Owner operations: deploy a session account, authorize a session (an off-chain signature of its
- * hash), register, revoke and revoke-all — for a passkey owner (WebAuthn, one prompt each) and a
- * Stark-key owner.
+ * hash), register, revoke, revoke-all, pause, resume and extend — for a passkey owner (WebAuthn,
+ * one prompt each) and a Stark-key owner.
  */
 import {
   Account,
@@ -251,6 +251,25 @@ export class OwnerAccount extends Account {
   /** Revokes one session by its hash. */
   async revokeSession(sessionHash: Felt): Promise<string> {
     return this.executeAsOwner({ contractAddress: this.address, entrypoint: 'revoke_session', calldata: [hex(sessionHash)] });
+  }
+
+  /** Pauses a stored session: its transactions are refused until `resumeSession`; its counters stay. */
+  async pauseSession(sessionHash: Felt): Promise<string> {
+    return this.executeAsOwner({ contractAddress: this.address, entrypoint: 'pause_session', calldata: [hex(sessionHash)] });
+  }
+
+  /** Resumes a paused session. */
+  async resumeSession(sessionHash: Felt): Promise<string> {
+    return this.executeAsOwner({ contractAddress: this.address, entrypoint: 'resume_session', calldata: [hex(sessionHash)] });
+  }
+
+  /** Moves a stored session's expiry later, to `expiresAt` (Unix seconds); its counters stay. */
+  async extendSession(sessionHash: Felt, expiresAt: number): Promise<string> {
+    return this.executeAsOwner({
+      contractAddress: this.address,
+      entrypoint: 'extend_session',
+      calldata: [hex(sessionHash), hex(BigInt(expiresAt))],
+    });
   }
 
   /** Revokes every session issued so far (starts a new epoch). */

@@ -88,6 +88,8 @@ export class SessionSigner extends SignerInterface {
   readonly sessionHash: Felt;
   private byReference: boolean;
   private readonly remembered = new Set<Felt>();
+  /** The expiry the account stores for the session when the owner extended it. */
+  private extendedTo: number | undefined;
 
   /** A signer for the session in `credentials`. */
   constructor(credentials: SessionCredentials) {
@@ -105,6 +107,13 @@ export class SessionSigner extends SignerInterface {
   /** Whether signatures now name the stored session by hash. */
   get signsByReference(): boolean {
     return this.byReference;
+  }
+
+  /** Follows what the account stores for the session: stored (sign by reference), and its expiry. */
+  followStoredExpiry(storedExpiry: number): void {
+    if (storedExpiry === 0) return;
+    this.byReference = true;
+    this.extendedTo = storedExpiry === this.credentials.session.expiresAt ? undefined : storedExpiry;
   }
 
   /** Records that the account stored the session (after its first accepted transaction). */
@@ -135,7 +144,7 @@ export class SessionSigner extends SignerInterface {
     const signature = sessionKey.sign(sessionKeyMessage(hash, this.sessionHash));
     const entries = session.entriesFor(calls, this.permissions(calls), this.remembered);
     if (!this.byReference) return encodeFullSessionSignature(session, ownerAuthorization, signature, entries);
-    return encodeReferenceSessionSignature(session, this.sessionHash, signature, calls, entries);
+    return encodeReferenceSessionSignature(session, this.sessionHash, signature, calls, entries, session.terms(this.extendedTo));
   }
 
   /**
@@ -221,7 +230,9 @@ export interface SessionStatus {
   revoked: boolean;
   /** Stored on the account (registered or used once). */
   stored: boolean;
-  /** Its expiry (Unix seconds). */
+  /** Paused by the owner. */
+  paused: boolean;
+  /** Its expiry (Unix seconds): the signed one, or a later one the owner set. */
   expiresAt: number;
   /** The chain's time. */
   now: number;
@@ -265,24 +276,30 @@ export class SessionAccount extends Account {
     return readUsage(this.rpc, BigInt(this.address), this.session, this.sessionHash);
   }
 
-  /** The session's status on the chain: revoked, stored, expiry, time, and what remains. */
-  async status(): Promise<SessionStatus> {
+  /** What the account stores about the session now (and the chain's time). */
+  private async onChain(): Promise<{ revoked: boolean; stored: boolean; paused: boolean; expiresAt: number; now: number }> {
     const account = BigInt(this.address);
-    const [revoked, epoch, stored, usage, now] = await Promise.all([
+    const [revoked, epoch, storedExpiry, paused, now] = await Promise.all([
       readAccount(this.rpc, account, 'is_session_revoked', [this.sessionHash]),
       readAccount(this.rpc, account, 'get_session_epoch'),
-      readAccount(this.rpc, account, 'is_session_cached', [this.sessionHash]),
-      this.usage(),
+      readAccount(this.rpc, account, 'get_session_expiry', [this.sessionHash]),
+      readAccount(this.rpc, account, 'is_session_paused', [this.sessionHash]),
       chainNow(this.rpc),
     ]);
+    this.signer.followStoredExpiry(Number(storedExpiry));
     return {
-      sessionHash: this.sessionHash,
       revoked: revoked !== 0n || epoch !== this.session.epoch,
-      stored: stored !== 0n,
-      expiresAt: this.session.expiresAt,
+      stored: storedExpiry !== 0n,
+      paused: paused !== 0n,
+      expiresAt: storedExpiry === 0n ? this.session.expiresAt : Number(storedExpiry),
       now,
-      remaining: remainingOf(this.session.policy, usage),
     };
+  }
+
+  /** The session's status on the chain: revoked, stored, paused, expiry, time, and what remains. */
+  async status(): Promise<SessionStatus> {
+    const [state, usage] = await Promise.all([this.onChain(), this.usage()]);
+    return { sessionHash: this.sessionHash, ...state, remaining: remainingOf(this.session.policy, usage) };
   }
 
   /** Estimates with the account's validation included (the session signature is checked too). */
@@ -304,43 +321,55 @@ export class SessionAccount extends Account {
     return run;
   }
 
-  /** Checks calls as the account will (expiry by the chain's clock, revocation, rules, limits used). */
+  /**
+   * Checks calls as the account will: revocation, pause, expiry (an extension included) by the
+   * chain's clock, then methods, rules and the limits used.
+   */
   private async preflight(calls: Call[], feltCalls: FeltCall[]): Promise<{ usage: SessionUsage; now: number }> {
-    const account = BigInt(this.address);
-    const [usage, now, revoked, epoch] = await Promise.all([
-      this.usage(),
-      chainNow(this.rpc),
-      readAccount(this.rpc, account, 'is_session_revoked', [this.sessionHash]),
-      readAccount(this.rpc, account, 'get_session_epoch'),
-    ]);
-    if (revoked !== 0n || epoch !== this.session.epoch) {
-      throw new PreflightError('REVOKED', `the session ${hex(this.sessionHash)} was revoked by the owner`);
+    const [state, usage] = await Promise.all([this.onChain(), this.usage()]);
+    if (state.revoked) throw new PreflightError('REVOKED', `the session ${hex(this.sessionHash)} was revoked by the owner`);
+    if (state.paused) throw new PreflightError('PAUSED', `the owner paused the session ${hex(this.sessionHash)}`);
+    if (state.now >= state.expiresAt) {
+      throw new PreflightError('EXPIRED', `session expired at ${state.expiresAt} (now ${state.now})`);
     }
-    checkSessionCalls(this.session, account, feltCalls, now, usage, entrypointNamesOf(calls));
-    return { usage, now };
+    // Expiry checked above (it may have been extended): the rest as the Rust pre-flight.
+    checkSessionCalls(this.session, BigInt(this.address), feltCalls, 0, usage, entrypointNamesOf(calls));
+    return { usage, now: state.now };
   }
 
   private async send(calls: Call[], details: UniversalDetails): Promise<InvokeFunctionResponse> {
     const feltCalls = calls.map(toFeltCall);
     const { usage } = await this.preflight(calls, feltCalls);
-    let nonce: bigint;
+    const what = `sending ${calls.map((call) => call.entrypoint).join(', ')}`;
+    // The owner's transactions (revoke, pause, …) share the account's nonce: a nonce the chain
+    // refuses is read again, once.
+    for (let attempt = 0; ; attempt += 1) {
+      const nonce = await this.nonceToUse();
+      try {
+        const resourceBounds = details.resourceBounds ?? (await this.estimateInvokeFee(calls, { ...details, nonce })).resourceBounds;
+        checkSessionFee(this.session, maxFeeOf(resourceBounds), usage.feesCommitted);
+        const response = await super.execute(calls, { tip: 0, ...details, nonce, resourceBounds });
+        this.nextNonce = nonce + 1n;
+        this.signer.markStored(feltCalls);
+        return response;
+      } catch (cause) {
+        this.nextNonce = undefined;
+        if (cause instanceof PreflightError) throw cause;
+        const error = chainError(what, cause);
+        if (attempt > 0 || !/nonce/i.test(error.message)) throw error;
+      }
+    }
+  }
+
+  /** The next nonce: the chain's, or this account's own count when it is ahead (back-to-back sends). */
+  private async nonceToUse(): Promise<bigint> {
+    let chain: bigint;
     try {
-      nonce = this.nextNonce ?? BigInt(await this.getNonce('pre_confirmed'));
+      chain = BigInt(await this.getNonce('pre_confirmed'));
     } catch (cause) {
       throw chainError('reading the nonce', cause);
     }
-    const resourceBounds = details.resourceBounds ?? (await this.estimateInvokeFee(calls, { ...details, nonce })).resourceBounds;
-    checkSessionFee(this.session, maxFeeOf(resourceBounds), usage.feesCommitted);
-    let response: InvokeFunctionResponse;
-    try {
-      response = await super.execute(calls, { tip: 0, ...details, nonce, resourceBounds });
-    } catch (cause) {
-      this.nextNonce = undefined;
-      throw chainError(`sending ${calls.map((call) => call.entrypoint).join(', ')}`, cause);
-    }
-    this.nextNonce = nonce + 1n;
-    this.signer.markStored(feltCalls);
-    return response;
+    return this.nextNonce !== undefined && this.nextNonce > chain ? this.nextNonce : chain;
   }
 
   /**
@@ -364,7 +393,7 @@ export class SessionAccount extends Account {
     feeMode: PaymasterFeeMode,
   ): Promise<{ transactionHash: string; trackingId: string | undefined }> {
     const feltCalls = calls.map(toFeltCall);
-    const { usage, now } = await this.preflight(calls, feltCalls);
+    const { usage } = await this.preflight(calls, feltCalls);
     const client = paymasterClient(connection);
     const parameters = {
       version: '0x1' as const,
@@ -381,7 +410,7 @@ export class SessionAccount extends Account {
     const chainId = BigInt(await this.rpc.getChainId());
     const execution = checkBuiltTransaction(prepared.typed_data, chainId, BigInt(this.address), feltCalls, feeMode);
     // The fee transfer, if any, is a session call like the others: allowed, and within the spend limits.
-    checkSessionCalls(this.session, BigInt(this.address), execution.calls, now, usage, entrypointNamesOf(calls));
+    checkSessionCalls(this.session, BigInt(this.address), execution.calls, 0, usage, entrypointNamesOf(calls));
     const signature = await this.signer.signMessage(prepared.typed_data, this.address);
     let response;
     try {

@@ -138,6 +138,26 @@ describe('SNIP-9 outside executions signed by a session', () => {
   });
 });
 
+describe('the owner pauses, resumes and extends a session', () => {
+  it('a paused session is refused, resumed it works, extended it outlives its signed expiry', async () => {
+    const { timestamp } = await chain.devnet.provider.getBlockWithTxHashes('latest');
+    const account = await newSessionAccount({ expiresAt: Number(timestamp) + 600 });
+    await account.executeAndWait(increase(1));
+    await chain.owner.pauseSession(account.sessionHash);
+    expect((await account.status()).paused).toBe(true);
+    await expect(account.execute(increase(1))).rejects.toMatchObject({ name: 'PreflightError', code: 'PAUSED' });
+    await chain.owner.resumeSession(account.sessionHash);
+    await account.executeAndWait(increase(1));
+    const extended = Number(timestamp) + 7200;
+    await chain.owner.extendSession(account.sessionHash, extended);
+    await chain.devnet.advanceTime(1800);
+    const before = await score();
+    await account.executeAndWait(increase(1)); // by reference, with the extended terms
+    expect(await score()).toBe(before + 1n);
+    expect((await account.status()).expiresAt).toBe(extended);
+  });
+});
+
 describe('a registered session', () => {
   it('needs no owner authorization and signs by reference from its first transaction', async () => {
     const { session, key } = await newSession({ policy: { maxCalls: 5 } });

@@ -207,12 +207,15 @@ export function useRestoreSessionKey(): UseMutationResult<ActiveSession, Session
         if (record === undefined) throw new StorageError('NOT_FOUND', `no stored session for ${wallet.address}`);
         const prfOutput = await wallet.passkeyPrf(SESSION_PRF_SALT);
         if (prfOutput === undefined) throw new StorageError('NO_PRF', 'this passkey cannot decrypt (no PRF support)');
-        const material = await decryptSession(record, prfOutput);
-        if (material.session.expiresAt <= (await chainNow(provider))) {
-          storage?.removeItem(sessionStorageKey(material.accountAddress));
-          throw new PreflightError('EXPIRED', `the stored session expired at ${material.session.expiresAt}`);
+        const active = activate(await decryptSession(record, prfOutput), provider, true);
+        const status = await active.account.status();
+        if (status.revoked || status.now >= status.expiresAt) {
+          storage?.removeItem(sessionStorageKey(BigInt(wallet.address)));
+          throw status.revoked
+            ? new PreflightError('REVOKED', 'the stored session was revoked by the owner')
+            : new PreflightError('EXPIRED', `the stored session expired at ${status.expiresAt}`);
         }
-        return activate(material, provider, true);
+        return active;
       }),
   });
 }
@@ -245,10 +248,8 @@ export function useExecuteSessionTransaction(): UseMutationResult<SessionTransac
   return useMutation<SessionTransactionResult, SessionKeysError, ExecuteSessionVariables>({
     mutationFn: ({ sessionKey, calls, gasless }) =>
       guard(async () => {
-        const now = Math.floor(Date.now() / 1000);
-        if (now >= sessionKey.expiresAt) {
-          throw new PreflightError('EXPIRED', `session expired at ${sessionKey.expiresAt} (now ${now})`);
-        }
+        // The session account checks, before signing, the expiry the account stores (an extension
+        // included) by the chain's clock, the revocation and the pause, then the session's rules.
         if (gasless ?? paymaster !== undefined) {
           if (paymaster === undefined) throw new SessionKeysError('NO_PAYMASTER', 'gasless sending needs `paymaster` in the SessionKeysProvider config');
           return { transactionHash: (await sessionKey.account.executeViaPaymaster(calls, { paymaster })).transactionHash };
@@ -285,9 +286,9 @@ export function useRevokeSession(): UseMutationResult<{ transactionHash: string 
 
 /** A session's state for display. */
 export interface SessionState {
-  /** `active`, `expired` or `revoked`. */
-  status: 'active' | 'expired' | 'revoked';
-  /** Unix time at which it expires. */
+  /** `active`, `paused` (by the owner), `expired` or `revoked`. */
+  status: 'active' | 'paused' | 'expired' | 'revoked';
+  /** Unix time at which it expires (a later one when the owner extended it). */
   expiresAt: number;
   /** Seconds until expiry (0 once expired), ticking every second. */
   secondsLeft: number;
@@ -316,7 +317,7 @@ export function useSession(
         if (sessionKey === undefined) throw new SessionKeysError('NO_SESSION', 'no session');
         const status = await sessionKey.account.status();
         return {
-          status: status.revoked ? 'revoked' : status.now >= status.expiresAt ? 'expired' : 'active',
+          status: status.revoked ? 'revoked' : status.now >= status.expiresAt ? 'expired' : status.paused ? 'paused' : 'active',
           expiresAt: status.expiresAt,
           stored: status.stored,
           remaining: status.remaining,
