@@ -13,7 +13,6 @@ import {
   type EstimateFeeResponseOverhead,
   type InvocationsSignerDetails,
   type InvokeFunctionResponse,
-  type ProviderInterface,
   type RpcProvider,
   type Signature,
   SignerInterface,
@@ -432,10 +431,4 @@ export class SessionAccount extends Account {
     await waitForSuccess(this.rpc, transactionHash);
     return transactionHash;
   }
-
-  /** The provider, typed. */
-  get rpcProvider(): ProviderInterface {
-    return this.rpc;
-  }
 }
-
