@@ -13,11 +13,14 @@ import { Account, RpcProvider } from 'starknet';
 
 const ARTIFACTS = join(import.meta.dirname, '..', '..', 'contracts', 'artifacts');
 
+/** The scripts' cache folder (scripts/env.sh): $SESSION_KEYS_CACHE, else ~/.cache/session-keys. */
+function cacheDir() {
+  return process.env.SESSION_KEYS_CACHE ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'session-keys');
+}
+
 /** The devnet binary: $STARKNET_DEVNET, else the scripts' cache. */
 export function devnetBinary() {
-  if (process.env.STARKNET_DEVNET) return process.env.STARKNET_DEVNET;
-  const cache = process.env.SESSION_KEYS_CACHE ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'session-keys');
-  return join(cache, 'starknet-devnet-0.10.1', 'bin', 'starknet-devnet');
+  return process.env.STARKNET_DEVNET ?? join(cacheDir(), 'starknet-devnet-0.10.1', 'bin', 'starknet-devnet');
 }
 
 /** A free TCP port on 127.0.0.1. */
@@ -151,8 +154,7 @@ export async function deployFixtures(devnet) {
 /** The session-paymaster binary: $SESSION_PAYMASTER_BIN, else cargo's target directory (scripts' cache). */
 export function paymasterBinary() {
   if (process.env.SESSION_PAYMASTER_BIN) return process.env.SESSION_PAYMASTER_BIN;
-  const cache = process.env.SESSION_KEYS_CACHE ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'session-keys');
-  return join(process.env.CARGO_TARGET_DIR ?? join(cache, 'target'), 'debug', 'session-paymaster');
+  return join(process.env.CARGO_TARGET_DIR ?? join(cacheDir(), 'target'), 'debug', 'session-paymaster');
 }
 
 /**

@@ -50,17 +50,22 @@ export async function readAccount(
   return first ?? 0n;
 }
 
-/** What `session` has used on the account, as the account counts it (nothing before its first use). */
+/**
+ * What `session` has used on the account, as the account counts it (nothing before its first use);
+ * `stored` says whether the account stores the session, when the caller already read it.
+ */
 export async function readUsage(
   provider: RpcProvider,
   account: Felt,
   session: Session,
   sessionHash: Felt,
+  stored?: boolean,
 ): Promise<SessionUsage> {
   const usage = emptyUsage();
   const { policy } = session;
   if (policy.maxCalls === undefined && policy.feeBudget === undefined && policy.spendLimits.length === 0) return usage;
-  if ((await readAccount(provider, account, 'is_session_cached', [sessionHash])) === 0n) return usage;
+  const isStored = stored ?? (await readAccount(provider, account, 'is_session_cached', [sessionHash])) !== 0n;
+  if (!isStored) return usage;
   for (const limit of policy.spendLimits) {
     if (limit.amount === U256_MAX) continue;
     const [low = 0n, high = 0n] = await view(provider, account, 'get_session_spend_left', [

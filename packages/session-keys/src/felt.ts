@@ -92,6 +92,16 @@ export function poseidonPair(a: Felt, b: Felt): Felt {
   return ec.starkCurve.poseidonHash(a, b);
 }
 
+/** Numeric order of two felts (for sorting, as the Rust crate orders them). */
+export function compareFelts(a: bigint, b: bigint): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** A random felt below 2^248 (`crypto.getRandomValues`): nonces and throwaway challenges. */
+export function randomFelt(): Felt {
+  return [...crypto.getRandomValues(new Uint8Array(31))].reduce((felt, byte) => (felt << 8n) | BigInt(byte), 0n);
+}
+
 /** The low 128 bits and high 128 bits of a u256, as Cairo serializes it. */
 export function u256Words(value: bigint): [Felt, Felt] {
   return [value & U128_MAX, value >> 128n];

@@ -20,7 +20,7 @@ import {
 
 import { chainError, readAccount, waitForSuccess } from './chain.js';
 import { SessionKeysError } from './errors.js';
-import { type Felt, hex } from './felt.js';
+import { type Felt, hex, randomFelt } from './felt.js';
 import type { StarkKey } from './keys.js';
 import { type PasskeyCredential, passkeyAssertion } from './passkey.js';
 import { isUnlimitedPolicy, policyFelts } from './policy.js';
@@ -215,8 +215,12 @@ export class OwnerAccount extends Account {
 
   /** The owner's authorization of `session` (a signature of its hash; one passkey prompt, no transaction). */
   async authorizeSession(session: Session): Promise<Felt[]> {
-    const chainId = BigInt(await this.rpc.getChainId());
-    return this.ownerSigner.signHash(session.hash(chainId, BigInt(this.address)));
+    return this.ownerSigner.signHash(await this.sessionHashOf(session));
+  }
+
+  /** The hash the owner signs to authorize `session` on this account's chain. */
+  private async sessionHashOf(session: Session): Promise<Felt> {
+    return session.hash(BigInt(await this.rpc.getChainId()), BigInt(this.address));
   }
 
   /**
@@ -224,8 +228,7 @@ export class OwnerAccount extends Account {
    * the same prompt (undefined when the owner is not a passkey or its authenticator has no PRF).
    */
   async authorizeSessionWithPrf(session: Session, prfSalt: Uint8Array): Promise<{ authorization: Felt[]; prfOutput?: Uint8Array }> {
-    const chainId = BigInt(await this.rpc.getChainId());
-    const hash = session.hash(chainId, BigInt(this.address));
+    const hash = await this.sessionHashOf(session);
     if (!(this.ownerSigner instanceof PasskeyOwner)) return { authorization: await this.ownerSigner.signHash(hash) };
     const { signature, prfOutput } = await this.ownerSigner.signHashWithPrf(hash, prfSalt);
     return { authorization: signature, prfOutput };
@@ -234,8 +237,7 @@ export class OwnerAccount extends Account {
   /** Evaluates the passkey's PRF on `salt` (one prompt, signing nothing of value: a fresh random challenge). */
   async passkeyPrf(salt: Uint8Array): Promise<Uint8Array | undefined> {
     if (!(this.ownerSigner instanceof PasskeyOwner)) return undefined;
-    const challenge = BigInt(`0x${Array.from(crypto.getRandomValues(new Uint8Array(31)), (b) => b.toString(16).padStart(2, '0')).join('')}`);
-    return (await passkeyAssertion(this.ownerSigner.credential, challenge, salt)).prfOutput;
+    return (await passkeyAssertion(this.ownerSigner.credential, randomFelt(), salt)).prfOutput;
   }
 
   /** Registers `session` on-chain (its transactions then need no owner authorization). */

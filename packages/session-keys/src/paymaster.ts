@@ -10,7 +10,7 @@ import { PaymasterError } from './errors.js';
 import { type Felt, decodeShortString, hex, selectorOf, starknetKeccak } from './felt.js';
 import { isOutsideExecutionDomain, outsideExecutionFromTypedData } from './outside-execution.js';
 import { readU256 } from './policy.js';
-import { type FeltCall, OUTSIDE_EXECUTION_TYPE, type OutsideExecution } from './snip12.js';
+import { type FeltCall, OUTSIDE_EXECUTION_TYPE, type OutsideExecution, outsideExecutionHash } from './snip12.js';
 
 /** How the transaction's gas is paid. */
 export type PaymasterFeeMode =
@@ -50,7 +50,8 @@ const sameCall = (a: FeltCall, b: FeltCall): boolean =>
 /**
  * Checks what a paymaster built for `account` on `chainId`: SNIP-9 v2 typed data whose calls are
  * `requested`, in order, then — only in `default` fee mode — at most one `transfer` of the gas
- * token of at most `maxFeeInGasToken`. Returns the outside execution; throws `PaymasterError('TAMPERED')`.
+ * token of at most `maxFeeInGasToken`, and whose message hash is that execution's. Returns the outside
+ * execution; throws `PaymasterError('TAMPERED')`.
  */
 export function checkBuiltTransaction(
   data: TypedData,
@@ -94,6 +95,9 @@ export function checkBuiltTransaction(
       tampered(`the fee transfer of ${amount} is above the maximum of ${feeMode.maxFeeInGasToken}`);
     }
   }
-  if (BigInt(typedDataUtils.getMessageHash(data, hex(account))) === 0n) tampered('no message hash');
+  // What a wallet would hash from this typed data must be the execution read from it.
+  if (BigInt(typedDataUtils.getMessageHash(data, hex(account))) !== outsideExecutionHash(execution, chainId, account)) {
+    tampered('its message hash is not the outside execution it describes');
+  }
   return execution;
 }

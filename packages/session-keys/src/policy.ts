@@ -10,6 +10,7 @@ import {
   U128_MAX,
   U256_MAX,
   U64_MAX,
+  compareFelts,
   hex,
   poseidonMany,
   selectorOf,
@@ -118,10 +119,6 @@ function seconds(value: number | undefined, what: string): number {
   return integer;
 }
 
-function compareBig(a: bigint, b: bigint): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
 /** Checks and normalises a policy as the contract requires it. */
 export function normalizePolicy(input: PolicyInput = {}): Policy {
   const limited = (value: FeltLike | undefined, max: bigint, what: string): bigint | undefined => {
@@ -163,7 +160,7 @@ export function normalizePolicy(input: PolicyInput = {}): Policy {
       `the calls and fees window of ${policy.limitsWindow} s must be a whole number of hours below 2^32 s, with a call limit or fee budget`,
     );
   }
-  policy.spendLimits.sort((a, b) => compareBig(a.token, b.token) || a.period - b.period);
+  policy.spendLimits.sort((a, b) => compareFelts(a.token, b.token) || a.period - b.period);
   policy.spendLimits.forEach((limit, index) => {
     const next = policy.spendLimits[index + 1];
     if (next && next.token === limit.token && next.period === limit.period) {
@@ -188,7 +185,8 @@ export function isUnlimitedPolicy(policy: Policy): boolean {
   );
 }
 
-function wireFields(policy: Policy): [Felt, Felt, Felt] {
+/** The fee cap, fee budget and call limit as signed: a missing limit is its type's maximum. */
+export function policyWireLimits(policy: Policy): [Felt, Felt, Felt] {
   return [
     policy.maxFeePerTx ?? U128_MAX,
     policy.feeBudget ?? U128_MAX,
@@ -198,7 +196,7 @@ function wireFields(policy: Policy): [Felt, Felt, Felt] {
 
 /** The policy as the contract's `Policy` serializes. */
 export function policyFelts(policy: Policy): Felt[] {
-  const felts: Felt[] = [...wireFields(policy), BigInt(policy.spendLimits.length)];
+  const felts: Felt[] = [...policyWireLimits(policy), BigInt(policy.spendLimits.length)];
   for (const limit of policy.spendLimits) felts.push(limit.token, ...u256Words(limit.amount), BigInt(limit.period));
   felts.push(BigInt(policy.validAfter), BigInt(policy.limitsWindow));
   return felts;
@@ -217,7 +215,7 @@ export function spendLimitStructHash(limit: SpendLimit): Felt {
 export function policyStructHash(policy: Policy): Felt {
   return poseidonMany([
     protocolTypeHash(POLICY_TYPE),
-    ...wireFields(policy),
+    ...policyWireLimits(policy),
     poseidonMany(policy.spendLimits.map(spendLimitStructHash)),
     BigInt(policy.validAfter),
     BigInt(policy.limitsWindow),
@@ -399,15 +397,15 @@ export function compareRules(a: ArgumentRule, b: ArgumentRule): number {
   if (a.index !== b.index) return a.index - b.index;
   if (a.kind === 'one of' && b.kind === 'one of') {
     for (let i = 0; i < Math.min(a.values.length, b.values.length); i += 1) {
-      const order = compareBig(a.values[i]!, b.values[i]!);
+      const order = compareFelts(a.values[i]!, b.values[i]!);
       if (order !== 0) return order;
     }
     return a.values.length - b.values.length;
   }
   const [aValues, aBound] = ruleValuesAndBound(a);
   const [bValues, bBound] = ruleValuesAndBound(b);
-  if (a.kind === 'equal' || a.kind === 'not equal') return compareBig(aValues[0]!, bValues[0]!);
-  const byBound = compareBig(aBound, bBound);
+  if (a.kind === 'equal' || a.kind === 'not equal') return compareFelts(aValues[0]!, bValues[0]!);
+  const byBound = compareFelts(aBound, bBound);
   if (byBound !== 0 || a.kind !== 'total at most u256' || b.kind !== 'total at most u256') return byBound;
   return a.period - b.period;
 }

@@ -23,9 +23,8 @@ import {
 
 import { entrypointNamesOf, toFeltCall } from './calls.js';
 import { chainError, chainNow, readAccount, readUsage, waitForSuccess } from './chain.js';
-import { bytesToBigInt } from './bytes.js';
 import { PreflightError } from './errors.js';
-import { type Felt, hex } from './felt.js';
+import { type Felt, hex, randomFelt } from './felt.js';
 import type { StarkKey } from './keys.js';
 import { type Remaining, type SessionUsage, checkSessionCalls, checkSessionFee, remainingOf } from './preflight.js';
 import type { AllowedMessage, CallPermission, Session } from './session.js';
@@ -54,11 +53,6 @@ export interface SessionCredentials {
   sessionKey: StarkKey;
   /** The owner's encoded authorization of the session hash; omit for a session registered on-chain. */
   ownerAuthorization?: Felt[];
-}
-
-/** A random nonce below 2^248 (`crypto.getRandomValues`). */
-function randomFelt(): Felt {
-  return bytesToBigInt(crypto.getRandomValues(new Uint8Array(31)));
 }
 
 /** The `execute_from_outside_v2` call a relayer sends for a signed outside execution. */
@@ -297,7 +291,8 @@ export class SessionAccount extends Account {
 
   /** The session's status on the chain: revoked, stored, paused, expiry, time, and what remains. */
   async status(): Promise<SessionStatus> {
-    const [state, usage] = await Promise.all([this.onChain(), this.usage()]);
+    const state = await this.onChain();
+    const usage = await readUsage(this.rpc, BigInt(this.address), this.session, this.sessionHash, state.stored);
     return { sessionHash: this.sessionHash, ...state, remaining: remainingOf(this.session.policy, usage) };
   }
 
@@ -325,12 +320,13 @@ export class SessionAccount extends Account {
    * chain's clock, then methods, rules and the limits used.
    */
   private async preflight(calls: Call[], feltCalls: FeltCall[]): Promise<{ usage: SessionUsage; now: number }> {
-    const [state, usage] = await Promise.all([this.onChain(), this.usage()]);
+    const state = await this.onChain();
     if (state.revoked) throw new PreflightError('REVOKED', `the session ${hex(this.sessionHash)} was revoked by the owner`);
     if (state.paused) throw new PreflightError('PAUSED', `the owner paused the session ${hex(this.sessionHash)}`);
     if (state.now >= state.expiresAt) {
       throw new PreflightError('EXPIRED', `session expired at ${state.expiresAt} (now ${state.now})`);
     }
+    const usage = await readUsage(this.rpc, BigInt(this.address), this.session, this.sessionHash, state.stored);
     // Expiry checked above (it may have been extended): the rest as the Rust pre-flight.
     checkSessionCalls(this.session, BigInt(this.address), feltCalls, 0, usage, entrypointNamesOf(calls));
     return { usage, now: state.now };
@@ -407,14 +403,16 @@ export class SessionAccount extends Account {
     }
     if (prepared.type !== 'invoke') throw paymasterFailure(`building ${what}`, new Error(`a ${prepared.type} transaction came back`));
     const chainId = BigInt(await this.rpc.getChainId());
-    const execution = checkBuiltTransaction(prepared.typed_data, chainId, BigInt(this.address), feltCalls, feeMode);
+    const account = BigInt(this.address);
+    const execution = checkBuiltTransaction(prepared.typed_data, chainId, account, feltCalls, feeMode);
     // The fee transfer, if any, is a session call like the others: allowed, and within the spend limits.
-    checkSessionCalls(this.session, BigInt(this.address), execution.calls, 0, usage, entrypointNamesOf(calls));
-    const signature = await this.signer.signMessage(prepared.typed_data, this.address);
+    checkSessionCalls(this.session, account, execution.calls, 0, usage, entrypointNamesOf(calls));
+    // The typed data's hash was checked to be this execution's: sign that hash.
+    const signature = this.signer.signCalls(outsideExecutionHash(execution, chainId, account), execution.calls).map(hex);
     let response;
     try {
       response = await client.executeTransaction(
-        { type: 'invoke', invoke: { userAddress: this.address, typedData: prepared.typed_data, signature: signature as string[] } },
+        { type: 'invoke', invoke: { userAddress: this.address, typedData: prepared.typed_data, signature } },
         parameters,
       );
     } catch (cause) {

@@ -4,7 +4,7 @@
  * Merkle root and hash — the Rust `SessionBuilder`'s rules, byte for byte.
  */
 import { BuildError, PreflightError } from './errors.js';
-import { type Felt, type FeltLike, hex, poseidonMany, selectorOf, shortString, toFelt, toUint } from './felt.js';
+import { type Felt, type FeltLike, U128_MAX, compareFelts, hex, poseidonMany, selectorOf, shortString, toFelt, toUint } from './felt.js';
 import { MethodTree } from './merkle.js';
 import {
   type ArgumentRule,
@@ -106,12 +106,8 @@ export interface CallPermission {
   remember: boolean;
 }
 
-function compareBig(a: bigint, b: bigint): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
 function comparePermissions(a: MethodPermission, b: MethodPermission): number {
-  const byMethod = compareBig(a.contractAddress, b.contractAddress) || compareBig(a.selector, b.selector);
+  const byMethod = compareFelts(a.contractAddress, b.contractAddress) || compareFelts(a.selector, b.selector);
   if (byMethod !== 0) return byMethod;
   for (let i = 0; i < Math.min(a.rules.length, b.rules.length); i += 1) {
     const order = compareRules(a.rules[i]!, b.rules[i]!);
@@ -135,7 +131,7 @@ export function describeMethod(contract: Felt, selector: Felt, names?: ReadonlyM
 
 /** The low 128 bits of `poseidon(session_hash, session_key, root)`: a stored session's binding. */
 export function sessionBinding(sessionHash: Felt, sessionKey: Felt, root: Felt): bigint {
-  return poseidonMany([sessionHash, sessionKey, root]) & (2n ** 128n - 1n);
+  return poseidonMany([sessionHash, sessionKey, root]) & U128_MAX;
 }
 
 /** A session an owner authorizes; immutable once built. */
@@ -222,7 +218,7 @@ export class Session {
         domainHash: toFelt(message.domainHash, 'allowed message domain hash'),
         typeHash: toFelt(message.typeHash, 'allowed message type hash'),
       }))
-      .sort((a, b) => compareBig(a.domainHash, b.domainHash) || compareBig(a.typeHash, b.typeHash))
+      .sort((a, b) => compareFelts(a.domainHash, b.domainHash) || compareFelts(a.typeHash, b.typeHash))
       .filter(
         (message, index, all) =>
           index === 0 || all[index - 1]!.domainHash !== message.domainHash || all[index - 1]!.typeHash !== message.typeHash,

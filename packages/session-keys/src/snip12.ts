@@ -2,7 +2,7 @@
  * SNIP-12 revision 1 hashing, byte for byte as starknet.js, the Rust crates and the contract
  * compute it: the protocol's type strings, domains, message hashes, and SNIP-9 v2 outside executions.
  */
-import { type Felt, poseidonMany, poseidonPair, shortString, starknetKeccak } from './felt.js';
+import { type Felt, poseidonMany, poseidonPair, shortString, starknetKeccak, u256Words } from './felt.js';
 
 /** The revision 1 domain type. */
 export const STARKNET_DOMAIN_TYPE =
@@ -82,7 +82,7 @@ export function protocolTypeHash(primary: string): Felt {
 
 /** Struct hash of SNIP-12's preset `u256`. */
 export function u256StructHash(value: bigint): Felt {
-  return poseidonMany([protocolTypeHash(U256_TYPE), value & (2n ** 128n - 1n), value >> 128n]);
+  return poseidonMany([protocolTypeHash(U256_TYPE), ...u256Words(value)]);
 }
 
 /** Struct hash of SNIP-12's preset `TokenAmount`. */

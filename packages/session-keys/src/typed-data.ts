@@ -3,8 +3,8 @@
  * which the wallet displays field by field. Values are written as the Rust crate writes them, so
  * the JSON is identical.
  */
-import { type Felt, decodeShortString, hex } from './felt.js';
-import { type ArgumentRule, type Policy, type SpendLimit, ruleValuesAndBound } from './policy.js';
+import { type Felt, decodeShortString, hex, u256Words } from './felt.js';
+import { type ArgumentRule, type Policy, type SpendLimit, policyWireLimits, ruleValuesAndBound } from './policy.js';
 import type { Session } from './session.js';
 import { SESSION_DOMAIN_NAME, SESSION_DOMAIN_VERSION } from './snip12.js';
 
@@ -81,7 +81,8 @@ export function sessionTypes(): Record<string, TypedDataField[]> {
 }
 
 function u256(value: bigint): { low: string; high: string } {
-  return { low: (value & (2n ** 128n - 1n)).toString(), high: (value >> 128n).toString() };
+  const [low, high] = u256Words(value);
+  return { low: low.toString(), high: high.toString() };
 }
 
 function ruleValue(rule: ArgumentRule): Record<string, unknown> {
@@ -98,10 +99,11 @@ function spendLimitValue(limit: SpendLimit): Record<string, unknown> {
 
 /** A policy as a typed-data `Policy` value (no limit: the type's maximum). */
 export function policyTypedDataValue(policy: Policy): Record<string, unknown> {
+  const [maxFeePerTx, feeBudget, maxCalls] = policyWireLimits(policy);
   return {
-    'Max Fee Per Transaction': (policy.maxFeePerTx ?? 2n ** 128n - 1n).toString(),
-    'Fee Budget': (policy.feeBudget ?? 2n ** 128n - 1n).toString(),
-    'Max Calls': policy.maxCalls === undefined ? (2n ** 64n - 1n).toString() : String(policy.maxCalls),
+    'Max Fee Per Transaction': maxFeePerTx.toString(),
+    'Fee Budget': feeBudget.toString(),
+    'Max Calls': maxCalls.toString(),
     'Spend Limits': policy.spendLimits.map(spendLimitValue),
     'Valid After': String(policy.validAfter),
     'Calls And Fees Window': String(policy.limitsWindow),

@@ -90,12 +90,9 @@ export function passkeyFelts(passkey: Passkey): Felt[] {
 
 /** The passkey's owner id (what `get_owner` returns). */
 export function passkeyId(passkey: Passkey): Felt {
+  // x, y and the RP ID hash as u256 words (6 felts), then the hash of the origin's ByteArray.
   const felts = passkeyFelts(passkey);
-  return poseidonMany([
-    shortString('passkey'),
-    ...felts.slice(0, 6),
-    poseidonMany(byteArrayFelts(encoder.encode(passkey.origin))),
-  ]);
+  return poseidonMany([shortString('passkey'), ...felts.slice(0, 6), poseidonMany(felts.slice(6))]);
 }
 
 /** The owner as the constructor's `OwnerKey` serializes (variant, then fields). */
